@@ -1,0 +1,82 @@
+"""The one exception tree of ComsAmy.
+
+Every error raised on purpose by the library is a :class:`ComsamyError`. Messages follow
+"expected X, got Y" and name the file, member or argument at fault. The CLIs map these
+classes to exit codes (spec/submission.md): usage 2, invalid archive 3, data not available 4.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class ComsamyError(Exception):
+    """Base class of every deliberate ComsAmy error."""
+
+    exit_code: int = 1
+
+
+class UsageError(ComsamyError, ValueError):
+    """A bad argument or option (exit code 2)."""
+
+    exit_code = 2
+
+
+class MetricInputError(ComsamyError, ValueError):
+    """A score or label map that cannot be scored (bad values, shape mismatch, NaN)."""
+
+    exit_code = 3
+
+
+class ArchiveError(ComsamyError):
+    """A prediction archive failed validation; ``problems`` lists every finding (exit code 3)."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.problems: tuple[str, ...] = tuple(problems)
+
+    def report(self) -> str:
+        """The full human-readable validation report: the message, then one line per problem."""
+        lines = [str(self)]
+        lines += [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+class DataNotAvailableError(ComsamyError):
+    """The dataset cannot be found locally or reached on the Hub; the message says how to get it (exit 4)."""
+
+    exit_code = 4
+
+
+class DataValidationError(ComsamyError):
+    """A raw release or dataset folder is invalid; ``problems`` names every bad file (nothing was written)."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.problems: tuple[str, ...] = tuple(problems)
+
+    def report(self) -> str:
+        lines = [str(self)]
+        lines += [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+class ConfigError(ComsamyError, ValueError):
+    """A bad training / synthesis / leaderboard configuration value."""
+
+    exit_code = 2
+
+
+__all__ = [
+    "ArchiveError",
+    "ComsamyError",
+    "ConfigError",
+    "DataNotAvailableError",
+    "DataValidationError",
+    "MetricInputError",
+    "UsageError",
+]
