@@ -1,0 +1,1 @@
+"""Reference anomaly-segmentation baselines of ComsAmy: scores, losses, RPL, Mask2Anomaly, DiffEEL synthesis."""
