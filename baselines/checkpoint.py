@@ -1,0 +1,84 @@
+"""Training checkpoints: one file holding the model (name, config, weights) and the full training state.
+
+Layout (a dict saved with ``torch.save``): ``format``, ``model_name``, ``model_config``, ``model`` (state
+dict), ``train_config``, ``step``, ``optimizer``, ``scheduler``, ``rng`` (python / numpy / torch / cuda).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from comsamy.errors import ConfigError
+
+__all__ = ["CHECKPOINT_FORMAT", "build_from_checkpoint", "capture_rng", "load_checkpoint", "restore_rng", "save_checkpoint"]
+
+CHECKPOINT_FORMAT = "comsamy-baseline-checkpoint/1"
+
+
+def capture_rng() -> dict[str, Any]:
+    """Every random state a training step reads."""
+    state: dict[str, Any] = {
+        "python": random.getstate(),
+        "numpy": np.random.get_state(),
+        "torch": torch.get_rng_state(),
+    }
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def restore_rng(state: dict[str, Any]) -> None:
+    """Undo :func:`capture_rng`."""
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> Path:
+    """Write ``payload`` (plus the format tag) atomically to ``path``."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_suffix(p.suffix + ".tmp")
+    torch.save({"format": CHECKPOINT_FORMAT, **payload}, tmp)
+    os.replace(tmp, p)
+    return p
+
+
+def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Read a checkpoint written by :func:`save_checkpoint`, checking its format."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"expected a checkpoint file at {str(p)!r}, got no such file")
+    try:
+        ckpt = torch.load(p, map_location="cpu", weights_only=False)
+    except Exception as exc:  # noqa: BLE001
+        raise ConfigError(f"expected a torch checkpoint in {str(p)!r}, got an unreadable file ({exc})") from exc
+    if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
+        got = ckpt.get("format") if isinstance(ckpt, dict) else type(ckpt).__name__
+        raise ConfigError(f"expected a {CHECKPOINT_FORMAT} checkpoint in {str(p)!r}, got format {got!r}")
+    for key in ("model_name", "model_config", "model"):
+        if key not in ckpt:
+            raise ConfigError(f"expected field {key!r} in checkpoint {str(p)!r}, got fields {sorted(ckpt)}")
+    return ckpt
+
+
+def build_from_checkpoint(path_or_ckpt: str | Path | dict[str, Any]) -> tuple[nn.Module, dict[str, Any]]:
+    """Rebuild the model a checkpoint was trained as and load its weights (no ``pretrained`` file needed)."""
+    from baselines.registry import create_baseline
+
+    ckpt = path_or_ckpt if isinstance(path_or_ckpt, dict) else load_checkpoint(path_or_ckpt)
+    config = dict(ckpt["model_config"])
+    if "pretrained" in config:
+        config["pretrained"] = None
+    model = create_baseline(ckpt["model_name"], **config)
+    model.load_state_dict(ckpt["model"])
+    return model, ckpt

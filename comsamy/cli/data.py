@@ -1,0 +1,152 @@
+"""``comsamy-data``: export, validate, fetch and generate ComsAmy dataset folders.
+
+A thin layer over :mod:`comsamy.data`: parse arguments, call the library, print a short result, and map
+every :class:`~comsamy.errors.ComsamyError` to its exit code (usage 2, invalid data 3, data not available 4)
+with one paragraph on stderr and no traceback (unless ``--debug``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from comsamy.errors import ComsamyError, DataNotAvailableError, DataValidationError, UsageError
+
+SAMPLE_PURPOSE = (
+    "This is the small sample bundled with the `comsamy` Python package "
+    "(`comsamy.load_dataset(\"sample\")`). It exists for tests, the README's first commands and demos; "
+    "it needs no download."
+)
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 480x270, got {text!r}") from None
+    if w <= 0 or h <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive WIDTHxHEIGHT, got {text!r}")
+    return w, h
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="comsamy-data", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("export", help="raw release -> Hub layout (README card + parquet shards)")
+    p.add_argument("raw", type=Path, help="raw release folder (images/, labels/, metadata.csv, optional inliers/)")
+    p.add_argument("out", type=Path, help="folder to create (must not exist or be empty, unless --force)")
+    p.add_argument("--convert-palette", action="store_true", help="convert palette (mode P) masks to L by index")
+    p.add_argument("--synthetic", action="store_true", help="the card states that the data is synthetic")
+    p.add_argument("--title", default="ComsAmy", help="title of the dataset card")
+    p.add_argument("--force", action="store_true", help="replace a non-empty OUT")
+
+    p = sub.add_parser("validate", help="check a raw release or an exported dataset folder")
+    p.add_argument("dir", type=Path)
+    p.add_argument("--convert-palette", action="store_true", help="accept palette masks (raw release)")
+
+    p = sub.add_parser("fetch", help="download the dataset from the Hub (snapshot_download)")
+    p.add_argument("--to", type=Path, default=None, help="folder to download into (default: the Hub cache)")
+    p.add_argument("--repo", default=None, help="Hub dataset repo id (default: $COMSAMY_HUB_REPO or comsamy/comsamy)")
+    p.add_argument("--revision", default=None, help="branch, tag or commit")
+
+    p = sub.add_parser("sample", help="generate a synthetic benchmark and export it")
+    p.add_argument("out", type=Path)
+    p.add_argument("--images", type=int, default=49, help="number of test images (default 49)")
+    p.add_argument("--size", type=_size, default=(480, 270), help="WIDTHxHEIGHT (default 480x270)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--inliers", type=int, default=40, help="number of inlier training images (default 40)")
+    p.add_argument("--force", action="store_true", help="replace a non-empty OUT")
+    return parser
+
+
+def _export(args: argparse.Namespace) -> int:
+    from comsamy.data.export import export_release
+
+    summary = export_release(
+        args.raw, args.out, convert_palette=args.convert_palette, synthetic=args.synthetic, title=args.title,
+        force=args.force, progress=not args.quiet,
+    )
+    print(f"exported {summary.num_test} test and {summary.num_inliers} inlier examples to {summary.out}")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from comsamy.data.check import validate_dataset_folder
+    from comsamy.data.loading import is_dataset_folder
+    from comsamy.data.raw import validate_raw_release
+
+    if (args.dir / "metadata.csv").exists() or (args.dir / "images").is_dir():
+        release = validate_raw_release(args.dir, convert_palette=args.convert_palette, progress=not args.quiet)
+        print(f"valid raw release: {len(release.test)} test and {len(release.inliers)} inlier examples")
+    elif is_dataset_folder(args.dir) or (args.dir / "README.md").exists():
+        summary = validate_dataset_folder(args.dir)
+        print(f"valid dataset folder: {summary.num_test} test and {summary.num_inliers} inlier examples")
+    else:
+        raise UsageError(
+            f"expected a raw release (metadata.csv, images/, labels/) or a dataset folder (README.md, data/), "
+            f"got {args.dir}"
+        )
+    return 0
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    from comsamy.data.fetch import fetch
+
+    path = fetch(to=args.to, repo_id=args.repo, revision=args.revision)
+    print(f"downloaded to {path}\nuse it with: export COMSAMY_DATA={path}")
+    return 0
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from comsamy.data.export import export_release
+
+    try:
+        from comsamy.synthetic import write_raw_release
+    except ImportError as exc:
+        raise DataNotAvailableError(f"expected comsamy.synthetic.write_raw_release, got {exc}") from exc
+    if args.images < 1 or args.inliers < 0:
+        raise UsageError(f"expected --images >= 1 and --inliers >= 0, got {args.images} and {args.inliers}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".comsamy-raw-", dir=args.out.parent) as tmp:
+        raw = write_raw_release(Path(tmp) / "raw", images=args.images, size=args.size, seed=args.seed,
+                                inliers=args.inliers)
+        summary = export_release(
+            raw, args.out, synthetic=True, title="ComsAmy synthetic sample", purpose=SAMPLE_PURPOSE,
+            force=args.force, progress=not args.quiet,
+        )
+    print(f"wrote a synthetic sample of {summary.num_test} test and {summary.num_inliers} inlier examples "
+          f"to {summary.out}")
+    return 0
+
+
+COMMANDS = {"export": _export, "validate": _validate, "fetch": _fetch, "sample": _sample}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``comsamy-data``; returns the exit code."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return int(exc.code or 0)
+    try:
+        return COMMANDS[args.command](args)
+    except ComsamyError as exc:
+        if args.debug:
+            raise
+        text = exc.report() if isinstance(exc, DataValidationError) else str(exc)
+        print(f"comsamy-data {args.command}: error: {text}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("comsamy-data: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

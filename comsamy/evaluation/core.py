@@ -1,0 +1,214 @@
+"""``evaluate_archive``: validate a prediction archive against a dataset, then score it in worker processes."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from comsamy.errors import ArchiveError, ComsamyError, UsageError
+from comsamy.evaluation.dataset import DatasetView, load_view
+from comsamy.evaluation.report import EvaluationReport, EvaluationSettings
+from comsamy.evaluation.worker import Outcome, Task, init_worker, run_batch, run_task
+from comsamy.submission import ArchiveIndex, open_container, validate_archive
+
+__all__ = ["evaluate_archive", "validate_predictions"]
+
+log = logging.getLogger(__name__)
+_PRECISIONS = ("float16", "float32")
+_FPR95 = ("first", "closest", "interp")
+_AUPRC = ("step", "trapezoid")
+
+
+def _check(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise UsageError(f"{name}: expected one of {', '.join(choices)}, got {value!r}")
+
+
+def resolve_workers(workers: int | None, num_images: int) -> int:
+    """Worker processes to use: ``workers`` (default: every core), never more than there are images."""
+    if workers is None:
+        workers = os.cpu_count() or 1
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise UsageError(f"workers: expected a positive integer, got {workers!r}")
+    return max(1, min(workers, num_images))
+
+
+def _batches(tasks: list[Task], workers: int) -> list[list[Task]]:
+    size = max(1, min(8, math.ceil(len(tasks) / (workers * 4))))
+    return [tasks[i : i + size] for i in range(0, len(tasks), size)]
+
+
+def run_tasks(
+    archive_path: str, tasks: list[Task], *, precision: str, workers: int, progress: bool, desc: str
+) -> Iterator[Outcome]:
+    """Run tasks in ``workers`` processes (in this process when 1); yields outcomes as they complete."""
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(tasks), desc=desc, unit="img", disable=not progress, file=sys.stderr, leave=False)
+    try:
+        if workers <= 1:
+            with open_container(archive_path) as container:
+                for task in tasks:
+                    yield run_task(container, task, precision)
+                    bar.update(1)
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures.process import BrokenProcessPool
+
+        ctx = multiprocessing.get_context("spawn")
+        try:
+            with ProcessPoolExecutor(workers, mp_context=ctx, initializer=init_worker,
+                                     initargs=(archive_path, precision)) as pool:
+                futures = [pool.submit(run_batch, batch) for batch in _batches(tasks, workers)]
+                for fut in as_completed(futures):
+                    outcomes = fut.result()
+                    yield from outcomes
+                    bar.update(len(outcomes))
+        except BrokenProcessPool as exc:
+            raise ComsamyError(
+                f"expected {workers} worker processes to score {archive_path}, got a worker that died: out of memory,"
+                " or a script that calls evaluate_archive without the `if __name__ == '__main__':` guard that"
+                " multiprocessing's spawn start method needs; pass workers=1 (--workers 1) to score in one process"
+            ) from exc
+    finally:
+        bar.close()
+
+
+def _sha256_in_background(archive_path: str) -> Callable[[], str]:
+    digest = hashlib.sha256()
+    box: dict[str, BaseException] = {}
+
+    def work() -> None:
+        try:
+            with open_container(archive_path) as container:
+                for chunk in container.iter_chunks():
+                    digest.update(chunk)
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=work, name="comsamy-sha256", daemon=True)
+    thread.start()
+
+    def result() -> str:
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return digest.hexdigest()
+
+    return result
+
+
+def _raise_problems(index: ArchiveIndex, outcomes: Iterable[Outcome]) -> None:
+    problems = [p for o in outcomes for p in o.problems]
+    if problems:
+        raise ArchiveError(
+            f"{index.path}: expected a valid prediction archive, got {len(problems)} problem(s) in the score values",
+            problems,
+        )
+
+
+def _prepare(preds: str | os.PathLike[str], data: Any, config: str | None, split: str | None
+             ) -> tuple[DatasetView, ArchiveIndex]:
+    if not os.path.exists(preds):
+        raise UsageError(f"--preds {preds}: expected an existing zip file or folder, got no such path")
+    view = load_view(data, config=config, split=split)
+    index = validate_archive(preds, view.shapes)
+    return view, index
+
+
+def validate_predictions(
+    preds: str | os.PathLike[str],
+    data: Any = "comsamy",
+    *,
+    config: str | None = "all",
+    split: str | None = "test",
+    precision: str = "float16",
+    workers: int | None = None,
+    progress: bool = True,
+) -> ArchiveIndex:
+    """Run every check of the archive spec (structure, then every member's values) without scoring.
+
+    Returns:
+        The validated :class:`~comsamy.submission.ArchiveIndex`.
+
+    Raises:
+        ArchiveError: with every problem, each naming its member.
+        DataNotAvailableError: the dataset cannot be loaded.
+    """
+    _check("precision", precision, _PRECISIONS)
+    view, index = _prepare(preds, data, config, split)
+    tasks = [Task(i, b"", m, index.member_caps[i]) for i, m in index.members.items()]
+    n = resolve_workers(workers, len(tasks))
+    outcomes = list(run_tasks(index.path, tasks, precision=precision, workers=n, progress=progress, desc="checking"))
+    position = {image_id: k for k, image_id in enumerate(index.members)}
+    _raise_problems(index, sorted(outcomes, key=lambda o: position[o.image_id]))
+    return index
+
+
+def evaluate_archive(
+    preds: str | os.PathLike[str],
+    data: Any = "comsamy",
+    *,
+    config: str | None = "all",
+    split: str | None = "test",
+    precision: str = "float16",
+    fpr95: str = "first",
+    auprc: str = "step",
+    workers: int | None = None,
+    progress: bool = True,
+) -> EvaluationReport:
+    """Score a prediction archive on a dataset split: validate it completely, then pool every image's histogram.
+
+    Args:
+        preds: a zip file or a folder of score maps (``spec/submission.md``).
+        data: what :func:`comsamy.load_dataset` takes (``"comsamy"``, ``"sample"``, a folder) or a loaded
+            ``datasets.Dataset``.
+        config: dataset config (``"all"``: every image).
+        split: dataset split (``"test"``).
+        precision: ranking precision of float scores, ``"float16"`` (canonical) or ``"float32"``.
+        fpr95: ``"first"`` (default), ``"closest"`` or ``"interp"``.
+        auprc: ``"step"`` (default) or ``"trapezoid"``.
+        workers: worker processes (default: every core); results are identical for any number.
+        progress: show a progress bar on stderr.
+
+    With more than one worker, images are scored in processes started with ``spawn``: a script that calls this
+    function must do so under ``if __name__ == "__main__":``.
+
+    Returns:
+        The :class:`EvaluationReport` (``to_dict()`` is the ``comsamy-eval --out`` JSON).
+
+    Raises:
+        ArchiveError: the archive is invalid; every problem is listed, before any result.
+        DataNotAvailableError: the dataset cannot be loaded (the message says how to get it).
+        UsageError: a bad option.
+    """
+    from comsamy import __version__
+    from comsamy.metrics import MetricAccumulator
+
+    _check("precision", precision, _PRECISIONS)
+    _check("fpr95", fpr95, _FPR95)
+    _check("auprc", auprc, _AUPRC)
+    view, index = _prepare(preds, data, config, split)
+    sha256 = _sha256_in_background(index.path)
+    records = {r.image_id: r for r in view.records}
+    tasks = [Task(i, records[i].label_png, m, index.member_caps[i]) for i, m in index.members.items()]
+    n = resolve_workers(workers, len(tasks))
+    log.info("scoring %d images of %s with %d worker(s)", len(tasks), index.path, n)
+    outcomes = {o.image_id: o for o in run_tasks(index.path, tasks, precision=precision, workers=n,
+                                                  progress=progress, desc="scoring")}
+    ordered = [outcomes[t.image_id] for t in tasks]
+    _raise_problems(index, ordered)
+    acc = MetricAccumulator(precision=precision, fpr95=fpr95, auprc=auprc)  # type: ignore[arg-type]
+    for outcome in ordered:
+        acc.add_histogram(outcome.image_id, outcome.histogram, records[outcome.image_id].metadata)
+    del outcomes, ordered
+    result = acc.compute()
+    settings = EvaluationSettings(precision, fpr95, auprc, index.score_kind)
+    return EvaluationReport(result, view.to_dict(), sha256(), index.manifest, settings, __version__, acc)

@@ -1,0 +1,95 @@
+"""Conditions of an image from its metadata: ``all``, split, weather, landform, anomaly types, other columns.
+
+One image belongs to several conditions at once (``all``, its split, its weather, its landform and every anomaly
+type in its list), so one pass over the images fills every breakdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from comsamy.constants import LANDFORMS, WEATHERS, split_of
+from comsamy.errors import MetricInputError
+
+ALL = "all"
+"""The overall condition (every image)."""
+GROUP_ORDER = ("split", "weather", "landform", "anomaly_type")
+"""Standard condition groups, in report order; other metadata columns follow, sorted."""
+_SKIPPED_COLUMNS = frozenset({"id", "image_id", "image", "label", "labels", "scores", "split"})
+_ANOMALY_COLUMNS = ("anomaly_types", "anomaly_type")
+
+Condition = tuple[str, str]
+"""``(group, value)``, e.g. ``("weather", "fog")``."""
+
+
+def _name(value: Any, vocabulary: tuple[str, ...], column: str, image_id: str) -> str:
+    """A ClassLabel index or a name, as a name."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return str(value)
+    if isinstance(value, int):
+        if not 0 <= value < len(vocabulary):
+            raise MetricInputError(
+                f"image {image_id!r}: expected {column} index in [0, {len(vocabulary) - 1}], got {value}"
+            )
+        return vocabulary[value]
+    return value
+
+
+def conditions_of(image_id: str, metadata: Mapping[str, Any] | None) -> list[Condition]:
+    """Every ``(group, value)`` an image belongs to (``all`` excluded).
+
+    Args:
+        image_id: the image, for error messages.
+        metadata: columns such as ``weather``, ``landform``, ``anomaly_types`` (list of strings) and any others;
+            weather / landform may be names or ClassLabel indices. ``None`` values are skipped.
+
+    >>> conditions_of("fog_0", {"weather": "fog", "landform": "forest", "anomaly_types": ["animal", "debris"]})
+    [('split', 'adverse'), ('weather', 'fog'), ('landform', 'forest'), ('anomaly_type', 'animal'), ('anomaly_type', 'debris')]
+    """
+    if not metadata:
+        return []
+    out: list[Condition] = []
+    weather = metadata.get("weather")
+    if weather is not None:
+        name = _name(weather, WEATHERS, "weather", image_id)
+        if name not in WEATHERS:
+            raise MetricInputError(f"image {image_id!r}: expected weather in {', '.join(WEATHERS)}, got {name!r}")
+        out += [("split", split_of(name)), ("weather", name)]
+    landform = metadata.get("landform")
+    if landform is not None:
+        out.append(("landform", _name(landform, LANDFORMS, "landform", image_id)))
+    for column in _ANOMALY_COLUMNS:
+        types = metadata.get(column)
+        if types is None:
+            continue
+        if isinstance(types, str):
+            types = [types]
+        out += [("anomaly_type", str(t)) for t in dict.fromkeys(types)]
+    for column in sorted(metadata):
+        if column in _SKIPPED_COLUMNS or column in _ANOMALY_COLUMNS or column in ("weather", "landform"):
+            continue
+        value = metadata[column]
+        if value is None:
+            continue
+        values = value if isinstance(value, (list, tuple)) else [value]
+        out += [(column, str(v)) for v in dict.fromkeys(values)]
+    return out
+
+
+def group_images(
+    image_ids: Iterable[str], metadata: Mapping[str, Mapping[str, Any] | None]
+) -> dict[str, dict[str, list[str]]]:
+    """Image ids per condition, in one pass: ``{group: {value: [ids]}}``, groups and values in report order."""
+    groups: dict[str, dict[str, list[str]]] = {}
+    for image_id in image_ids:
+        for group, value in conditions_of(image_id, metadata.get(image_id)):
+            groups.setdefault(group, {}).setdefault(value, []).append(image_id)
+    order = [g for g in GROUP_ORDER if g in groups] + sorted(g for g in groups if g not in GROUP_ORDER)
+    return {g: {v: groups[g][v] for v in _sorted_values(g, groups[g])} for g in order}
+
+
+def _sorted_values(group: str, values: Mapping[str, list[str]]) -> list[str]:
+    vocab = {"split": ("clear", "adverse"), "weather": WEATHERS, "landform": LANDFORMS}.get(group, ())
+    rank = {v: i for i, v in enumerate(vocab)}
+    return sorted(values, key=lambda v: (rank.get(v, len(rank)), v))

@@ -1,0 +1,241 @@
+"""In-memory access to the members of a prediction archive: a zip file or a plain folder.
+
+Nothing is ever extracted: member names are checked as strings and never joined to a filesystem path (a folder
+member is only opened through the name the directory walk itself produced). Reads are bounded by a size limit.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Container", "FolderContainer", "MemberEntry", "MemberReadError", "ZipContainer", "open_container"]
+
+_UTF8_FLAG = 0x800
+_ENCRYPTED_FLAG = 0x1
+_UNIX_SYSTEM = 3
+IGNORED_PREFIXES = ("__MACOSX/",)
+IGNORED_BASENAMES = frozenset({".DS_Store", "Thumbs.db"})
+
+
+class MemberReadError(Exception):
+    """A member could not be read (corrupt data, bad CRC, unsupported compression); internal, becomes a problem."""
+
+
+@dataclass(frozen=True)
+class MemberEntry:
+    """One member as listed by the container, before any of its bytes are read.
+
+    Attributes:
+        name: the member name, "/"-separated, as stored (for zips: decoded per the zip spec).
+        size: declared uncompressed size in bytes.
+        problems: name-level and flag-level problems found from the listing alone (empty when fine).
+        is_dir: a directory entry (skipped).
+    """
+
+    name: str
+    size: int
+    problems: tuple[str, ...] = ()
+    is_dir: bool = False
+    key: object = None
+
+    @property
+    def ignored(self) -> bool:
+        """Operating-system litter (``__MACOSX/``, ``.DS_Store``) that carries no scores and is skipped."""
+        base = self.name.rsplit("/", 1)[-1]
+        return self.name.startswith(IGNORED_PREFIXES) or base in IGNORED_BASENAMES
+
+
+def name_problems(name: str) -> list[str]:
+    """Problems of a member name as a string: absolute, ``..`` component, backslash (the name is quoted)."""
+    out = []
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":" and name[0].isalpha()):
+        out.append(f"member {name!r}: expected a relative name, got an absolute path")
+    if ".." in name.replace("\\", "/").split("/"):
+        out.append(f"member {name!r}: expected a name without '..' components, got a path that leaves the archive")
+    if "\\" in name:
+        out.append(f"member {name!r}: expected '/' as separator, got a backslash in the name")
+    if "\x00" in name:
+        out.append(f"member {name!r}: expected a name without NUL characters")
+    return out
+
+
+class Container:
+    """Base class: a listing of members and bounded reads of their bytes."""
+
+    path: Path
+    kind: str = "?"
+
+    def entries(self) -> list[MemberEntry]:
+        """Every member (files and directories), in stored order."""
+        raise NotImplementedError
+
+    def read(self, entry: MemberEntry, limit: int) -> bytes:
+        """All bytes of a member; raises :class:`MemberReadError` when unreadable or longer than ``limit``."""
+        raise NotImplementedError
+
+    def read_head(self, entry: MemberEntry, n: int) -> bytes:
+        """The first ``n`` bytes of a member (no CRC check: that happens on the full read)."""
+        raise NotImplementedError
+
+    def iter_chunks(self) -> Iterator[bytes]:
+        """Bytes that identify the archive for its SHA-256 (the zip file itself, or names + contents)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the file handle."""
+
+    def __enter__(self) -> Container:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class ZipContainer(Container):
+    """A zip file read through :mod:`zipfile`, never extracted."""
+
+    kind = "zip"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._zf = zipfile.ZipFile(path)
+
+    def entries(self) -> list[MemberEntry]:
+        out = []
+        seen: set[str] = set()
+        for info in self._zf.infolist():
+            name = info.filename
+            problems = name_problems(name)
+            if not info.flag_bits & _UTF8_FLAG and not name.isascii():
+                try:  # many tools store UTF-8 without setting the flag; anything else is not UTF-8
+                    name = name.encode("cp437").decode("utf-8")
+                except (UnicodeEncodeError, UnicodeDecodeError):
+                    problems.append(f"member {name!r}: expected a UTF-8 name, got bytes in another encoding")
+            if info.flag_bits & _ENCRYPTED_FLAG:
+                problems.append(f"member {name!r}: expected an unencrypted member, got an encrypted one")
+            mode = info.external_attr >> 16
+            if info.create_system == _UNIX_SYSTEM and stat.S_ISLNK(mode):
+                problems.append(f"member {name!r}: expected a regular file, got a symbolic link")
+            if name in seen:
+                problems.append(f"member {name!r}: expected unique member names, got this name twice")
+            seen.add(name)
+            out.append(MemberEntry(name, int(info.file_size), tuple(problems), info.is_dir(), info))
+        return out
+
+    def _open(self, entry: MemberEntry) -> zipfile.ZipExtFile:
+        info = entry.key
+        assert isinstance(info, zipfile.ZipInfo)
+        return self._zf.open(info)
+
+    def read(self, entry: MemberEntry, limit: int) -> bytes:
+        if entry.size > limit:
+            raise MemberReadError(f"declared size {entry.size} bytes is over the limit of {limit} bytes")
+        try:
+            with self._open(entry) as fh:
+                data = fh.read(limit + 1)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError,
+                ValueError) as exc:
+            raise MemberReadError(_describe(exc)) from exc
+        if len(data) != entry.size:
+            raise MemberReadError(f"expected {entry.size} bytes as declared, got {len(data)}")
+        return data
+
+    def read_head(self, entry: MemberEntry, n: int) -> bytes:
+        try:
+            with self._open(entry) as fh:
+                return fh.read(min(n, entry.size))
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError,
+                ValueError) as exc:
+            raise MemberReadError(_describe(exc)) from exc
+
+    def iter_chunks(self) -> Iterator[bytes]:
+        with open(self.path, "rb") as fh:
+            while chunk := fh.read(1 << 22):
+                yield chunk
+
+    def close(self) -> None:
+        self._zf.close()
+
+
+class FolderContainer(Container):
+    """A plain folder; symlinks are reported, never followed."""
+
+    kind = "folder"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def entries(self) -> list[MemberEntry]:
+        out = []
+        for dirpath, dirnames, filenames in os.walk(self.path, followlinks=False):
+            dirnames.sort()
+            rel_dir = os.path.relpath(dirpath, self.path)
+            for fname in sorted(filenames) + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+                full = os.path.join(dirpath, fname)
+                rel = fname if rel_dir == "." else f"{rel_dir.replace(os.sep, '/')}/{fname}"
+                problems = name_problems(rel)
+                try:
+                    rel.encode("utf-8")
+                except UnicodeEncodeError:
+                    problems.append(f"member {rel!r}: expected a UTF-8 name, got bytes in another encoding")
+                st = os.lstat(full)
+                if stat.S_ISLNK(st.st_mode):
+                    problems.append(f"member {rel!r}: expected a regular file, got a symbolic link")
+                elif not stat.S_ISREG(st.st_mode):
+                    problems.append(f"member {rel!r}: expected a regular file, got a special file")
+                out.append(MemberEntry(rel, int(st.st_size), tuple(problems), False, full))
+        return out
+
+    def read(self, entry: MemberEntry, limit: int) -> bytes:
+        if entry.size > limit:
+            raise MemberReadError(f"size {entry.size} bytes is over the limit of {limit} bytes")
+        try:
+            with open(str(entry.key), "rb") as fh:
+                data = fh.read(limit + 1)
+        except OSError as exc:
+            raise MemberReadError(_describe(exc)) from exc
+        if len(data) > limit:
+            raise MemberReadError(f"size is over the limit of {limit} bytes")
+        return data
+
+    def read_head(self, entry: MemberEntry, n: int) -> bytes:
+        try:
+            with open(str(entry.key), "rb") as fh:
+                return fh.read(n)
+        except OSError as exc:
+            raise MemberReadError(_describe(exc)) from exc
+
+    def iter_chunks(self) -> Iterator[bytes]:
+        for entry in self.entries():
+            if entry.problems:
+                continue
+            yield entry.name.encode("utf-8", "surrogateescape") + b"\x00"
+            with open(str(entry.key), "rb") as fh:
+                while chunk := fh.read(1 << 22):
+                    yield chunk
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    if "CRC" in text:
+        return f"corrupt data (CRC check failed: {text})"
+    return f"unreadable ({type(exc).__name__}: {text})"
+
+
+def open_container(path: str | os.PathLike[str]) -> Container:
+    """Open a zip file or a folder for in-memory reading.
+
+    Raises:
+        MemberReadError: never; see :func:`comsamy.submission.open_archive` for the user-facing errors.
+        FileNotFoundError, zipfile.BadZipFile, OSError: passed on to the caller, which words them.
+    """
+    p = Path(path)
+    if p.is_dir():
+        return FolderContainer(p)
+    return ZipContainer(p)

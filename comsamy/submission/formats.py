@@ -1,0 +1,250 @@
+"""Score-map formats: cheap header probes (shape and dtype, nothing allocated) and full decoders.
+
+Every function here raises :class:`FormatProblem` with a message that does not yet name the member; the caller
+prefixes the member name. Supported: ``.npy`` (no pickles), ``.npz`` (one array, or one named ``score``), 8/16-bit
+single-channel ``.png``, and ``.h5`` / ``.hdf5`` (dataset ``value``, when h5py is installed).
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+__all__ = [
+    "ACCEPTED_DTYPES",
+    "SCORE_EXTENSIONS",
+    "ArrayHeader",
+    "FormatProblem",
+    "decode_member",
+    "probe_member",
+    "score_kind",
+]
+
+SCORE_EXTENSIONS = (".npy", ".npz", ".png", ".h5", ".hdf5")
+ACCEPTED_DTYPES = ("float16", "float32", "float64", "uint8", "uint16")
+NPY_HEAD_BYTES = 1 << 16
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+ScoreKind = Literal["float", "integer"]
+
+
+class FormatProblem(Exception):
+    """A member's content does not meet the archive spec (internal; the caller names the member)."""
+
+
+@dataclass(frozen=True)
+class ArrayHeader:
+    """What a member holds, read from its header alone.
+
+    Attributes:
+        shape: the array shape as declared.
+        dtype: numpy dtype string in native byte order (``"float16"``, ``"uint8"``, ...).
+        data_offset: for ``.npy`` members, where the raw array bytes start (0 otherwise).
+        fortran_order: for ``.npy`` members, column-major storage.
+        inner: for ``.npz`` members, the name of the array inside.
+        descr: for ``.npy`` / ``.npz`` members, the stored dtype with its byte order (``"<f2"``).
+    """
+
+    shape: tuple[int, ...]
+    dtype: str
+    data_offset: int = 0
+    fortran_order: bool = False
+    inner: str = ""
+    descr: str = ""
+
+
+def score_kind(dtype: str) -> ScoreKind:
+    """``"float"`` for floating dtypes, ``"integer"`` for unsigned integer ones."""
+    return "float" if dtype.startswith("float") else "integer"
+
+
+def _check_dtype(dtype: np.dtype) -> str:
+    if dtype.hasobject:
+        raise FormatProblem("expected a plain numeric array, got a pickled object array (allow_pickle is off)")
+    if dtype.fields is not None or dtype.subdtype is not None:
+        raise FormatProblem(f"expected one of {', '.join(ACCEPTED_DTYPES)}, got a structured dtype {dtype}")
+    name = dtype.newbyteorder("=").name if dtype.byteorder not in ("|", "=") else dtype.name
+    if name not in ACCEPTED_DTYPES:
+        raise FormatProblem(f"expected dtype one of {', '.join(ACCEPTED_DTYPES)}, got {name}")
+    return name
+
+
+def _npy_header(head: bytes) -> tuple[tuple[int, ...], bool, np.dtype, int]:
+    fmt = np.lib.format
+    fh = io.BytesIO(head)
+    try:
+        version = fmt.read_magic(fh)
+        if version == (1, 0):
+            shape, fortran, dtype = fmt.read_array_header_1_0(fh)
+        elif version in ((2, 0), (3, 0)):
+            shape, fortran, dtype = fmt.read_array_header_2_0(fh)
+        else:
+            raise FormatProblem(f"expected .npy format version 1.0-3.0, got {version}")
+    except FormatProblem:
+        raise
+    except Exception as exc:  # numpy raises ValueError / EOFError / SyntaxError on garbage headers
+        raise FormatProblem(f"expected a valid .npy header, got an unreadable one ({exc})") from exc
+    return tuple(int(s) for s in shape), bool(fortran), dtype, fh.tell()
+
+
+def probe_npy(head: bytes, size: int) -> ArrayHeader:
+    """Parse a ``.npy`` header (from the first bytes only) and check that the declared size matches."""
+    shape, fortran, dtype, offset = _npy_header(head)
+    name = _check_dtype(dtype)
+    expected = offset + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if size != expected:
+        raise FormatProblem(f"expected {expected} bytes for a {name} array of shape {shape}, got {size} bytes")
+    return ArrayHeader(shape, name, offset, fortran, descr=dtype.str)
+
+
+def _npz_pick(zf: zipfile.ZipFile, limit: int) -> zipfile.ZipInfo:
+    infos = [i for i in zf.infolist() if not i.is_dir()]
+    arrays = [i for i in infos if i.filename.endswith(".npy")]
+    named = [i for i in arrays if i.filename == "score.npy"]
+    if named:
+        info = named[0]
+    elif len(arrays) == 1:
+        info = arrays[0]
+    else:
+        names = [i.filename[:-4] for i in arrays][:5]
+        raise FormatProblem(f"expected one array or one named 'score' inside the .npz, got {len(arrays)}: {names}")
+    if info.flag_bits & 0x1:
+        raise FormatProblem("expected an unencrypted .npz, got an encrypted array inside")
+    if info.file_size > limit:
+        raise FormatProblem(f"expected at most {limit} bytes inside the .npz, got {info.file_size} declared")
+    return info
+
+
+def probe_npz(data: bytes, limit: int) -> ArrayHeader:
+    """Open an ``.npz`` held in memory and parse the header of its score array."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            info = _npz_pick(zf, limit)
+            with zf.open(info) as fh:
+                head = fh.read(min(NPY_HEAD_BYTES, info.file_size))
+    except FormatProblem:
+        raise
+    except Exception as exc:
+        raise FormatProblem(f"expected a valid .npz (a zip of .npy files), got an unreadable one ({exc})") from exc
+    hdr = probe_npy(head, info.file_size)
+    return ArrayHeader(hdr.shape, hdr.dtype, hdr.data_offset, hdr.fortran_order, info.filename, hdr.descr)
+
+
+def probe_png(head: bytes) -> ArrayHeader:
+    """Read width, height, bit depth and colour type from the IHDR chunk (first 29 bytes)."""
+    if len(head) < 29 or not head.startswith(_PNG_SIGNATURE) or head[12:16] != b"IHDR":
+        raise FormatProblem("expected a PNG file, got bytes without a PNG signature and IHDR chunk")
+    width, height, depth, colour = struct.unpack(">IIBB", head[16:26])
+    if colour != 0 or depth not in (8, 16):
+        raise FormatProblem(
+            f"expected an 8- or 16-bit single-channel (greyscale) PNG, got colour type {colour} at {depth} bits"
+        )
+    return ArrayHeader((height, width), "uint8" if depth == 8 else "uint16")
+
+
+def _h5py() -> object:
+    try:
+        import h5py
+    except ImportError as exc:
+        raise FormatProblem("expected h5py to read .h5/.hdf5 members, got no h5py installed (pip install h5py)") from exc
+    return h5py
+
+
+def probe_h5(data: bytes) -> ArrayHeader:
+    """Open an HDF5 file held in memory and read the shape and dtype of its ``value`` dataset."""
+    h5py = _h5py()
+    try:
+        with h5py.File(io.BytesIO(data), "r") as f:  # type: ignore[attr-defined]
+            node = f.get("value")
+            if node is None or not isinstance(node, h5py.Dataset):  # type: ignore[attr-defined]
+                raise FormatProblem(f"expected an HDF5 dataset named 'value', got keys {sorted(f.keys())[:5]}")
+            shape, dtype = tuple(int(s) for s in node.shape), node.dtype
+    except FormatProblem:
+        raise
+    except Exception as exc:
+        raise FormatProblem(f"expected a valid HDF5 file, got an unreadable one ({exc})") from exc
+    return ArrayHeader(shape, _check_dtype(dtype))
+
+
+def probe_member(ext: str, size: int, read_head: Callable[[int], bytes], read_all: Callable[[], bytes],
+                 limit: int) -> ArrayHeader:
+    """Shape and dtype of a member, reading as little as its format allows.
+
+    Args:
+        ext: lower-case extension with the dot.
+        size: declared uncompressed size.
+        read_head: returns the first n bytes.
+        read_all: returns every byte (bounded by the caller's cap).
+        limit: size cap for arrays nested in ``.npz``.
+    """
+    if ext == ".npy":
+        return probe_npy(read_head(NPY_HEAD_BYTES), size)
+    if ext == ".png":
+        return probe_png(read_head(64))
+    if ext == ".npz":
+        return probe_npz(read_all(), limit)
+    if ext in (".h5", ".hdf5"):
+        return probe_h5(read_all())
+    raise FormatProblem(f"expected an extension in {SCORE_EXTENSIONS}, got {ext!r}")
+
+
+def _npy_array(data: bytes | memoryview, hdr: ArrayHeader) -> np.ndarray:
+    dtype = np.dtype(hdr.dtype)
+    count = int(np.prod(hdr.shape, dtype=np.int64))
+    stored = np.dtype(hdr.descr)
+    arr = np.frombuffer(data, dtype=stored, count=count, offset=hdr.data_offset)
+    if stored.byteorder not in ("=", "|") and stored != dtype:
+        arr = arr.astype(dtype)
+    if hdr.fortran_order:
+        return arr.reshape(hdr.shape[::-1]).T
+    return arr.reshape(hdr.shape)
+
+
+def decode_member(ext: str, data: bytes, hdr: ArrayHeader) -> np.ndarray:
+    """Decode a member's bytes into its score array (no copy for native-order ``.npy``).
+
+    Raises:
+        FormatProblem: the bytes do not decode to the array the header promised.
+    """
+    try:
+        if ext == ".npy":
+            arr = _npy_array(data, hdr)
+        elif ext == ".npz":
+            with zipfile.ZipFile(io.BytesIO(data)) as zf, zf.open(hdr.inner) as fh:
+                arr = _npy_array(fh.read(), hdr)
+        elif ext == ".png":
+            arr = _decode_png(data)
+        elif ext in (".h5", ".hdf5"):
+            h5py = _h5py()
+            with h5py.File(io.BytesIO(data), "r") as f:  # type: ignore[attr-defined]
+                arr = np.asarray(f["value"][()])
+            arr = arr.astype(arr.dtype.newbyteorder("="), copy=False)
+        else:
+            raise FormatProblem(f"expected an extension in {SCORE_EXTENSIONS}, got {ext!r}")
+    except FormatProblem:
+        raise
+    except Exception as exc:
+        raise FormatProblem(f"expected decodable {ext} data, got corrupt data ({type(exc).__name__}: {exc})") from exc
+    if arr.shape != hdr.shape or arr.dtype.name != hdr.dtype:
+        raise FormatProblem(f"expected a {hdr.dtype} array of shape {hdr.shape}, decoded {arr.dtype} {arr.shape}")
+    return arr
+
+
+def _decode_png(data: bytes) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as img:
+        img.load()
+        mode = img.mode
+        arr = np.asarray(img)
+    if mode == "L":
+        return arr.astype(np.uint8, copy=False)
+    if mode.startswith("I"):  # "I;16", "I;16B" or "I" for 16-bit greyscale, depending on Pillow
+        return arr.astype(np.uint16)
+    raise FormatProblem(f"expected a greyscale PNG, decoded mode {mode}")

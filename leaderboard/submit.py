@@ -1,0 +1,61 @@
+"""The one submission function: the Submit page and ``scripts/load_leaderboard.py`` both call it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import IO, Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from leaderboard.manifest import SubmissionInfo
+from leaderboard.quotas import check_quota
+from leaderboard.settings import Settings
+from leaderboard.storage import ArchiveStore
+from leaderboard.store.models import Submission, Team
+from leaderboard.tokens import verify_token
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the submitter gets back."""
+
+    submission_id: int
+    team: str
+    archive_sha256: str
+    archive_size: int
+    quota_left: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict view."""
+        return dict(self.__dict__)
+
+
+def submit_archive(
+    engine: Engine, settings: Settings, *, token: str, fileobj: IO[bytes], info: SubmissionInfo,
+    now: float | None = None,
+) -> Receipt:
+    """Check the token, the form and the quota, spool the archive to storage and queue a job.
+
+    Nothing is queued when a check fails; the archive is stored (content-addressed) before the quota
+    check so that the upload is not held in memory while waiting for the database.
+
+    Raises:
+        TokenError, UsageError, QuotaExceededError, UploadTooLargeError: with a message for the submitter.
+    """
+    ident = verify_token(engine, token)
+    info = info.checked()
+    stored = ArchiveStore(settings.storage).put_file(fileobj, max_bytes=settings.max_upload_bytes)
+    t = time.time() if now is None else now
+    with Session(engine) as session, session.begin():
+        session.scalar(select(Team).where(Team.id == ident.team_id).with_for_update())  # serialise per team
+        state = check_quota(session, ident.team_id, quota=settings.quota,
+                            window_s=settings.quota_window_h * 3600, now=t)
+        row = Submission(
+            team_id=ident.team_id, archive_sha256=stored.sha256, archive_size=stored.size, status="queued",
+            version=0, attempts=0, created_at=t, **info.to_dict(),
+        )
+        session.add(row)
+        session.flush()
+        return Receipt(row.id, ident.team, stored.sha256, stored.size, state.left - 1)

@@ -1,0 +1,65 @@
+"""What every page needs: settings, the engine (migrated once per process), small formatting helpers."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from leaderboard.settings import Settings
+
+log = logging.getLogger("leaderboard.app")
+
+
+@dataclass(frozen=True)
+class Context:
+    """Settings and database engine of the running app."""
+
+    settings: Settings
+    engine: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict view (settings only)."""
+        return {"settings": self.settings.to_dict()}
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(db_url: str) -> Any:
+    from leaderboard.store import make_engine, migrate
+
+    engine = make_engine(db_url)
+    migrate(engine)
+    return engine
+
+
+def get_context() -> Context:
+    """The app's context, from ``COMSAMY_LB_*`` env vars."""
+    settings = Settings.from_env()
+    return Context(settings, _engine(settings.db_url))
+
+
+def ago(t: float | None, now: float | None = None) -> str:
+    """``"12 s ago"`` style age of an epoch time, ``"never"`` for None."""
+    if t is None:
+        return "never"
+    d = max(0.0, (time.time() if now is None else now) - t)
+    if d < 120:
+        return f"{d:.0f} s ago"
+    if d < 7200:
+        return f"{d / 60:.0f} min ago"
+    if d < 172800:
+        return f"{d / 3600:.0f} h ago"
+    return f"{d / 86400:.0f} days ago"
+
+
+def when(t: float | None) -> str:
+    """UTC date and time of an epoch time, empty for None."""
+    return "" if t is None else time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(t))
+
+
+def pct(value: Any) -> str:
+    """A fraction as a percent with two decimals (``"n/a"`` when undefined)."""
+    return "n/a" if value is None else f"{100 * float(value):.2f}"

@@ -1,0 +1,175 @@
+"""The scoring worker: claim a job, hold its lease with a heartbeat thread, score it, write the result.
+
+Several workers may run at once, on one machine or several, against one database and one storage
+folder. A worker that dies mid-job stops heartbeating; its lease expires and any worker requeues the
+job (:func:`leaderboard.store.queue.requeue_expired`), up to ``max_attempts`` claims.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+
+from comsamy.errors import ArchiveError, ComsamyError
+from leaderboard.scoring import Scorer
+from leaderboard.settings import Settings
+from leaderboard.storage import ArchiveStore
+from leaderboard.store import queue
+
+log = logging.getLogger(__name__)
+MAX_MESSAGE_CHARS = 4000
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """What happened to one claimed job."""
+
+    submission_id: int
+    status: str
+    """``scored``, ``reused``, ``failed``, ``requeued`` or ``lost`` (lease taken over by another worker)."""
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict view."""
+        return dict(self.__dict__)
+
+
+class _Heartbeat(threading.Thread):
+    """Renews a job's lease every ``lease_s / 3`` seconds until stopped or the lease is lost."""
+
+    def __init__(self, engine: Engine, job: queue.Claim, lease_s: float) -> None:
+        super().__init__(daemon=True, name=f"heartbeat-{job.submission_id}")
+        self.engine, self.job, self.lease_s = engine, job, lease_s
+        self.stopped = threading.Event()
+        self.lost = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.lease_s / 3):
+            try:
+                if not queue.heartbeat(self.engine, self.job, lease_s=self.lease_s):
+                    log.warning("lost the lease of submission %s", self.job.submission_id)
+                    self.lost.set()
+                    return
+                queue.touch_worker(self.engine, self.job.worker_id)
+            except Exception:  # noqa: BLE001 - a database hiccup: try again at the next beat
+                log.warning("heartbeat failed for submission %s", self.job.submission_id, exc_info=True)
+
+
+def default_worker_id() -> str:
+    """``host:pid:random`` so that ids stay unique across machines and restarts."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Worker:
+    """One scoring worker over a database engine, a storage folder and a scorer."""
+
+    def __init__(self, engine: Engine, settings: Settings, scorer: Scorer, *, worker_id: str | None = None) -> None:
+        self.engine, self.settings, self.scorer = engine, settings, scorer
+        self.worker_id = worker_id or default_worker_id()
+        self.store = ArchiveStore(settings.storage)
+        self.stop = threading.Event()
+
+    def run_once(self) -> JobOutcome | None:
+        """Requeue expired leases, then claim and process at most one job; None when the queue is empty."""
+        queue.touch_worker(self.engine, self.worker_id)
+        requeued, failed = queue.requeue_expired(self.engine, max_attempts=self.settings.max_attempts)
+        if requeued or failed:
+            log.warning("expired leases: requeued %s, failed %s", requeued, failed)
+        job = queue.claim(self.engine, self.worker_id, lease_s=self.settings.lease_s)
+        if job is None:
+            return None
+        return self.process(job)
+
+    def run(self, *, poll_s: float = 1.0, once: bool = False) -> int:
+        """Process jobs until :attr:`stop` is set (or the queue is empty, with ``once``); return jobs done."""
+        done = 0
+        log.info("worker %s started", self.worker_id)
+        while not self.stop.is_set():
+            try:
+                outcome = self.run_once()
+            except Exception:  # noqa: BLE001 - keep serving; the database may come back
+                log.exception("worker loop error")
+                outcome = None
+                if once:
+                    raise
+            if outcome is not None:
+                done += 1
+                continue
+            if once:
+                break
+            self.stop.wait(poll_s)
+        return done
+
+    def process(self, job: queue.Claim) -> JobOutcome:
+        """Score one claimed job while its lease is kept alive; write the result or the failure."""
+        start = time.monotonic()
+        beat = _Heartbeat(self.engine, job, self.settings.lease_s)
+        beat.start()
+        status = "requeued"
+        try:
+            status = self._process(job, beat)
+        except Exception:
+            log.exception("submission %s: internal error (attempt %s)", job.submission_id, job.attempts)
+            status = queue.release(self.engine, job, max_attempts=self.settings.max_attempts) or "lost"
+        except BaseException:  # ctrl-C / SystemExit mid-job: give the job back, then stop
+            queue.release(self.engine, job, max_attempts=self.settings.max_attempts + 1)
+            raise
+        finally:
+            beat.stopped.set()
+            beat.join(timeout=5)
+        seconds = time.monotonic() - start
+        log.info("submission %s: %s in %.2f s", job.submission_id, status, seconds)
+        return JobOutcome(job.submission_id, status, seconds)
+
+    def _process(self, job: queue.Claim, beat: _Heartbeat) -> str:
+        try:
+            path = self.store.get(job.archive_sha256)
+        except ComsamyError:
+            msg = "the uploaded archive is missing from the server's storage; please submit it again"
+            return "failed" if queue.fail(self.engine, job, msg) else "lost"
+        version, revision = self.scorer.identity()
+        earlier = queue.find_reusable(self.engine, job.archive_sha256, scorer_version=version, data_revision=revision)
+        if earlier is not None:
+            ok = queue.complete(
+                self.engine, job, results_json=earlier.results_json, curves_json=earlier.curves_json,
+                scorer_version=version, data_revision=revision, reused_from=earlier.submission_id,
+            )
+            return "reused" if ok else "lost"
+        try:
+            outcome = self.scorer.score(path)
+        except ArchiveError as exc:
+            message = exc.report()[:MAX_MESSAGE_CHARS]
+            return "failed" if queue.fail(self.engine, job, message) else "lost"
+        if beat.lost.is_set():
+            return "lost"
+        ok = queue.complete(
+            self.engine, job, results_json=json.dumps(_clean(outcome.results), allow_nan=False),
+            curves_json=json.dumps(_clean(outcome.curves), allow_nan=False), scorer_version=outcome.scorer_version,
+            data_revision=outcome.data_revision,
+        )
+        if ok:
+            queue.touch_worker(self.engine, self.worker_id, jobs_done=1)
+        return "scored" if ok else "lost"
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe copy: NaN / inf become None, numpy scalars become Python numbers."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -1,0 +1,38 @@
+"""Shared fixtures: a tiny offline Stable Diffusion pipeline, inlier scenes and object banks."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # the helpers tiny_sd.py and scenes.py beside this file
+
+
+@pytest.fixture(scope="session")
+def tiny_sd_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tiny_sd import build_tiny_pipeline
+
+    return build_tiny_pipeline(tmp_path_factory.mktemp("sd") / "tiny-sd")
+
+
+@pytest.fixture(scope="session")
+def tiny_generator(tiny_sd_path: Path):
+    from baselines.synthesis.generator import ObjectGenerator
+
+    return ObjectGenerator.from_pretrained(tiny_sd_path)
+
+
+@pytest.fixture(scope="session")
+def inliers():
+    from scenes import inlier_dataset
+
+    return inlier_dataset(4, seed=0)
+
+
+@pytest.fixture(scope="session")
+def bank(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from scenes import write_bank
+
+    return write_bank(tmp_path_factory.mktemp("bank") / "blobs", n=5, seed=0)

@@ -1,0 +1,44 @@
+"""Fixtures of the data tests: tiny raw releases drawn with PIL, their exports, isolated caches."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # rawfactory (a helper module, not a test)
+
+from rawfactory import make_raw_release  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _isolated_hf_caches(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep datasets' cache out of the user's home and fail fast on any Hub access."""
+    import datasets
+    import huggingface_hub.constants
+
+    cache = tmp_path_factory.mktemp("hf-datasets-cache")
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", cache)
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.delenv("COMSAMY_DATA", raising=False)
+    monkeypatch.delenv("COMSAMY_HUB_REPO", raising=False)
+    return cache
+
+
+@pytest.fixture
+def raw_release(tmp_path: Path) -> Path:
+    """9 benchmark examples (every weather, several landforms, JPEG and PNG) + 3 inlier examples."""
+    return make_raw_release(tmp_path / "raw", n=9, seed=0, inliers=3)
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """``(raw, out)``: a raw release of 16 examples and its export (built once per module)."""
+    from comsamy.data import export_release
+
+    root = tmp_path_factory.mktemp("exported")
+    raw = make_raw_release(root / "raw", n=16, seed=3, inliers=4)
+    export_release(raw, root / "out", synthetic=True)
+    return raw, root / "out"

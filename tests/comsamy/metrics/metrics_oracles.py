@@ -1,0 +1,60 @@
+"""Shared data of the metric tests: the spec's numeric anchors and scikit-learn oracles (imported by the tests)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# id: (labels, scores, AP, AUROC, FPR95 first, closest, interp, trapezoid AUPRC), from spec/metrics.md
+ANCHORS = {
+    "T1": ([1, 1, 0, 0], [0.9, 0.8, 0.2, 0.1], 1.0, 1.0, 0.0, 0.0, 0.0, 0.5),
+    "T2": ([0, 0, 0, 0, 0, 1, 1, 0, 1], [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
+           29 / 36, 0.888889, 1 / 6, 1 / 6, 1 / 6, 0.430556),
+    "T3": ([1, 0, 1, 0], [0.5, 0.5, 0.5, 0.5], 0.5, 0.5, 1.0, 1.0, 0.95, 0.0),
+    "T4": ([1, 1, 0, 0], [0.1, 0.2, 0.8, 0.9], 0.416667, 0.0, 1.0, 1.0, 1.0, 0.291667),
+    "T5": ([1] * 18 + [0, 1] + [0] * 5 + [1] + [0] * 14, [i / 40 for i in range(40, 0, -1)],
+           0.985962, 0.9825, 0.05, 0.30, 0.30, 0.935665),
+    "T6": ([1] * 9 + [0] * 3 + [1] + [0] * 7, [i / 20 for i in range(20, 0, -1)],
+           0.976923, 0.97, 0.30, 0.30, 0.30, 0.875962),
+    "T7": ([1, 0] * 20, [i / 20 for i in range(20, 0, -1) for _ in (0, 1)], 0.5, 0.5, 0.95, 0.95, 0.95, 0.475),
+    "T9": ([[0, 0, 1, 255], [0, 1, 1, 255], [255, 0, 0, 1]],
+           [[0.1, 0.4, 0.8, 0.99], [0.3, 0.7, 0.35, 0.0], [0.95, 0.2, 0.6, 0.9]],
+           0.916667, 0.9, 0.4, 0.4, 0.4, 0.658333),
+}
+
+# T10: three images with conditions (void dropped inside each image)
+T10_IMAGES = {
+    "fog_0": ([0, 0, 1, 1, 0, 255], [0.2, 0.6, 0.7, 0.5, 0.1, 0.9], "fog"),
+    "fog_1": ([0, 1, 0, 0, 0, 0], [0.3, 0.8, 0.85, 0.1, 0.2, 0.4], "fog"),
+    "night_0": ([1, 1, 0, 0, 255, 0], [0.55, 0.45, 0.5, 0.3, 0.99, 0.6], "night"),
+}
+
+T11 = ([1, 0, 1, 0, 0, 1], [0.50001, 0.50002, 0.7, 0.69995, 0.1, 0.2])
+
+
+def sk_metrics(y: np.ndarray, s: np.ndarray) -> dict[str, float]:
+    """Every metric written out with scikit-learn on already-ranked (e.g. float16-cast) non-void pixels."""
+    from sklearn.metrics import auc, average_precision_score, precision_recall_curve, roc_auc_score, roc_curve
+
+    y = np.asarray(y).ravel()
+    s = np.asarray(s, dtype=np.float64).ravel()
+    fpr_full, tpr_full, _ = roc_curve(y, s, drop_intermediate=False)
+    fpr_drop, tpr_drop, _ = roc_curve(y, s)  # the ood-metrics package's call
+    precision, recall, _ = precision_recall_curve(y, s)
+    return {
+        "auprc": average_precision_score(y, s),
+        "auroc": roc_auc_score(y, s),
+        "fpr95": fpr_full[np.argmax(tpr_full >= 0.95)],
+        "closest": closest_oracle(fpr_full, tpr_full),
+        "interp": float(np.interp(0.95, tpr_drop, fpr_drop)),
+        # without scikit-learn's appended (R=0, P=1) point; a single point has no area
+        "trapezoid": auc(recall[:-1], precision[:-1]) if len(recall) > 2 else 0.0,
+    }
+
+
+def closest_oracle(fpr: np.ndarray, tpr: np.ndarray, target: float = 0.95) -> float:
+    """FPR of the point nearest in TPR; at equal TPR: the last point at or below the target, the first above it."""
+    dist = np.abs(tpr - target)
+    best = dist.min()
+    cands = np.flatnonzero(dist == best)
+    below = [i for i in cands if tpr[i] <= target]
+    return float(fpr[max(below)] if below else fpr[min(cands)])
