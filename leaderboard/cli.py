@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -100,13 +101,11 @@ def _serve(args: argparse.Namespace) -> int:
     _engine(settings).dispose()
     env = {**os.environ, **settings.to_env()}
     print(f"ComsAmy leaderboard on http://localhost:{args.port} (db {settings.db_url})", flush=True)
-    proc = subprocess.Popen(streamlit_command(settings, args.port, args.address), env=env)
-    try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
-        proc.wait(10)
-        return 0
+    cmd = streamlit_command(settings, args.port, args.address)
+    if getattr(args, "no_exec", False):  # pragma: no cover - kept for debugging under a supervisor
+        return subprocess.call(cmd, env=env)
+    os.execve(cmd[0], cmd, env)  # the app replaces this process: signals reach Streamlit directly
+    return 0  # pragma: no cover
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -119,6 +118,7 @@ def _worker(args: argparse.Namespace) -> int:
     if isinstance(scorer, ComsamyScorer):
         scorer.workers = args.score_workers
     worker = Worker(engine, settings, scorer, worker_id=args.worker_id)
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop.set())  # finish the current job, then exit
     print(f"worker {worker.worker_id} scoring against {settings.data!r} (db {settings.db_url})", flush=True)
     try:
         done = worker.run(poll_s=args.poll, once=args.once)
@@ -153,7 +153,7 @@ def _migrate(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from leaderboard.demo import run_demo
 
-    return run_demo(args, _settings)
+    return run_demo(args, _settings, lambda line: print(line, flush=True))
 
 
 COMMANDS = {"serve": _serve, "worker": _worker, "token": _token, "migrate": _migrate, "demo": _demo}

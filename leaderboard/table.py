@@ -132,8 +132,8 @@ def display_columns() -> list[str]:
     """The columns the page shows (the CSV export has all of them)."""
     counts = [f"{label} images" for label in ("Clear", "Adverse", "Whole")]
     counts += ["Whole anomaly px", "Whole inlier px", "Whole void px"]
-    return ["Method", "Team", "Date", *metric_columns(), "Extra data", "Outlier data", *counts, "Data", "Scorer",
-            "Metrics", "Source"]
+    return ["Method", "Team", "Source", "Date", *metric_columns(), "Extra data", "Outlier data", *counts, "Data",
+            "Scorer", "Metrics"]
 
 
 def sort_table(df: Any, column: str) -> Any:

@@ -80,6 +80,8 @@ class ResidualAnomalyBlock(nn.Module):
 
 def _init_weights(module: nn.Module) -> None:
     for m in module.modules():
+        if any(p.is_meta for p in m.parameters(recurse=False)):
+            continue  # shape-only construction (device "meta"): nothing to initialise
         if isinstance(m, nn.Conv2d):
             nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
             if m.bias is not None:

@@ -37,9 +37,9 @@ class BlendConfig:
         context: Surroundings = the box grown by this fraction of its size on each side, minus the object.
     """
 
-    color_strength: float = 0.7
-    light_strength: float = 0.8
-    std_ratio_clip: tuple[float, float] = (0.5, 1.5)
+    color_strength: float = 0.35
+    light_strength: float = 0.6
+    std_ratio_clip: tuple[float, float] = (0.75, 1.25)
     edges: str = "feather"
     feather_px: float = 2.0
     match_blur: bool = True
@@ -150,19 +150,24 @@ class HarmonizationBlender:
         return image[ys:ye, xs:xe][region]
 
     def _shadow(self, image: np.ndarray, m: np.ndarray, placement: Placement) -> np.ndarray:
+        """Darken a soft ellipse of ground centred under the object's base (a contact shadow)."""
         import cv2
 
         h, w = image.shape[:2]
         rows = np.nonzero(m.any(axis=1))[0]
         cols = np.nonzero(m[rows[-1]])[0]
-        x0, y0 = placement.x0, placement.y0
-        cx, cy = x0 + (cols[0] + cols[-1]) / 2.0, y0 + rows[-1]
-        ax, ay = max(2.0, 0.6 * m.shape[1]), max(1.5, 0.08 * m.shape[0])
-        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        cx, cy = placement.x0 + (cols[0] + cols[-1]) / 2.0, placement.y0 + rows[-1]
+        ax, ay = max(1.5, 0.45 * m.shape[1]), max(1.0, 0.06 * m.shape[0])
+        xs, xe = max(0, int(cx - 3 * ax)), min(w, int(cx + 3 * ax) + 1)
+        ys, ye = max(0, int(cy - 3 * ay)), min(h, int(cy + 3 * ay) + 1)
+        yy, xx = np.mgrid[ys:ye, xs:xe].astype(np.float32)
         g = np.exp(-(((xx - cx) / ax) ** 2 + ((yy - cy) / ay) ** 2))
         g = cv2.GaussianBlur(g, (0, 0), sigmaX=1.0)
-        factor = 1.0 - self.config.shadow_strength * g
-        return np.clip(image.astype(np.float32) * factor[..., None], 0, 255).astype(np.uint8)
+        g[g < 0.05] = 0.0
+        out = image.copy()
+        win = out[ys:ye, xs:xe].astype(np.float32) * (1.0 - self.config.shadow_strength * g)[..., None]
+        out[ys:ye, xs:xe] = np.clip(win + 0.5, 0, 255).astype(np.uint8)
+        return out
 
     def _dovenet(self, comp: np.ndarray, full: np.ndarray, placement: Placement) -> np.ndarray:
         import cv2
@@ -210,7 +215,9 @@ class HarmonizationBlender:
             g_bg = cv2.cvtColor(image[max(0, y0 - 4):y1 + 4, max(0, x0 - 4):x1 + 4], cv2.COLOR_RGB2GRAY)
             s_bg, s_obj = _sharpness(g_bg, ring), _sharpness(cv2.cvtColor(obj, cv2.COLOR_RGB2GRAY), m)
             if s_bg > 0 and s_obj > 1.5 * s_bg:
-                sigma = float(np.clip(0.5 * np.log2(s_obj / s_bg), 0.0, 2.0))
+                # never blur away a small object: at most 4 % of its smaller side, and 1 px
+                cap = min(1.0, 0.04 * min(m.shape))
+                sigma = float(np.clip(0.5 * np.log2(s_obj / s_bg), 0.0, cap))
                 obj = cv2.GaussianBlur(obj, (0, 0), sigmaX=sigma)
                 info["blur_sigma"] = round(sigma, 3)
         if self.dovenet is None:
@@ -240,6 +247,8 @@ class HarmonizationBlender:
         src[y0 + pad:y1 + pad, x0 + pad:x1 + pad][m] = obj[m]
         mk = np.zeros(dst.shape[:2], np.uint8)
         mk[y0 + pad:y1 + pad, x0 + pad:x1 + pad][m] = 255
+        # the guidance field's fixed boundary sits 1 px outside the object, so its own edge pixels blend too
+        mk = cv2.dilate(mk, np.ones((3, 3), np.uint8))
         bx, by, bw, bh = cv2.boundingRect(mk)
         # seamlessClone places the mask's bounding box centred on `center` (integer division)
         center = (bx + bw // 2, by + bh // 2)

@@ -292,6 +292,7 @@ def compose_dataset(
                 "inliers_config": inliers_config, "inliers_split": inliers_split, "num_inliers": len(ds),
                 "banks": [str(Path(b).resolve()) for b in banks], "bank_sizes": [len(b) for b in bank_list],
                 "dovenet": str(dovenet) if dovenet else None}
+    settings = json.loads(json.dumps(settings))  # as it reads back from the state file (tuples -> lists)
     state = layout.read_state(out)
     if state is not None and state.get("settings") != settings:
         raise UsageError(f"--out {out}: expected an empty folder or an interrupted run with the same settings, got "

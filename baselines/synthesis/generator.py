@@ -82,14 +82,14 @@ class ObjectGenerator:
             dtype: ``"float16"``, ``"bfloat16"`` or ``"float32"`` (default: float32 on CPU, float16 on CUDA).
             local_files_only: Do not try the Hub (default: True when ``path_or_id`` is an existing folder).
         """
-        import torch
-        from diffusers import StableDiffusionPipeline
-
         path = Path(path_or_id)
         is_dir = path.is_dir()
         if is_dir and not (path / "model_index.json").is_file():
             raise ConfigError(f"--generator {path}: expected a diffusers pipeline folder with model_index.json, "
                               "got a folder without it")
+        import torch
+        from diffusers import StableDiffusionPipeline
+
         if dtype is None:
             dtype = "float16" if str(device).startswith("cuda") else "float32"
         if dtype not in ("float16", "bfloat16", "float32"):

@@ -33,7 +33,7 @@ class PlacementConfig:
     """
 
     relative_height: tuple[float, float] = (0.3, 0.9)
-    min_height_px: int = 10
+    min_height_px: int = 16
     max_height_fraction: float = 0.45
     footprint_drivable: float = 1.0
     candidates: int = 6

@@ -106,6 +106,11 @@ def validate_dataset_folder(path: str | Path) -> FolderSummary:
     path = Path(path)
     problems: list[str] = []
     card = _card(path, problems)
+    if not card:  # without the card nothing says which shards and configs to expect
+        problems = problems or ["README.md: expected YAML front matter with configs, got none"]
+        raise DataValidationError(
+            f"expected a valid ComsAmy dataset folder in {path}, got {len(problems)} problem(s)", problems=problems
+        )
     configs = {c.get("config_name") for c in card.get("configs", []) if isinstance(c, dict)}
     missing = [c for c in ("default", "all") if c not in configs]
     if card and missing:

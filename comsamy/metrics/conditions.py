@@ -77,19 +77,27 @@ def conditions_of(image_id: str, metadata: Mapping[str, Any] | None) -> list[Con
     return out
 
 
-def group_images(
-    image_ids: Iterable[str], metadata: Mapping[str, Mapping[str, Any] | None]
-) -> dict[str, dict[str, list[str]]]:
-    """Image ids per condition, in one pass: ``{group: {value: [ids]}}``, groups and values in report order."""
+def group_images(conditions: Mapping[str, Iterable[Condition]]) -> dict[str, dict[str, list[str]]]:
+    """Image ids per condition, in one pass: ``{group: {value: [ids]}}``, groups and values in report order.
+
+    Args:
+        conditions: each image's conditions, as returned by :func:`conditions_of`.
+    """
     groups: dict[str, dict[str, list[str]]] = {}
-    for image_id in image_ids:
-        for group, value in conditions_of(image_id, metadata.get(image_id)):
+    for image_id, conds in conditions.items():
+        for group, value in conds:
             groups.setdefault(group, {}).setdefault(value, []).append(image_id)
-    order = [g for g in GROUP_ORDER if g in groups] + sorted(g for g in groups if g not in GROUP_ORDER)
-    return {g: {v: groups[g][v] for v in _sorted_values(g, groups[g])} for g in order}
+    return {g: {v: groups[g][v] for v in sort_values(g, groups[g])} for g in sort_groups(groups)}
 
 
-def _sorted_values(group: str, values: Mapping[str, list[str]]) -> list[str]:
+def sort_groups(groups: Iterable[str]) -> list[str]:
+    """Standard groups first (split, weather, landform, anomaly_type), then other columns alphabetically."""
+    present = set(groups)
+    return [g for g in GROUP_ORDER if g in present] + sorted(present - set(GROUP_ORDER))
+
+
+def sort_values(group: str, values: Iterable[str]) -> list[str]:
+    """Values in vocabulary order (clear before adverse, WEATHERS, LANDFORMS order), others alphabetically."""
     vocab = {"split": ("clear", "adverse"), "weather": WEATHERS, "landform": LANDFORMS}.get(group, ())
     rank = {v: i for i, v in enumerate(vocab)}
     return sorted(values, key=lambda v: (rank.get(v, len(rank)), v))

@@ -86,20 +86,23 @@ def fpr_at_tpr(tps: np.ndarray, fps: np.ndarray, *, definition: Fpr95Definition 
         fps: cumulative false positives per threshold.
         definition: ``first``: ``fpr[argmax(tpr >= target)]`` (highest threshold reaching the target, equality
             counts); ``closest``: of the two ROC points around the target (the last with TPR <= target and the
-            next one), the one whose TPR is nearer (the lower one on a tie; may sit below the target); ``interp``: ``np.interp(target, tpr, fpr)``, which
-            on a flat stretch at exactly the target takes its last point.
+            next one), the one whose TPR is nearer (the lower one on a tie; may sit below the target); ``interp``: FPR linearly interpolated between those two points, as
+            ``np.interp(target, tpr, fpr)`` does (exactly at the target: the last point with that TPR).
         target: the TPR, 0.95 for FPR95.
     """
+    check_choice("fpr95", definition, FPR95_DEFINITIONS)
     fpr, tpr = roc_points(tps, fps)
     if definition == "first":
         return float(fpr[int(np.argmax(tpr >= target))])
+    below = int(np.searchsorted(tpr, target, side="right")) - 1  # last point with TPR <= target
+    above = min(below + 1, len(tpr) - 1)  # the next point (TPR > target)
     if definition == "closest":
-        below = int(np.searchsorted(tpr, target, side="right")) - 1  # last point with TPR <= target
-        above = min(below + 1, len(tpr) - 1)  # the next point (TPR > target)
         pick = above if abs(tpr[above] - target) < abs(tpr[below] - target) else below
         return float(fpr[pick])
-    check_choice("fpr95", definition, FPR95_DEFINITIONS)
-    return float(np.interp(target, tpr, fpr))
+    if above == below or tpr[below] == target:
+        return float(fpr[below])
+    slope = (fpr[above] - fpr[below]) / (tpr[above] - tpr[below])  # as np.interp computes it
+    return float(slope * (target - tpr[below]) + fpr[below])
 
 
 def _condition_label(condition: str | None) -> str:

@@ -28,8 +28,8 @@ class Quadruped:
 
 
 SPECIES: dict[str, Quadruped] = {
-    "elk": Quadruped(1.25, 0.95, 0.36, 0.46, 0.12, 0.24, (85, 60, 40), (60, 45, 32), antlers="moose", leg_w=0.055),
-    "deer": Quadruped(1.05, 0.78, 0.26, 0.42, 0.22, 0.18, (150, 100, 60), (210, 190, 165), antlers="deer", leg_w=0.04),
+    "elk": Quadruped(1.25, 0.95, 0.33, 0.40, 0.06, 0.26, (85, 60, 40), (60, 45, 32), antlers="moose", leg_w=0.055),
+    "deer": Quadruped(1.05, 0.78, 0.26, 0.42, 0.12, 0.2, (150, 100, 60), (210, 190, 165), antlers="deer", leg_w=0.04),
     "cow": Quadruped(1.45, 1.1, 0.45, 0.34, 0.02, 0.22, (240, 238, 232), (230, 225, 220), antlers="horns",
                      spots=True, leg_w=0.07),
     "dog": Quadruped(1.3, 0.9, 0.34, 0.38, 0.2, 0.26, (170, 120, 60), (220, 200, 170), tail=0.25, leg_w=0.07),
@@ -82,13 +82,13 @@ def draw_quadruped(sp: Sprite, q: Quadruped, rng: np.random.Generator, color: Co
     if q.antlers == "moose":
         for side in (-0.05, 0.04):
             bx, by = hx + side, neck_top - 0.03
-            sp.poly([(bx, by), (bx - 0.14, by - 0.16), (bx - 0.02, by - 0.2), (bx + 0.1, by - 0.18), (bx + 0.03, by)],
-                    (175, 150, 110))
+            sp.poly([(bx, by), (bx - 0.14, by - 0.12), (bx - 0.1, by - 0.17), (bx - 0.02, by - 0.13),
+                     (bx + 0.03, by - 0.17), (bx + 0.1, by - 0.15), (bx + 0.04, by)], (175, 150, 110))
     elif q.antlers == "deer":
         for side in (-0.03, 0.03):
             bx, by = hx + side, neck_top - 0.03
-            sp.line([(bx, by), (bx - 0.05, by - 0.12), (bx - 0.02, by - 0.2)], (120, 95, 70), 0.014)
-            sp.line([(bx - 0.05, by - 0.12), (bx + 0.04, by - 0.17)], (120, 95, 70), 0.012)
+            sp.line([(bx, by), (bx - 0.05, by - 0.09), (bx - 0.02, by - 0.15)], (120, 95, 70), 0.016)
+            sp.line([(bx - 0.05, by - 0.09), (bx + 0.04, by - 0.13)], (120, 95, 70), 0.014)
     elif q.antlers == "horns":
         sp.line([(hx + 0.02, neck_top - 0.01), (hx - 0.02, neck_top - 0.07)], (225, 215, 190), 0.02)
     # tail

@@ -252,24 +252,30 @@ def country_road(p: Painter) -> None:
 
 
 def forest(p: Painter) -> None:
-    """Road through dense woods: a dark forest wall and large trees close to both edges."""
+    """Road through dense woods: a dark forest wall with trunks, and big trees close to both edges."""
     g, hm = p.geom, p.geom.half_width_m
     _road(p, hm)
-    dark = props.shade(p.colors[VEG], 0.6)
+    dark = props.shade(p.colors[VEG], 0.55)
     for s in (-1, 1):
         p.region(g.strip(s * hm, s * (hm + 1.6), 0.0, 1.5), TERRAIN)
-        p.region(g.wall(s * (hm + p.rng.uniform(3, 5)), 0.004, 1.6, p.rng.uniform(18, 28), steps=10), VEG)
-        p.decal(VEG, g.wall(s * (hm + 5), 0.004, 1.6, 30, steps=4), dark)
+        wall_x = s * (hm + p.rng.uniform(4, 6))
+        p.region(g.wall(wall_x, 0.004, 1.6, p.rng.uniform(12, 17), steps=10), VEG)
+        p.decal(VEG, g.wall(wall_x, 0.004, 1.6, 6, steps=6), dark)
+        for t in _along(p, 0.8, 1.2, 0.6, 120):  # trunks in the shade of the wall
+            x = float(g.x(t, wall_x))
+            ppm = float(g.ppm(t))
+            p.decal_line(VEG, [(x, float(g.row(t))), (x, float(g.row(t)) - 5 * ppm)], (45, 35, 28), 0.25 * ppm)
     kinds = [props.conifer, props.broadleaf] if p.rng.random() < 0.5 else [props.conifer]
     for s in (-1, 1):
-        for t in _along(p, 0.6, 5.0, 0.5, 150):
+        for t in _along(p, 1.6, 6.0, 0.5, 150):
             fn = kinds[p.rng.integers(len(kinds))]
-            _place(p, t, s * (hm + p.rng.uniform(2.0, 4.5)), fn, p.rng.uniform(12, 22),
+            _place(p, t, s * (hm + p.rng.uniform(2.0, 4.0)), fn, p.rng.uniform(9, 16),
                    p.jitter(p.colors[VEG], 0.15), p.rng)
-    for _ in range(int(p.rng.integers(3, 8))):  # shadow patches across the road
+    for _ in range(int(p.rng.integers(3, 8))):  # dappled shade on the road
         z = p.rng.uniform(8, 60)
         ta, tb = g.t_at_distance(z), g.t_at_distance(z + p.rng.uniform(2, 6))
-        p.decal(ROAD, g.strip(-hm, p.rng.uniform(-hm, hm), tb, ta, steps=3), props.shade(p.colors[ROAD], 0.6))
+        x0 = p.rng.uniform(-hm, hm * 0.5)
+        p.decal(ROAD, g.strip(x0, x0 + p.rng.uniform(1, hm), tb, ta, steps=3), props.shade(p.colors[ROAD], 0.7))
     _line(p, 0.0, (200, 190, 120), 0.12)
     _cars(p, [hm * 0.5], int(p.rng.integers(0, 2)))
     p.cloud *= 0.5

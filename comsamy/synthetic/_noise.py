@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageFilter
 
-
 _WORK = 320
 """Longest side of the working grid; fields are summed there and upsampled once."""
 

@@ -120,7 +120,7 @@ def conifer(rgb: ImageDraw.ImageDraw, lab: ImageDraw.ImageDraw, x: float, base: 
     """A spruce: trunk and stacked triangles of foliage, shaded darker on one side."""
     h = height_m * ppm
     w = 0.32 * h
-    both(rgb, lab, box(x - 0.04 * h, base - 0.15 * h, x + 0.04 * h, base), (70, 50, 35), _VEG)
+    both(rgb, lab, box(x - 0.025 * h, base - 0.15 * h, x + 0.025 * h, base), (70, 50, 35), _VEG)
     tiers = 5
     for k in range(tiers):
         y0 = base - 0.12 * h - k * 0.17 * h
@@ -135,7 +135,7 @@ def broadleaf(rgb: ImageDraw.ImageDraw, lab: ImageDraw.ImageDraw, x: float, base
               color: Color, rng: np.random.Generator) -> None:
     """A round tree: a trunk and a crown of overlapping blobs in several greens."""
     h = height_m * ppm
-    both(rgb, lab, box(x - 0.035 * h, base - 0.45 * h, x + 0.035 * h, base), (85, 62, 45), _VEG)
+    both(rgb, lab, box(x - 0.025 * h, base - 0.45 * h, x + 0.025 * h, base), (85, 62, 45), _VEG)
     cy, r = base - 0.62 * h, 0.3 * h
     for _ in range(9):
         dx, dy = rng.normal(0, 0.35, 2) * r

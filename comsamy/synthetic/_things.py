@@ -114,12 +114,11 @@ def fallen_load(sp: Sprite, rng: np.random.Generator, c: Color) -> None:
 
 def planks(sp: Sprite, rng: np.random.Generator, c: Color) -> None:
     a = sp.w_out / sp.h_out
-    for _ in range(6):
-        y = rng.uniform(0.35, 0.9)
+    for y in np.linspace(0.05, 0.75, 6) + rng.uniform(0, 0.1, 6):
         x0 = rng.uniform(0.0, a * 0.4)
         x1 = min(a, x0 + rng.uniform(a * 0.5, a * 0.9))
-        dy = rng.uniform(-0.25, 0.25)
-        th = rng.uniform(0.08, 0.14)
+        dy = rng.uniform(-0.1, 0.1)
+        th = rng.uniform(0.1, 0.16)
         col = _shade(c, rng.uniform(0.8, 1.2))
         sp.poly([(x0, y), (x1, y + dy), (x1, y + dy + th), (x0, y + th)], col)
         sp.paint([(x0, y + th * 0.7), (x1, y + dy + th * 0.7), (x1, y + dy + th), (x0, y + th)], _shade(col, 0.7))

@@ -101,8 +101,8 @@ def _shadow(image: np.ndarray, frozen: np.ndarray, cx: float, base: float, half_
 def _plan_objects(rng: np.random.Generator, scene: Scene) -> list[tuple[str, bool, float, float]]:
     """(kind, void, t, x_m) for every object of one image: 1-3 anomalies, sometimes void objects."""
     g, plan = scene.geometry, []
-    for _ in range(int(rng.choice([1, 1, 2, 2, 3]))):
-        t = float(rng.uniform(0.25, 0.85) ** 0.8)
+    for _ in range(int(rng.choice([1, 2, 2, 3, 3]))):
+        t = float(0.3 + 0.7 * np.sqrt(rng.random()))  # biased toward the camera, as in the photos
         x_m = float(rng.uniform(-1, 1) * scene.near_m * 0.85)
         plan.append((_pick_kind(rng, scene.landform), False, t, x_m))
     for _ in range(int(rng.choice([0, 0, 1, 2]))):  # policy-void: far off the driving area, or tiny
@@ -138,7 +138,7 @@ def render_benchmark_image(landform: str, weather: str, rng: np.random.Generator
         placed: list[tuple[str, bool, float, tuple[int, int, int, int], np.ndarray]] = []
         for kind, void, t, x_m in sorted(_plan_objects(rng, scene), key=lambda p: p[2]):
             spec = OBJECT_KINDS[kind]
-            hpx = int(round(spec.height_m * rng.uniform(0.85, 1.15) * float(g.ppm(t))))
+            hpx = int(round(min(spec.height_m * rng.uniform(1.0, 1.5) * float(g.ppm(t)), 0.5 * h)))
             if hpx < 4:
                 continue
             rgb, mask = render_object(kind, rng, hpx)

@@ -51,8 +51,13 @@ class RoadGeometry:
 
     def center(self, t: float | np.ndarray) -> float | np.ndarray:
         """Column of the road centre at inverse depth ``t`` (bends toward ``curve`` far away)."""
-        tt = np.clip(t, 0.0, None)
-        return self.vanish_x + (self.bottom_x - self.vanish_x) * tt + self.curve * self.width * (1.0 - np.clip(tt, 0, 1)) ** 3
+        if isinstance(t, np.ndarray):
+            tt = np.clip(t, 0.0, None)
+            far = 1.0 - np.clip(tt, 0.0, 1.0)
+        else:
+            tt = max(float(t), 0.0)
+            far = 1.0 - min(tt, 1.0)
+        return self.vanish_x + (self.bottom_x - self.vanish_x) * tt + self.curve * self.width * far**3
 
     def x(self, t: float | np.ndarray, x_m: float | np.ndarray) -> float | np.ndarray:
         """Column of the ground point ``x_m`` metres right of the road centre at inverse depth ``t``."""

@@ -89,11 +89,12 @@ def write_raw_release(out_dir: str | Path, *, images: int = 49, size: tuple[int,
         raise UsageError(f"seed: expected a non-negative integer, got {seed!r}")
     if isinstance(inliers, bool) or not isinstance(inliers, int) or inliers < 0:
         raise UsageError(f"inliers: expected a non-negative integer, got {inliers!r}")
+    plan = plan_release(images, int(seed))
     out = Path(out_dir)
     (out / "images").mkdir(parents=True, exist_ok=True)
     (out / "labels").mkdir(parents=True, exist_ok=True)
     rows = []
-    for i, item in enumerate(plan_release(images, int(seed))):
+    for i, item in enumerate(plan):
         ex = render_benchmark_image(item.landform, item.weather, np.random.default_rng([int(seed), i, 1]), size)
         Image.fromarray(ex.image, "RGB").save(out / "images" / f"{item.id}.jpg", format="JPEG", quality=90)
         _save_png(ex.label, "L", out / "labels" / f"{item.id}.png")

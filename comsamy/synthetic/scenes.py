@@ -117,39 +117,46 @@ def _sky(p: Painter, rgb: np.ndarray, labels: np.ndarray) -> None:
 
 
 def _compose(p: Painter) -> tuple[np.ndarray, np.ndarray]:
-    """Turn the three passes into a picture and a label map."""
+    """Turn the three passes into a picture and a label map.
+
+    Flat colours first (regions, decals, then props drawn far to near), then one texture pass keyed by
+    the final label map, the sky, and aerial perspective.
+    """
     h, w = p.height, p.width
     lab1 = np.asarray(p.label)
-    lut = np.zeros((256, 3), np.float32)
-    amp = np.zeros(256, np.float32)
+    lut = np.zeros((256, 3), np.uint8)
     for cls, col in p.colors.items():
         lut[cls] = col
-        amp[cls] = p.amp.get(cls, 0.12)
     base = np.take(lut, lab1, axis=0)
     dcls = np.asarray(p.decal_cls)
     dmask = (dcls != 0) & (dcls == lab1 + np.uint8(1))
-    np.copyto(base, np.asarray(p.decal_rgb), where=dmask[..., None], casting="unsafe")
+    np.copyto(base, np.asarray(p.decal_rgb), where=dmask[..., None])
+    img = Image.fromarray(base, "RGB")
+    label = p.label.copy()
+    rdraw, ldraw = ImageDraw.Draw(img), ImageDraw.Draw(label)
+    for _, _, fn in sorted(p.items, key=lambda it: (it[0], it[1])):
+        fn(rdraw, ldraw)
+    labels = np.array(label)
+    out = np.asarray(img, dtype=np.float32).copy()
+    amp = np.full(256, 0.04, np.float32)
+    for cls, a in p.amp.items():
+        amp[cls] = a
     mod = _noise.value_noise(p.rng, h, w, 12, octaves=4)
     mod *= 0.75
     mod += 0.35 * _noise.grain(p.rng, h, w)
-    mod *= np.take(amp, lab1)
+    mod *= np.take(amp, labels)
     mod += 1.0
-    base *= mod[..., None]
-    # aerial perspective: far ground fades toward the horizon colour
+    out *= mod[..., None]
+    # aerial perspective: far ground and objects fade toward the horizon colour
     t = np.clip(p.geom.t_of_row(np.arange(h, dtype=np.float32)), 0, 1)
     fade = (p.haze * (1 - t) ** 4).astype(np.float32)
     n = int(np.flatnonzero(fade > 0.01)[-1]) + 1 if (fade > 0.01).any() else 0
     if n:
         hcol = np.array(p.pal["sky_horizon"], np.float32)
-        base[:n] += (hcol - base[:n]) * fade[:n, None, None]
-    _sky(p, base, lab1)
-    np.clip(base, 0, 255, out=base)
-    img = Image.fromarray(base.astype(np.uint8), "RGB")
-    label = p.label.copy()
-    rdraw, ldraw = ImageDraw.Draw(img), ImageDraw.Draw(label)
-    for _, _, fn in sorted(p.items, key=lambda it: (it[0], it[1])):
-        fn(rdraw, ldraw)
-    return np.array(img), np.array(label)
+        out[:n] += (hcol - out[:n]) * fade[:n, None, None]
+    _sky(p, out, labels)
+    np.clip(out, 0, 255, out=out)
+    return out.astype(np.uint8), labels
 
 
 def _hood(p: Painter, rgb: np.ndarray, labels: np.ndarray) -> None:

@@ -83,141 +83,214 @@ def apply_weather(image: Any, weather: str, *, severity: float = 0.6, seed: int 
     if weather == "clear" or float(severity) == 0.0:
         return Image.fromarray(arr.copy(), "RGB")
     rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, WEATHERS.index(weather)])
-    out = _EFFECTS[weather](arr.astype(np.float32) / 255.0, float(severity), rng)
-    return Image.fromarray(np.clip(out * 255.0 + 0.5, 0, 255).astype(np.uint8), "RGB")
+    out = _EFFECTS[weather](arr, float(severity), rng)
+    np.clip(out, 0.0, 1.0, out=out)
+    out *= 255.0
+    out += 0.5
+    return Image.fromarray(out.astype(np.uint8), "RGB")
 
 
-def _rows(h: int) -> np.ndarray:
-    return np.linspace(0.0, 1.0, h, dtype=np.float32)[:, None]
+def _count(base: float, s: float, h: int, w: int) -> int:
+    """Particle count for severity ``s``: sizes and widths scale with the frame, so counts do not."""
+    del h, w
+    return int(base * s)
 
 
-def _blend(img: np.ndarray, color: tuple[float, float, float], alpha: np.ndarray) -> np.ndarray:
+def _px(w: int, width_at_960: float) -> int:
+    """Line width in pixels for a frame ``w`` wide (``width_at_960`` on a 960-pixel frame)."""
+    return max(1, round(width_at_960 * w / 960))
+
+
+def _thin(w: int, width_at_960: float) -> float:
+    """Count factor that keeps the covered area constant when a line is clamped to 1 pixel on small frames."""
+    return min(1.0, width_at_960 * w / 960 / _px(w, width_at_960))
+
+
+def _unit(arr: np.ndarray) -> np.ndarray:
+    return arr.astype(np.float32) * np.float32(1 / 255.0)
+
+
+def _row_field(h: int, w: int, rows: np.ndarray, rng: np.random.Generator, cells: int, amount: float) -> np.ndarray:
+    """A per-row profile modulated by smooth noise: float32 (h, w)."""
+    field = _noise.value_noise(rng, h, w, cells, octaves=2)
+    field *= amount
+    field += 1.0
+    field *= rows[:, None]
+    return field
+
+
+def _small_field(h: int, w: int, fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+    """Evaluate ``fn(yy, xx)`` (pixel coordinates) on a coarse grid and upsample it to (h, w)."""
+    k = max(1, min(h, w) // 90)
+    hs, ws = max(2, h // k), max(2, w // k)
+    yy, xx = np.meshgrid(np.linspace(0, h - 1, hs, dtype=np.float32), np.linspace(0, w - 1, ws, dtype=np.float32),
+                         indexing="ij")
+    small = fn(yy, xx).astype(np.float32)
+    if (hs, ws) == (h, w):
+        return small
+    return np.array(Image.fromarray(small, mode="F").resize((w, h), Image.Resampling.BILINEAR))
+
+
+def _blend_(img: np.ndarray, color: tuple[float, float, float], alpha: np.ndarray) -> np.ndarray:
+    """In place: ``img += (color - img) * alpha`` (alpha (H, W) or (H, W, 1))."""
     a = alpha[..., None] if alpha.ndim == 2 else alpha
-    return img * (1 - a) + np.asarray(color, np.float32) * a
+    img += (np.asarray(color, np.float32) - img) * a
+    return img
 
 
 def _luma(img: np.ndarray) -> np.ndarray:
     return img @ np.array([0.299, 0.587, 0.114], np.float32)
 
 
-def _blur(img: np.ndarray, radius: float) -> np.ndarray:
-    if radius < 0.3:
-        return img
-    u8 = np.clip(img * 255 + 0.5, 0, 255).astype(np.uint8)
-    return _noise.blur_rgb(u8, radius).astype(np.float32) / 255.0
+def _soft(arr: np.ndarray, radius: float) -> np.ndarray:
+    """Blur a uint8 RGB array and return it as float32 in [0, 1]."""
+    return _unit(_noise.blur_rgb(arr, radius))
+
+
+def _to_u8(img: np.ndarray) -> np.ndarray:
+    return (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
 def _streaks(rng: np.random.Generator, h: int, w: int, count: int, length: tuple[float, float], angle: float,
-             width: int, value: int) -> np.ndarray:
-    """A layer (float [0, 1], h x w) of slanted line segments."""
+             width: int, value: int, *, spread: float = 0.0) -> np.ndarray:
+    """A layer (float [0, 1], h x w) of line segments at ``angle`` (radians from vertical)."""
     layer = Image.new("L", (w, h), 0)
     d = ImageDraw.Draw(layer)
     xs, ys = rng.uniform(-0.1 * w, 1.1 * w, count), rng.uniform(-0.1 * h, h, count)
     ls = rng.uniform(*length, count) * h
     vals = rng.integers(value // 2, value + 1, count)
-    dx, dy = np.sin(angle), np.cos(angle)
-    for x, y, ln, v in zip(xs, ys, ls, vals, strict=True):
-        d.line([(x, y), (x + dx * ln, y + dy * ln)], fill=int(v), width=width)
-    return np.asarray(layer, np.float32) / 255.0
+    angs = angle + rng.uniform(-spread, spread, count)
+    for x, y, ln, v, a in zip(xs, ys, ls, vals, angs, strict=True):
+        d.line([(x, y), (x + np.sin(a) * ln, y + np.cos(a) * ln)], fill=int(v), width=width)
+    return np.asarray(layer, np.float32) * np.float32(1 / 255.0)
 
 
-def _rain(img: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
-    h, w, _ = img.shape
-    out = img * (1 - 0.35 * s)
-    out = _blend(out, (0.42, 0.45, 0.5), np.full((h, w), 0.25 * s, np.float32))
-    out = _blur(out, 0.4 + 1.2 * s * w / 960)
-    # wet sheen: the lower half mirrors a blurred, vertically smeared copy of what is above it
-    ref = _blur(out[::-1], 2 + 6 * s * w / 960)
-    sheen = np.clip((_rows(h) - 0.55) / 0.45, 0, 1) * 0.35 * s
-    out = out * (1 - sheen[..., None]) + np.maximum(out, ref) * sheen[..., None]
-    ang = rng.uniform(-0.35, 0.35)
-    width = max(1, round(w / 700))
-    streaks = _streaks(rng, h, w, int(300 + 1500 * s * (w * h) / (960 * 540)), (0.04, 0.12), ang, width, 200)
+def _rain(arr: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
+    h, w, _ = arr.shape
+    out = _soft(arr, 0.4 + 1.2 * s * w / 960)
+    out *= 1 - 0.45 * s
+    out += np.array([0.42, 0.45, 0.5], np.float32) * (0.2 * s)
+    # wet sheen: lower rows reflect a blurred, mirrored copy of the rows above them
+    y0 = int(0.55 * h)
+    mirror = _to_u8(out[::-1][y0:]) if h - y0 >= 2 else None
+    if mirror is not None:
+        ref = _soft(mirror, 3 + 6 * s * w / 960)
+        sheen = (np.linspace(0, 1, h - y0, dtype=np.float32) * 0.4 * s)[:, None, None]
+        low = out[y0:]
+        low += (np.maximum(low, ref) - low) * sheen
+    width = _px(w, 1.3)
+    streaks = _streaks(rng, h, w, int((300 + 1500 * s) * _thin(w, 1.3)), (0.04, 0.12), rng.uniform(-0.35, 0.35),
+                       width, 200, spread=0.04)
     streaks = _noise.blur_unit(streaks, 0.5 * width)
-    return _blend(out, (0.85, 0.87, 0.9), streaks * (0.35 + 0.4 * s))
+    streaks *= 0.35 + 0.4 * s
+    return _blend_(out, (0.85, 0.87, 0.9), streaks)
 
 
-def _night(img: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
-    h, w, _ = img.shape
-    out = np.power(img, 1.0 + 1.2 * s) * (1.0 - 0.75 * s)
-    out = out * np.array([0.75, 0.85, 1.15], np.float32) ** s
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    glow = np.zeros((h, w), np.float32)
-    # ego headlights: a wide bright cone on the lower-centre of the frame
-    cone = np.exp(-(((xx - w / 2) / (0.35 * w)) ** 2) - (((yy - h) / (0.32 * h)) ** 2))
-    lit = img * cone[..., None] * 0.9 * s
-    # street lights: a few orange glows in the upper half
-    for _ in range(int(rng.integers(2, 6))):
-        cx, cy, r = rng.uniform(0, w), rng.uniform(0.15 * h, 0.5 * h), rng.uniform(0.02, 0.06) * w
-        glow += np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r * r))
-    out = out + lit + glow[..., None] * np.array([1.0, 0.75, 0.4], np.float32) * 0.8 * s
-    out = out + _noise.grain(rng, h, w)[..., None] * 0.05 * s
+def _night(arr: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
+    h, w, _ = arr.shape
+    levels = np.linspace(0, 1, 256, dtype=np.float32)[:, None]
+    tint = np.array([0.7, 0.82, 1.15], np.float32) ** s
+    lut = np.power(levels, 1.0 + 1.4 * s) * (1.0 - 0.8 * s) * tint  # (256, 3) tone curve per channel
+    out = np.stack([lut[arr[..., c], c] for c in range(3)], axis=-1)
+    lights = [(rng.uniform(0, w), rng.uniform(0.15 * h, 0.5 * h), rng.uniform(0.02, 0.06) * w)
+              for _ in range(int(rng.integers(2, 6)))]
+
+    def glow(yy: np.ndarray, xx: np.ndarray) -> np.ndarray:
+        g = np.zeros_like(yy)
+        for cx, cy, r in lights:
+            g += np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r * r))
+        return g
+
+    def cone(yy: np.ndarray, xx: np.ndarray) -> np.ndarray:  # ego headlights on the lower centre
+        return np.exp(-(((xx - w / 2) / (0.33 * w)) ** 2) - (((yy - h) / (0.35 * h)) ** 2))
+
+    lit = _small_field(h, w, cone)[..., None] * (np.array([0.85, 0.9, 1.0], np.float32) * 0.9 * s)
+    out += _unit(arr) * lit
+    out += _small_field(h, w, glow)[..., None] * (np.array([1.0, 0.75, 0.4], np.float32) * 0.6 * s)
+    out += _noise.grain(rng, h, w)[..., None] * (0.04 * s)
     return out
 
 
-def _frost(img: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
-    h, w, _ = img.shape
-    lum = _luma(img)[..., None]
-    out = img * (1 - 0.6 * s) + lum * 0.6 * s
-    out = out * np.array([0.92, 1.0, 1.12], np.float32) * (1 + 0.1 * s)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    edge = np.minimum(np.minimum(xx / w, 1 - xx / w), np.minimum(yy / h, 1 - yy / h)) * 2  # 0 at border, 1 centre
-    n = _noise.value_noise(rng, h, w, 24, octaves=4)
-    cover = np.clip((0.25 + 0.55 * s) - edge + 0.35 * n, 0, 1)
-    cover = np.clip(cover * 3, 0, 1)
-    crystals = _streaks(rng, h, w, int(400 * s * (w * h) / (960 * 540)) + 20, (0.01, 0.05), 0.0, 1, 255)
-    crystals += _streaks(rng, h, w, int(400 * s * (w * h) / (960 * 540)) + 20, (0.01, 0.05), 1.2, 1, 255)
-    ice = np.clip(cover * (0.7 + 0.3 * n) + crystals * cover * 0.5, 0, 1)
-    out = _blend(_blur(out, 1.5 * s * w / 960), (0.88, 0.93, 0.98), ice * 0.9)
-    return out
+def _frost(arr: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
+    h, w, _ = arr.shape
+    out = _soft(arr, 1.2 * s * w / 960)
+    lum = _luma(out)[..., None]
+    out += (lum - out) * (0.6 * s)
+    out *= np.array([0.9, 1.0, 1.12], np.float32) * (1 + 0.1 * s)
+
+    def border(yy: np.ndarray, xx: np.ndarray) -> np.ndarray:  # 0 at the frame edge, 1 in the centre
+        e = np.minimum(np.minimum(xx / w, 1 - xx / w) * 1.6, np.minimum(yy / h, 1 - yy / h) * 2.2)
+        return np.clip(e * 2, 0, 1)
+
+    n = _noise.value_noise(rng, h, w, 18, octaves=4)
+    reach = 0.3 + 0.45 * s  # how far the ice grows inward
+    cover = _small_field(h, w, border)
+    cover -= reach
+    cover *= -4.0
+    cover += 1.2 * n
+    np.clip(cover, 0, 1, out=cover)
+    count = int(_count(1500, s, h, w) * _thin(w, 1.0)) + 30
+    lw = _px(w, 1.0)
+    crystals = np.maximum(_streaks(rng, h, w, count, (0.01, 0.05), 0.0, lw, 255, spread=np.pi),
+                          _streaks(rng, h, w, count, (0.005, 0.02), 0.0, lw, 255, spread=np.pi))
+    ice = cover * (0.35 + 0.2 * n) + crystals * np.sqrt(cover) * 0.9
+    np.clip(ice, 0, 0.95, out=ice)
+    return _blend_(out, (0.9, 0.95, 1.0), ice)
 
 
 def _haze_rows(h: int, horizon: float, s: float) -> np.ndarray:
     """Haze density per row: strongest at and above the horizon, thinning toward the bottom."""
-    r = _rows(h)[:, 0]
+    r = np.linspace(0.0, 1.0, h, dtype=np.float32)
     below = np.exp(-np.clip(r - horizon, 0, None) / 0.28)
     return (0.35 + 0.65 * below) * s
 
 
-def _fog(img: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
-    h, w, _ = img.shape
-    dens = _haze_rows(h, rng.uniform(0.38, 0.5), s)[:, None] * (1 + 0.2 * _noise.value_noise(rng, h, w, 4, octaves=2))
-    dens = np.clip(dens * 0.95, 0, 0.97)
-    out = _blur(img, 1.0 * s * w / 960)
+def _fog(arr: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
+    h, w, _ = arr.shape
+    dens = _row_field(h, w, _haze_rows(h, rng.uniform(0.38, 0.5), s) * 0.95, rng, 4, 0.2)
+    np.clip(dens, 0, 0.97, out=dens)
+    out = _soft(arr, 1.0 * s * w / 960)
     mean = out.mean(axis=(0, 1), keepdims=True)
-    out = mean + (out - mean) * (1 - 0.3 * s)
-    return _blend(out, (0.8, 0.82, 0.84), dens)
+    out -= mean
+    out *= 1 - 0.3 * s
+    out += mean
+    return _blend_(out, (0.8, 0.82, 0.84), dens)
 
 
-def _blizzard(img: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
-    h, w, _ = img.shape
-    dens = _haze_rows(h, rng.uniform(0.38, 0.5), s)[:, None] * 0.85 * (1 + 0.3 * _noise.value_noise(rng, h, w, 5))
-    out = _blend(_blur(img, 1.2 * s * w / 960), (0.88, 0.9, 0.94), np.clip(dens, 0, 0.95))
-    scale = (w * h) / (960 * 540)
+def _blizzard(arr: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
+    h, w, _ = arr.shape
+    dens = _row_field(h, w, _haze_rows(h, rng.uniform(0.38, 0.5), s) * 0.85, rng, 5, 0.3)
+    np.clip(dens, 0, 0.95, out=dens)
+    out = _blend_(_soft(arr, 1.2 * s * w / 960), (0.88, 0.9, 0.94), dens)
     flakes = np.zeros((h, w), np.float32)
     ang = rng.uniform(-0.6, 0.6)
-    for count, (r0, r1), blur in ((int(3000 * s * scale), (0.0012, 0.003), 0.0),
-                                  (int(600 * s * scale), (0.003, 0.007), 0.6),
-                                  (int(60 * s * scale) + 3, (0.008, 0.02), 2.0)):
+    for count, (r0, r1), blur in ((_count(1600, s, h, w), (0.0012, 0.003), 0.0),
+                                  (_count(350, s, h, w), (0.003, 0.007), 0.6),
+                                  (_count(40, s, h, w) + 3, (0.008, 0.02), 2.0)):
+        r_px = (r0 + r1) / 2 * w
+        count = int(count * min(1.0, (r_px / 0.6) ** 2))  # sub-pixel flakes would still paint a whole pixel
         layer = Image.new("L", (w, h), 0)
         d = ImageDraw.Draw(layer)
         xs, ys, rs = rng.uniform(0, w, count), rng.uniform(0, h, count), rng.uniform(r0, r1, count) * w
-        for x, y, r in zip(xs, ys, rs, strict=True):
-            d.ellipse([x - r, y - r * 0.8, x + r + abs(np.sin(ang)) * r * 1.5, y + r * 0.8], fill=235)
-        flakes = np.maximum(flakes, _noise.blur_unit(np.asarray(layer, np.float32) / 255, blur * r1 * w))
-    return _blend(out, (0.97, 0.97, 0.99), flakes)
+        vs = rng.integers(150, 240, count)
+        for x, y, r, v in zip(xs, ys, rs, vs, strict=True):
+            d.ellipse([x - r, y - r * 0.8, x + r + abs(np.sin(ang)) * r * 1.5, y + r * 0.8], fill=int(v))
+        np.maximum(flakes, _noise.blur_unit(np.asarray(layer, np.float32) / 255, blur * r1 * w), out=flakes)
+    return _blend_(out, (0.97, 0.97, 0.99), flakes)
 
 
-def _sandstorm(img: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
-    h, w, _ = img.shape
-    dens = _haze_rows(h, rng.uniform(0.35, 0.5), s)[:, None] * (1 + 0.35 * _noise.value_noise(rng, h, w, 6, octaves=3))
-    dens = np.clip(dens * 0.9, 0, 0.95)
-    out = _blur(img, 1.0 * s * w / 960)
-    out = out * np.array([1.05, 0.92, 0.7], np.float32) ** s
-    sand = np.array([0.78, 0.56, 0.3], np.float32) * (1 + 0.12 * _noise.value_noise(rng, h, w, 10)[..., None])
-    out = out * (1 - dens[..., None]) + sand * dens[..., None]
-    grains = _streaks(rng, h, w, int(2500 * s * (w * h) / (960 * 540)), (0.002, 0.012), np.pi / 2 - 0.2, 1, 180)
-    return _blend(out, (0.9, 0.7, 0.45), grains * 0.6)
+def _sandstorm(arr: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
+    h, w, _ = arr.shape
+    dens = _row_field(h, w, _haze_rows(h, rng.uniform(0.35, 0.5), s) * 0.9, rng, 6, 0.35)
+    np.clip(dens, 0, 0.95, out=dens)
+    out = _soft(arr, 1.0 * s * w / 960)
+    out *= np.array([1.05, 0.92, 0.7], np.float32) ** s
+    sand = np.array([0.78, 0.56, 0.3], np.float32)
+    out = _blend_(out, tuple(sand), dens)  # type: ignore[arg-type]
+    grains = _streaks(rng, h, w, int(_count(2500, s, h, w) * _thin(w, 1.0)), (0.002, 0.012), np.pi / 2 - 0.2, _px(w, 1.0), 180,
+                     spread=0.15)
+    grains *= 0.6
+    return _blend_(out, (0.9, 0.7, 0.45), grains)
 
 
 _EFFECTS: dict[str, Callable[[np.ndarray, float, np.random.Generator], np.ndarray]] = {

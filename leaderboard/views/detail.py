@@ -6,7 +6,11 @@ import streamlit as st
 
 from leaderboard.charts import curve_chart, label_of, weather_bars
 from leaderboard.store.repo import Entry, public_entries
-from leaderboard.views.common import Context, pct
+from leaderboard.views.common import Context
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else round(100 * float(value), 2)
 
 
 def condition_rows(entry: Entry) -> list[dict]:
@@ -15,8 +19,8 @@ def condition_rows(entry: Entry) -> list[dict]:
     items = [("overall", "all", res.get("overall") or {})]
     for group, values in (res.get("by_condition") or {}).items():
         items += [(group, value, m or {}) for value, m in values.items()]
-    return [{"group": g, "condition": v, "AUPRC ↑": pct(m.get("auprc")), "FPR95 ↓": pct(m.get("fpr95")),
-             "AUROC ↑": pct(m.get("auroc")), "images": m.get("num_images"),
+    return [{"group": g, "condition": v, "AUPRC ↑": _pct(m.get("auprc")), "FPR95 ↓": _pct(m.get("fpr95")),
+             "AUROC ↑": _pct(m.get("auroc")), "images": m.get("num_images"),
              "anomaly px": m.get("num_anomaly_pixels"), "inlier px": m.get("num_inlier_pixels"),
              "void px": m.get("num_void_pixels")} for g, v, m in items]
 
@@ -45,10 +49,11 @@ def render(ctx: Context) -> None:
         if url:
             meta.append(f"[{name}]({url})")
     st.markdown(" · ".join(meta))
-    st.dataframe(condition_rows(first), hide_index=True, width="stretch", key="detail_table")
+    fmt = {c: st.column_config.NumberColumn(c, format="%.2f") for c in ("AUPRC ↑", "FPR95 ↓", "AUROC ↑")}
+    st.dataframe(condition_rows(first), hide_index=True, width="stretch", key="detail_table", column_config=fmt)
     st.subheader("Per weather")
     st.altair_chart(weather_bars(selected), width="content")
     st.subheader("Curves (whole set)")
     c1, c2 = st.columns(2)
-    c1.altair_chart(curve_chart(selected, "pr"), width="stretch")
-    c2.altair_chart(curve_chart(selected, "roc"), width="stretch")
+    c1.altair_chart(curve_chart(selected, "pr"), width="content")
+    c2.altair_chart(curve_chart(selected, "roc"), width="content")

@@ -33,7 +33,8 @@ def render(ctx: Context) -> None:
 
 
 def _submission(ctx: Context, sub) -> None:
-    icon = {"queued": "⏳", "running": "⚙️", "scored": "✅", "failed": "❌"}[sub.status]
+    icon = {"queued": ":material/hourglass_top:", "running": ":material/sync:", "scored": ":material/check_circle:",
+            "failed": ":material/error:"}[sub.status]
     with st.container(border=True):
         st.markdown(f"{icon} **#{sub.submission_id} {sub.method}** — `{sub.status}` · {sub.visibility} · "
                     f"submitted {when(sub.created_at)}")

@@ -7,6 +7,7 @@ import json
 import threading
 import time
 
+from fakes import FakeScorer, archive_bytes
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -15,8 +16,6 @@ from leaderboard.store import Result, Submission
 from leaderboard.store import queue as q
 from leaderboard.submit import submit_archive
 from leaderboard.worker import Worker
-
-from fakes import FakeScorer, archive_bytes
 
 
 def _submit(engine, settings, token, first=10, tag=""):

@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from fakes import noisy_scores, npy_zip, tiny_dataset, tiny_labels
 from sklearn.metrics import average_precision_score, roc_auc_score
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,8 +17,6 @@ from leaderboard.scoring import ComsamyScorer
 from leaderboard.store import Result, Submission
 from leaderboard.submit import submit_archive
 from leaderboard.worker import Worker
-
-from fakes import noisy_scores, npy_zip, tiny_dataset, tiny_labels
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import io
 import time
 
 import pytest
+from fakes import archive_bytes, npy_zip
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
@@ -19,8 +20,6 @@ from leaderboard.store.db import current_revision
 from leaderboard.store.models import Base
 from leaderboard.submit import submit_archive
 from leaderboard.tokens import TokenError, create_token, revoke, verify_token
-
-from fakes import archive_bytes, npy_zip
 
 
 def test_migration_matches_models_and_is_idempotent(engine):

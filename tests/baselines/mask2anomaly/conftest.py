@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import pytest
+import torch
 from m2a_helpers import make_batch, make_tiny
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """The tiny model's operations are far too small to gain from threads, and lose a lot on a busy machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture

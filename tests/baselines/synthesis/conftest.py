@@ -36,3 +36,17 @@ def bank(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from scenes import write_bank
 
     return write_bank(tmp_path_factory.mktemp("bank") / "blobs", n=5, seed=0)
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Tiny models run fastest on one thread; on a shared 2-core box more threads only contend."""
+    try:
+        import torch
+    except ImportError:  # pragma: no cover
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -12,13 +12,19 @@ sys.path.insert(0, str(Path(__file__).parent))  # rawfactory (a helper module, n
 from rawfactory import make_raw_release  # noqa: E402
 
 
+@pytest.fixture(scope="session")
+def _session_hf_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One datasets cache for the session (safe: comsamy.load_dataset keys local folders by content)."""
+    return tmp_path_factory.mktemp("hf-datasets-cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_hf_caches(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _isolated_hf_caches(_session_hf_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Keep datasets' cache out of the user's home and fail fast on any Hub access."""
     import datasets
     import huggingface_hub.constants
 
-    cache = tmp_path_factory.mktemp("hf-datasets-cache")
+    cache = _session_hf_cache
     monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", cache)
     monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -103,7 +104,8 @@ def test_old_cache_versions_are_pruned(tmp_path: Path, _isolated_hf_caches: Path
     load_dataset(out, config="all", split="test")
     export_release(make_raw_release(tmp_path / "raw2", n=2, seed=2, inliers=0), out, force=True)
     load_dataset(out, config="all", split="test")
-    assert len(list((_isolated_hf_caches / "comsamy-local").iterdir())) == 1
+    key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
+    assert len(list((_isolated_hf_caches / "comsamy-local").glob(f"{key}-*"))) == 1
 
 
 def test_datasets_load_dataset_from_repo_root_fails_clearly(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

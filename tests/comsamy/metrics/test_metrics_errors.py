@@ -178,13 +178,25 @@ def test_subset_unknown_id() -> None:
 
 def test_bad_weather_metadata() -> None:
     acc = MetricAccumulator()
-    acc.update("x", S, Y, {"weather": "hail"})
     with pytest.raises(MetricInputError, match="image 'x': expected weather in clear, .*got 'hail'"):
-        acc.compute()
-    acc2 = MetricAccumulator()
-    acc2.update("y", S, Y, {"weather": 42})
+        acc.update("x", S, Y, {"weather": "hail"})
     with pytest.raises(MetricInputError, match=r"image 'y': expected weather index in \[0, 6\], got 42"):
-        acc2.compute()
+        acc.update("y", S, Y, {"weather": 42})
+    with pytest.raises(MetricInputError, match=r"image 'z': expected landform index in \[0, 6\], got -1"):
+        acc.add_histogram("z", image_histogram(S, Y), {"landform": -1})
+    assert len(acc) == 0  # nothing half-added
+    acc.update("w", S, Y, {"weather": 4, "landform": 3})  # ClassLabel indices are names
+    result = acc.compute()
+    assert list(result.by_condition["weather"]) == ["fog"] and list(result.by_condition["landform"]) == ["forest"]
+
+
+def test_keep_images_false_refuses_image_level_calls() -> None:
+    acc = MetricAccumulator(keep_images=False)
+    acc.update("x", S, Y)
+    for call in (lambda: acc.subset(["x"]), acc.per_image, lambda: acc.image_histogram("x"),
+                 lambda: MetricAccumulator().merge(acc), lambda: acc.histogram(["x"])):
+        with pytest.raises(UsageError, match="expected an accumulator with keep_images=True"):
+            call()
 
 
 def test_list_lengths_must_match() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 from concurrent.futures import ProcessPoolExecutor
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 from comsamy.metrics import (
+    Histogram,
     MetricAccumulator,
     MetricResult,
     anomaly_metrics,
@@ -171,3 +173,27 @@ def test_float32_mode_merges_exactly(rng: np.random.Generator) -> None:
     parts = _accumulate(images, ids[:2], precision="float32").merge(_accumulate(images, ids[2:], precision="float32"))
     assert parts.compute().to_dict() == one.compute().to_dict()
     assert one.compute().precision == "float32"
+
+
+@pytest.mark.parametrize("precision", ["float16", "float32"])
+def test_running_sums_equal_kept_images(rng: np.random.Generator, precision: str) -> None:
+    images = _images(rng)
+    kept = _accumulate(images, list(images), precision=precision).compute().to_dict()
+    lean = MetricAccumulator(precision=precision, keep_images=False)  # type: ignore[arg-type]
+    for image_id, (s, y, meta) in images.items():
+        lean.update(image_id, s, y, meta)
+    assert lean.compute().to_dict() == kept
+    assert json.dumps(lean.compute().to_dict()) == json.dumps(kept)  # same key order too
+    if precision == "float16":  # fixed memory: one dense pair of arrays per condition, no per-image state
+        assert not lean._hists and all(isinstance(h, Histogram) for h in lean._pooled().values())
+
+
+def test_byte_order_and_layout_do_not_matter(rng: np.random.Generator) -> None:
+    y = rng.choice(np.array([0, 1, 255], np.uint8), size=(12, 10))
+    s = rng.standard_normal((12, 10))
+    base = anomaly_metrics(s.astype(np.float16), y)
+    assert anomaly_metrics(s.astype(">f2"), y) == base
+    assert anomaly_metrics(np.asfortranarray(s.astype(np.float16)), np.asfortranarray(y)) == base
+    assert anomaly_metrics(s.astype(np.float16).T.copy().T, y) == base
+    ints = rng.integers(0, 60000, (12, 10))
+    assert anomaly_metrics(ints.astype(">u2"), y) == anomaly_metrics(ints.astype(np.uint16), y)

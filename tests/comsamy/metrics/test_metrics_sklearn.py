@@ -48,7 +48,8 @@ def tied_images(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
     return y, POOL[idx]
 
 
-@settings(max_examples=150, deadline=None)
+@pytest.mark.slow
+@settings(max_examples=100, deadline=None)
 @given(tied_images())
 def test_fuzz_float16_pool_matches_sklearn(data: tuple[np.ndarray, np.ndarray]) -> None:
     y, s = data
