@@ -128,7 +128,7 @@ def to_tensor_image(image: np.ndarray) -> Any:
     """(H, W, 3) uint8 -> (3, H, W) float32 tensor normalised with IMAGE_MEAN / IMAGE_STD."""
     import torch
 
-    x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).float().div_(255.0)
+    x = torch.from_numpy(np.array(image, dtype=np.uint8, copy=True)).permute(2, 0, 1).float().div_(255.0)
     mean = torch.tensor(IMAGE_MEAN).view(3, 1, 1)
     std = torch.tensor(IMAGE_STD).view(3, 1, 1)
     return (x - mean) / std

@@ -130,6 +130,7 @@ def predict_archive(
     if score not in SCORE_NAMES:
         raise UsageError(f"expected --score in {SCORE_NAMES}, got {score!r}")
     t0 = time.perf_counter()
+    model: Any
     model, ckpt = build_from_checkpoint(checkpoint)
     if blur is not None and hasattr(model, "config"):
         import dataclasses

@@ -80,7 +80,8 @@ class _LossWrapper(nn.Module):
         self.anomaly_id = anomaly_id
 
     def forward(self, images: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
-        return self.model.training_loss(images, labels, anomaly_id=self.anomaly_id)
+        model: Any = self.model
+        return model.training_loss(images, labels, anomaly_id=self.anomaly_id)
 
 
 def _dist_env() -> tuple[int, int, int]:
@@ -129,7 +130,7 @@ def train(config: TrainConfig, *, train_set: Any | None = None) -> TrainResult:
     steps = config.steps
     power = config.poly_power
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: max(0.0, 1.0 - s / steps) ** power)
-    dataset = train_set if train_set is not None else build_train_set(config.data)
+    dataset: Any = train_set if train_set is not None else build_train_set(config.data)
     if len(dataset) == 0:
         raise ConfigError(f"expected a non-empty training set for {config.data.dataset}, got 0 rows")
 

@@ -72,4 +72,4 @@ def curve_chart(entries: Sequence[Entry], kind: str, condition: str = "overall")
         y=alt.Y("y:Q", title=y_title, scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("method:N", legend=alt.Legend(orient="bottom", columns=1, labelLimit=400)),
         order="order:Q",
-    ).properties(width=330, height=280)
+    ).properties(width=380, height=300)

@@ -117,6 +117,7 @@ def _worker(args: argparse.Namespace) -> int:
     scorer = make_scorer(settings)
     if isinstance(scorer, ComsamyScorer):
         scorer.workers = args.score_workers
+    scorer.identity()  # load the ground truth now: fail fast (exit 4) if it is not there, and warm up
     worker = Worker(engine, settings, scorer, worker_id=args.worker_id)
     signal.signal(signal.SIGTERM, lambda *_: worker.stop.set())  # finish the current job, then exit
     print(f"worker {worker.worker_id} scoring against {settings.data!r} (db {settings.db_url})", flush=True)
@@ -164,6 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not args.debug:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         return COMMANDS[args.command](args)
     except ComsamyError as exc:

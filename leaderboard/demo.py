@@ -11,6 +11,7 @@ import io
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -103,6 +104,7 @@ def run_demo(args: Any, settings_fn: Callable[[Any], Settings], announce: Callab
     token = seed_demo(engine, settings)
     engine.dispose()
     env = {**os.environ, **settings.to_env()}
+    signal.signal(signal.SIGTERM, _raise_interrupt)  # stop both children on SIGTERM as on ctrl-C
     worker = subprocess.Popen([sys.executable, "-m", "leaderboard.cli", "worker", "--poll", "0.5"], env=env)
     app = subprocess.Popen(streamlit_command(settings, args.port), env=env)
     announce(f"ComsAmy leaderboard demo on http://localhost:{args.port}  (storage {settings.storage})")
@@ -124,3 +126,7 @@ def run_demo(args: Any, settings_fn: Callable[[Any], Settings], announce: Callab
             except subprocess.TimeoutExpired:
                 proc.kill()
     return 0
+
+
+def _raise_interrupt(*_: Any) -> None:
+    raise KeyboardInterrupt

@@ -43,7 +43,8 @@ class SubmissionInfo:
 
     def checked(self) -> SubmissionInfo:
         """Return a stripped copy, or raise :class:`UsageError` naming the bad field."""
-        info = replace(self, **{k: v.strip() for k, v in self.to_dict().items() if isinstance(v, str)})
+        stripped: dict[str, Any] = {k: v.strip() for k, v in self.to_dict().items() if isinstance(v, str)}
+        info = replace(self, **stripped)
         if not info.method or len(info.method) > 200:
             raise UsageError(f"method: expected a name of 1-200 characters, got {info.method!r}")
         if len(info.description) > 5000:

@@ -3,6 +3,7 @@
 Examples::
 
     comsamy-train configs/rpl_eel.yaml out_dir=runs/rpl_eel model_config.pretrained=runs/inlier/last.pt
+    comsamy-train --config configs/rpl_eel.yaml steps=100
     torchrun --nproc_per_node 4 -m baselines.cli.train configs/rpl_eel.yaml   # DDP, same script
 
 Exit codes: 0 trained; 2 bad config or arguments; 3 invalid data; 4 data not available.
@@ -17,13 +18,16 @@ import os
 import sys
 from collections.abc import Sequence
 
-from comsamy.errors import ComsamyError
+from comsamy.errors import ComsamyError, UsageError
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="comsamy-train", description=__doc__.split("\n\n")[0])
-    p.add_argument("config", nargs="?", default=None, help="YAML training config (see configs/); omit for defaults")
-    p.add_argument("overrides", nargs="*", help="key=value overrides, dotted keys for sections (data.crop_size=64)")
+    p.add_argument(
+        "items", nargs="*", metavar="CONFIG|KEY=VALUE",
+        help="a YAML training config (see configs/), then key=value overrides (dotted keys: data.crop_size=64)",
+    )
+    p.add_argument("-c", "--config", default=None, help="the YAML config (instead of the first positional item)")
     p.add_argument("--resume", default=None, help="checkpoint to resume, or 'auto' for <out_dir>/last.pt")
     p.add_argument("--quiet", action="store_true", help="no progress bar, warnings only")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -42,10 +46,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from baselines.training import train
 
         config_path = args.config
-        overrides = list(args.overrides)
-        if config_path is not None and "=" in config_path:
-            overrides.insert(0, config_path)
-            config_path = None
+        overrides = list(args.items)
+        if overrides and "=" not in overrides[0]:
+            if config_path is not None:
+                raise UsageError(f"expected one config file, got --config {config_path} and {overrides[0]}")
+            config_path = overrides.pop(0)
         if args.resume:
             overrides.append(f"resume={args.resume}")
         if args.quiet:

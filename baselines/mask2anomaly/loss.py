@@ -90,7 +90,7 @@ def semantic_to_mask_targets(
     return mask_labels, class_labels
 
 
-def pixel_logits(class_logits: torch.Tensor, mask_logits: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+def pixel_logits(class_logits: torch.Tensor, mask_logits: torch.Tensor, size: tuple[int, ...]) -> torch.Tensor:
     """Mask-wise per-pixel logits ``y`` (N, C, H, W) at ``size``: masks upsampled bilinearly, then Eq. 6's ``y``."""
     if tuple(mask_logits.shape[-2:]) != tuple(size):
         mask_logits = F.interpolate(mask_logits, size=size, mode="bilinear", align_corners=False)

@@ -121,6 +121,7 @@ class Mask2Anomaly(nn.Module):
             raise UsageError(f"expected anomaly_id outside the inlier train ids [0, {cfg.num_classes}) and not the "
                              f"void label {cfg.void_label}, got {anomaly_id}")
         self._check_images(images)
+        labels = labels.to(images.device)
         check_labels(labels, num_classes=cfg.num_classes, anomaly_id=anomaly_id, void_label=cfg.void_label,
                      shape=(images.shape[0], *images.shape[-2:]))
         out = self._run(images, auxiliary=True)
@@ -130,8 +131,8 @@ class Mask2Anomaly(nn.Module):
         losses = self.mask2former.get_loss_dict(
             masks_queries_logits=out.masks_queries_logits,
             class_queries_logits=out.class_queries_logits,
-            mask_labels=[m.to(dtype) for m in mask_labels],
-            class_labels=class_labels,
+            mask_labels=[m.to(dtype) for m in mask_labels],  # type: ignore[arg-type]  # lists, as documented
+            class_labels=class_labels,  # type: ignore[arg-type]
             auxiliary_predictions=out.auxiliary_logits,
         )
         logits = pixel_logits(out.class_queries_logits, out.masks_queries_logits, tuple(labels.shape[-2:]))

@@ -187,7 +187,8 @@ class RPLSegmenter(_ScoredSegmenter):
 
     def param_groups(self, lr: float) -> list[dict[str, Any]]:
         """Residual block at ``lr``, its last convolution (``atten_aspp_final``) at ``final_lr_mult * lr``."""
-        final, rest = [], []
+        final: list[nn.Parameter] = []
+        rest: list[nn.Parameter] = []
         for name, p in self.residual_block.named_parameters():
             if p.requires_grad:
                 (final if name.startswith("atten_aspp_final") else rest).append(p)

@@ -87,6 +87,16 @@ class WiderResNetTrunk(nn.Module):
     """The dilated WiderResNet38-A2 trunk. ``forward`` returns ``(m2, out)``: the stride-2 feature after
     ``mod2`` (decoder skip, ``scaled(128)`` channels) and the stride-8 last feature (``scaled(4096)``)."""
 
+    mod1: nn.Sequential
+    mod2: nn.Sequential
+    mod3: nn.Sequential
+    mod4: nn.Sequential
+    mod5: nn.Sequential
+    mod6: nn.Sequential
+    mod7: nn.Sequential
+    pool2: nn.MaxPool2d
+    pool3: nn.MaxPool2d
+
     def __init__(self, *, width: float = 1.0, structure: Sequence[int] = OFFICIAL_STRUCTURE) -> None:
         super().__init__()
         if len(structure) != 6 or any(int(n) < 1 for n in structure):

@@ -299,7 +299,7 @@ def compose_dataset(
                          f"a run with other settings ({out / layout.STATE_FILE}); use another --out")
     if state is not None and state.get("complete") and (out / "README.md").is_file():
         return ComposeSummary(str(out), config.count, 0, config.count, time.perf_counter() - t0, False, rank, world)
-    if state is None and out.exists() and any(p.name != layout.CHUNK_DIR for p in out.iterdir()):
+    if state is None and out.exists() and any(not p.name.startswith(".") for p in out.iterdir()):
         raise UsageError(f"--out {out}: expected an empty or new folder, got a folder with other files")
     if rank == 0 or state is None:
         layout.write_state(out, {"settings": settings, "complete": False})

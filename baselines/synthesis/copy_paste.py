@@ -66,10 +66,9 @@ def paste_object(image: np.ndarray, label: np.ndarray, obj_image: np.ndarray, ob
     """
     if image.shape[:2] != label.shape:
         raise UsageError(f"expected image and label of the same size, got {image.shape[:2]} and {label.shape}")
+    from baselines.anomaly_paste import paste_object as eq1_paste  # the baselines' Eq. 1 primitive
+
     obj, m = resize_object(obj_image, obj_mask, placement.width, placement.height)
-    full = full_mask(label.shape, m, placement)
-    out = image.copy()
-    x0, y0, x1, y1 = placement.box
-    region = out[y0:y1, x0:x1]
-    region[m] = obj[m]
-    return out, apply_label(label, full, anomaly_id), full
+    out, out_label = eq1_paste(image, label, obj, m, placement.y0, placement.x0,
+                               anomaly_id=check_anomaly_id(anomaly_id))
+    return out, out_label, full_mask(label.shape, m, placement)

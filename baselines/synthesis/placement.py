@@ -85,17 +85,20 @@ class Placement:
 
 def drivable_mask(label: np.ndarray) -> np.ndarray:
     """(H, W) train ids -> (H, W) bool, True on road, sidewalk and terrain."""
-    return np.isin(label, sorted(DRIVABLE_TRAIN_IDS))
+    lut = np.zeros(256, bool)
+    lut[sorted(DRIVABLE_TRAIN_IDS)] = True
+    return lut[label]
 
 
 def estimate_horizon(label: np.ndarray, *, quantile: float = 0.005) -> int:
     """Horizon row: a low quantile of the rows holding drivable pixels (the top of the ground plane)."""
-    rows = np.nonzero(drivable_mask(label).any(axis=1))[0]
-    if len(rows) == 0:
+    counts = drivable_mask(label).sum(axis=1)
+    if counts.sum() == 0:
         raise PlacementError("expected drivable pixels (road, sidewalk or terrain train ids) in the inlier label, "
                              "got none")
-    ys = np.nonzero(drivable_mask(label))[0]
-    return int(np.quantile(ys, quantile))
+    # the row holding the given quantile of drivable pixels, counted from the top
+    cum = np.cumsum(counts)
+    return int(np.searchsorted(cum, quantile * (cum[-1] - 1), side="right"))
 
 
 def resize_mask(mask: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -139,7 +142,8 @@ def sample_placement(label: np.ndarray, object_mask: np.ndarray, rng: np.random.
     horizon = estimate_horizon(label, quantile=cfg.horizon_quantile)
     lo, hi = cfg.relative_height
     min_row = horizon + int(np.ceil(cfg.min_height_px / hi))
-    ys, xs = np.nonzero(drive[: h] & (np.arange(h)[:, None] >= min_row))
+    ys, xs = np.nonzero(drive[min_row:])
+    ys = ys + min_row
     if len(ys) == 0:
         raise PlacementError(f"expected drivable pixels at least {cfg.min_height_px / hi:.0f} rows below the horizon "
                              f"(row {horizon}), got none")

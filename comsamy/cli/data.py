@@ -113,6 +113,9 @@ def _sample(args: argparse.Namespace) -> int:
     if args.images < 1 or args.inliers < 0:
         raise UsageError(f"expected --images >= 1 and --inliers >= 0, got {args.images} and {args.inliers}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    (w, h), n, k = args.size, args.images, args.inliers
+    print(f"generating {n} synthetic test images and {k} inlier images at {w}x{h} (seed {args.seed}) ...",
+          file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix=".comsamy-raw-", dir=args.out.parent) as tmp:
         raw = write_raw_release(Path(tmp) / "raw", images=args.images, size=args.size, seed=args.seed,
                                 inliers=args.inliers)
@@ -143,6 +146,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = exc.report() if isinstance(exc, DataValidationError) else str(exc)
         print(f"comsamy-data {args.command}: error: {text}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # disk full, permissions, a file where a folder should be: one line, no traceback
+        if args.debug:
+            raise
+        print(f"comsamy-data {args.command}: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("comsamy-data: interrupted", file=sys.stderr)
         return 130

@@ -89,10 +89,11 @@ def card_body(test: Sequence[RawItem], inliers: Sequence[RawItem], options: Card
     landform = Counter(item.landform for item in test)
     splits = Counter(split_of(item.weather) for item in test)
     types = Counter(t for item in test for t in item.anomaly_types)
-    pixels = Counter()
+    pixels: Counter[int] = Counter()
     for item in test:
         pixels.update(dict(item.label_info.counts))
     total = sum(pixels.values()) or 1
+    type_rows: list[tuple[str, int]] = sorted(types.items(), key=lambda kv: (-kv[1], kv[0]))
     if options.synthetic:
         provenance = (
             "**This copy is synthetic.** Its road scenes, weather effects and anomalies are drawn procedurally by "
@@ -120,7 +121,7 @@ def card_body(test: Sequence[RawItem], inliers: Sequence[RawItem], options: Card
         "",
         _table(["landform", "images"], [(lf, landform[lf]) for lf in LANDFORMS]),
         "",
-        _table(["anomaly type", "images"], sorted(types.items(), key=lambda kv: (-kv[1], kv[0]))),
+        _table(["anomaly type", "images"], type_rows),
         "",
         "## Configs",
         "",

@@ -12,7 +12,7 @@ import logging
 import os
 import shutil
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +51,7 @@ def _ext(item: RawItem) -> str:
     return ".jpg" if item.image_info.format == "JPEG" else ".png"
 
 
-def _write_shard(path: Path, items: Sequence[RawItem], *, inliers: bool, bar: object) -> None:
+def _write_shard(path: Path, items: Sequence[RawItem], *, inliers: bool, advance: Callable[[int], object]) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -73,7 +73,7 @@ def _write_shard(path: Path, items: Sequence[RawItem], *, inliers: bool, bar: ob
             if not inliers:
                 columns["anomaly_types"] = [list(i.anomaly_types) for i in chunk]
             writer.write_table(pa.Table.from_pydict(columns, schema=schema), row_group_size=ROW_GROUP_SIZE)
-            bar.update(len(chunk))  # type: ignore[attr-defined]
+            advance(len(chunk))
 
 
 def _check_out(out: Path, force: bool) -> None:
@@ -100,10 +100,10 @@ def write_release(release: RawRelease, out: str | Path, *, options: CardOptions,
             for weather in WEATHERS:
                 items = [i for i in release.test if i.weather == weather]
                 if items:  # no shard (and no config) for a weather without images
-                    _write_shard(tmp / weather_shard(weather), items, inliers=False, bar=bar)
+                    _write_shard(tmp / weather_shard(weather), items, inliers=False, advance=bar.update)
                     shards.append(weather_shard(weather))
             if release.inliers:
-                _write_shard(tmp / INLIER_SHARD, release.inliers, inliers=True, bar=bar)
+                _write_shard(tmp / INLIER_SHARD, release.inliers, inliers=True, advance=bar.update)
                 shards.append(INLIER_SHARD)
         (tmp / "README.md").write_text(render_card(release.test, release.inliers, options), encoding="utf-8")
         _swap_into_place(tmp, out)

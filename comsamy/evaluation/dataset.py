@@ -6,7 +6,9 @@ the PNG header. Weather and landform ClassLabel indices become names.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,10 +48,12 @@ class DatasetView:
 
     Attributes:
         name: what the user named (``"comsamy"``, ``"sample"``, a folder) or the dataset's own name.
-        revision: the dataset revision or fingerprint, when known.
+        revision: the dataset's version when it declares one, else ``sha256:`` + the first 16 hex digits of
+            ``labels_sha256`` (a content revision, the same on every machine).
         config: the dataset config evaluated.
         split: the split evaluated.
         records: one :class:`ImageRecord` per image.
+        labels_sha256: :func:`content_hash` of the records (ids, labels, metadata).
     """
 
     name: str
@@ -57,6 +61,7 @@ class DatasetView:
     config: str | None
     split: str | None
     records: tuple[ImageRecord, ...] = field(repr=False)
+    labels_sha256: str = ""
 
     @property
     def shapes(self) -> dict[str, tuple[int, int]]:
@@ -64,13 +69,14 @@ class DatasetView:
         return {r.image_id: r.shape for r in self.records}
 
     def to_dict(self) -> dict[str, Any]:
-        """``name``, ``revision``, ``config``, ``split``, ``num_images``."""
+        """``name``, ``revision``, ``config``, ``split``, ``num_images``, ``labels_sha256``."""
         return {
             "name": self.name,
             "revision": self.revision,
             "config": self.config,
             "split": self.split,
             "num_images": len(self.records),
+            "labels_sha256": self.labels_sha256,
         }
 
 
@@ -115,12 +121,21 @@ def _load(data: Any, config: str | None, split: str | None) -> tuple[Any, str]:
     return ds, name
 
 
-def _revision(ds: Any) -> str | None:
-    info = ds.info
-    version = getattr(info, "version", None)
+def _version(ds: Any) -> str | None:
+    version = getattr(ds.info, "version", None)
     if version is not None and str(version) not in ("0.0.0", ""):
         return str(version)
-    return getattr(ds, "_fingerprint", None)
+    return None
+
+
+def content_hash(records: tuple[ImageRecord, ...]) -> str:
+    """SHA-256 of what the metrics depend on: ids, label bytes and metadata, in order (same on every machine)."""
+    digest = hashlib.sha256()
+    for r in records:
+        digest.update(r.image_id.encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(r.label_png).digest())
+        digest.update(json.dumps(r.metadata, sort_keys=True, default=str).encode("utf-8"))
+    return digest.hexdigest()
 
 
 def _metadata_columns(features: Any) -> list[str]:
@@ -180,4 +195,6 @@ def load_view(data: Any, *, config: str | None = "all", split: str | None = "tes
                 value = feature.int2str(value)
             meta[column] = value
         records.append(ImageRecord(image_id, raw, png_size(raw, f"dataset {name!r}: label of {image_id!r}"), meta))
-    return DatasetView(name, _revision(ds), config, split, tuple(records))
+    rows = tuple(records)
+    digest = content_hash(rows)
+    return DatasetView(name, _version(ds) or f"sha256:{digest[:16]}", config, split, rows, digest)

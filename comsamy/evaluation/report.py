@@ -13,7 +13,7 @@ __all__ = ["DEFINITIONS", "REPORT_KEYS", "EvaluationReport", "EvaluationSettings
 REPORT_KEYS = ("version", "dataset", "archive", "settings", "overall", "by_condition")
 """Top-level keys of the JSON document, in order."""
 
-DEFINITIONS = {
+DEFINITIONS: dict[str, Any] = {
     "auprc": {
         "step": "average precision, sum over thresholds of (R_k - R_{k-1}) * P_k (scikit-learn average_precision_score)",
         "trapezoid": "trapezoid area under the precision-recall curve, without the (R=0, P=1) point",

@@ -89,7 +89,9 @@ def run_task(container: Container, task: Task, precision: str) -> Outcome:
         return Outcome(task.image_id)
     try:
         labels = decode_label(task.label_png)
-        return Outcome(task.image_id, image_histogram(scores, labels, precision=precision, image_id=task.image_id))
+        hist = image_histogram(scores, labels, precision="float32" if precision == "float32" else "float16",
+                               image_id=task.image_id)
+        return Outcome(task.image_id, hist)
     except MetricInputError as exc:
         return Outcome(task.image_id, None, _member_problem(member, exc))
 

@@ -85,9 +85,10 @@ def fpr_at_tpr(tps: np.ndarray, fps: np.ndarray, *, definition: Fpr95Definition 
         tps: cumulative true positives per threshold, from :func:`cumulative_counts`.
         fps: cumulative false positives per threshold.
         definition: ``first``: ``fpr[argmax(tpr >= target)]`` (highest threshold reaching the target, equality
-            counts); ``closest``: of the two ROC points around the target (the last with TPR <= target and the
-            next one), the one whose TPR is nearer (the lower one on a tie; may sit below the target); ``interp``: FPR linearly interpolated between those two points, as
-            ``np.interp(target, tpr, fpr)`` does (exactly at the target: the last point with that TPR).
+            counts). ``closest``: of the two ROC points around the target (the last with TPR <= target and the
+            next one), the one whose TPR is nearer (the lower one on a tie; may sit below the target).
+            ``interp``: FPR linearly interpolated between those two points, as ``np.interp(target, tpr, fpr)``
+            does (exactly at the target: the last point with that TPR).
         target: the TPR, 0.95 for FPR95.
     """
     check_choice("fpr95", definition, FPR95_DEFINITIONS)

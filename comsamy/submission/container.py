@@ -13,6 +13,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 __all__ = ["Container", "FolderContainer", "MemberEntry", "MemberReadError", "ZipContainer", "open_container"]
 
@@ -128,7 +129,7 @@ class ZipContainer(Container):
             out.append(MemberEntry(name, int(info.file_size), tuple(problems), info.is_dir(), info))
         return out
 
-    def _open(self, entry: MemberEntry) -> zipfile.ZipExtFile:
+    def _open(self, entry: MemberEntry) -> IO[bytes]:
         info = entry.key
         assert isinstance(info, zipfile.ZipInfo)
         return self._zf.open(info)

@@ -149,14 +149,18 @@ def _few(items: list[str], n: int = FIRST_FEW) -> str:
     return shown + (f", ... ({len(items) - n} more)" if len(items) > n else "")
 
 
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def _read_manifest(container: Container, entry: MemberEntry, problems: list[str]) -> dict[str, Any] | None:
     try:
         raw = container.read(entry, MANIFEST_MAX_BYTES)
-        doc = json.loads(raw.decode("utf-8"))
+        doc = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except MemberReadError as exc:
         problems.append(f"member {entry.name!r}: {exc}")
         return None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         problems.append(f"member {entry.name!r}: expected a JSON object, got invalid JSON ({exc})")
         return None
     if not isinstance(doc, dict):

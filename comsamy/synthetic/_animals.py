@@ -25,6 +25,7 @@ class Quadruped:
     spots: bool = False
     tail: float = 0.15
     leg_w: float = 0.06
+    hump: bool = False
 
 
 SPECIES: dict[str, Quadruped] = {
@@ -36,6 +37,7 @@ SPECIES: dict[str, Quadruped] = {
     "bear": Quadruped(1.55, 1.2, 0.58, 0.3, 0.02, 0.28, (60, 42, 30), None, tail=0.04, leg_w=0.12),
     "horse": Quadruped(1.2, 0.95, 0.33, 0.47, 0.25, 0.26, (110, 70, 40), None, tail=0.3, leg_w=0.05),
     "sheep": Quadruped(1.35, 0.95, 0.5, 0.3, 0.08, 0.2, (225, 220, 205), None, tail=0.05, leg_w=0.07),
+    "camel": Quadruped(1.05, 0.8, 0.26, 0.45, 0.1, 0.2, (195, 155, 100), None, tail=0.12, leg_w=0.045, hump=True),
     "wild_boar": Quadruped(1.6, 1.2, 0.5, 0.28, -0.05, 0.32, (70, 58, 48), None, tail=0.08, leg_w=0.08),
 }
 
@@ -48,10 +50,11 @@ def draw_quadruped(sp: Sprite, q: Quadruped, rng: np.random.Generator, color: Co
     x1 = x0 + q.body_len
     body_bottom = ground - q.leg_len
     body_top = body_bottom - q.body_h
-    dark = tuple(int(c * 0.7) for c in color)
+    dark: Color = (int(color[0] * 0.7), int(color[1] * 0.7), int(color[2] * 0.7))
     lw = q.leg_w
     # far legs first (darker), then near legs; knees bend a little at random
-    for k, (lx, far) in enumerate(((x0 + 0.08, True), (x1 - 0.14, True), (x0 + 0.02, False), (x1 - 0.08, False))):
+    for k, (lx, far) in enumerate(((x0 + 0.1 + lw, True), (x1 - 0.12 - 2 * lw, True), (x0 + 0.03, False),
+                                   (x1 - 0.1, False))):
         bend = rng.uniform(-0.04, 0.04)
         c = dark if far else color
         knee_y = body_bottom + q.leg_len * 0.5
@@ -60,6 +63,8 @@ def draw_quadruped(sp: Sprite, q: Quadruped, rng: np.random.Generator, color: Co
         sp.rect(lx - 0.005, ground - 0.03, lx + lw * 0.85, ground, (35, 30, 25))
         del k
     sp.ellipse((x0 + x1) / 2, (body_top + body_bottom) / 2, q.body_len / 2, q.body_h / 2, color)
+    if q.hump:
+        sp.ellipse((x0 + x1) / 2, body_top + 0.02, q.body_len * 0.22, q.body_h * 0.55, color)
     if q.belly is not None:
         sp.paint([(x0 + 0.1, body_bottom - q.body_h * 0.25), (x1 - 0.1, body_bottom - q.body_h * 0.25),
                   (x1 - 0.15, body_bottom + 0.02), (x0 + 0.15, body_bottom + 0.02)], q.belly)
@@ -92,4 +97,5 @@ def draw_quadruped(sp: Sprite, q: Quadruped, rng: np.random.Generator, color: Co
     elif q.antlers == "horns":
         sp.line([(hx + 0.02, neck_top - 0.01), (hx - 0.02, neck_top - 0.07)], (225, 215, 190), 0.02)
     # tail
-    sp.line([(x0 + 0.02, body_top + 0.05), (x0 - q.tail * 0.5, body_top + 0.05 + q.tail)], dark, 0.03)
+    ty = body_top + q.body_h * 0.3
+    sp.line([(x0 + 0.04, ty), (x0 - q.tail * 0.35, ty + q.tail)], dark, 0.03)

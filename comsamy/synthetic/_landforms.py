@@ -132,6 +132,20 @@ def _call(fn: Callable[..., None], x: float, y: float, ppm: float, args: tuple, 
     fn(rgb, lab, x, y, ppm, *args, **kw)
 
 
+def _billboard(p: Painter, chance: float) -> None:
+    """Sometimes a roadside billboard well off the road (void in every label map)."""
+    if p.rng.random() < chance:
+        g = p.geom
+        side = float(p.rng.choice([-1.0, 1.0]))
+        t = float(p.rng.uniform(0.12, 0.35))
+        colors = [(30, 90, 170), (200, 40, 40), (240, 200, 40), (40, 140, 80)]
+        fill, accent = colors[p.rng.integers(4)], colors[p.rng.integers(4)]
+        edge = 0.92 * p.width if side > 0 else 0.08 * p.width
+        lo, hi = p.near_m + 5.0, side * (edge - float(g.center(t))) / float(g.ppm(t))
+        if hi > lo:
+            _place(p, t, side * float(p.rng.uniform(lo, min(hi, lo + 10))), props.billboard, fill, accent)
+
+
 def _cars(p: Painter, lanes: list[float], count: int) -> None:
     colors = [(180, 30, 30), (30, 60, 150), (220, 220, 225), (40, 40, 45), (150, 150, 160), (200, 170, 40)]
     for _ in range(count):
@@ -162,6 +176,7 @@ def highway(p: Painter) -> None:
         _place(p, p.rng.uniform(0.2, 0.35), s * (hm + 4), props.sign_panel, p.jitter((30, 90, 60)))
     _cars(p, [-hm * 0.75, -hm * 0.25, hm * 0.25, hm * 0.75], int(p.rng.integers(1, 4)))
     p.near_m = hm + 1.2
+    _billboard(p, 0.3)
 
 
 def _post(rgb, lab, x: float, y: float, ppm: float, height_m: float, color: Color) -> None:  # type: ignore[no-untyped-def]
@@ -216,7 +231,8 @@ def _windows(p: Painter, x_m: float, z0: float, length: float, height: float, co
             lo, hi = 1.0 + f * 3.2, 2.4 + f * 3.2
             if hi > height - 0.5:
                 break
-            p.decal(BUILDING, g.wall(x_m, tb, ta, hi, base_m=lo, steps=2), color)
+            lit = p.weather == "night" and p.rng.random() < 0.3
+            p.decal(BUILDING, g.wall(x_m, tb, ta, hi, base_m=lo, steps=2), (250, 225, 150) if lit else color)
 
 
 def country_road(p: Painter) -> None:
@@ -249,6 +265,7 @@ def country_road(p: Painter) -> None:
         _dashes(p, 0.0, (215, 215, 200), dash=2.0, gap=10.0)
     _cars(p, [hm * 0.5, -hm * 0.5], int(p.rng.integers(0, 2)))
     p.near_m = hm + 1.5
+    _billboard(p, 0.25)
 
 
 def forest(p: Painter) -> None:
@@ -328,6 +345,7 @@ def grassland(p: Painter) -> None:
     p.cloud = min(1.0, p.cloud * 1.3)
     _cars(p, [hm * 0.5, -hm * 0.5], int(p.rng.integers(0, 2)))
     p.near_m = hm + 1.5
+    _billboard(p, 0.3)
 
 
 def desert(p: Painter) -> None:
@@ -352,6 +370,7 @@ def desert(p: Painter) -> None:
     p.cloud *= 0.3
     _cars(p, [hm * 0.5], int(p.rng.integers(0, 2)))
     p.near_m = hm + 1.5
+    _billboard(p, 0.3)
 
 
 BUILDERS: dict[str, Callable[[Painter], None]] = {

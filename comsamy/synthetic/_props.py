@@ -156,3 +156,20 @@ def bush(rgb: ImageDraw.ImageDraw, lab: ImageDraw.ImageDraw, x: float, base: flo
         bb = [x + dx - rr, base - 2 * rr, x + dx + rr, base]
         rgb.ellipse(bb, fill=shade(color, 0.75 + 0.45 * rng.random()))
         lab.ellipse(bb, fill=_VEG)
+
+
+def billboard(rgb: ImageDraw.ImageDraw, lab: ImageDraw.ImageDraw, x: float, base: float, ppm: float,
+              color: Color, accent: Color) -> None:
+    """A roadside billboard on two posts: outside the 19 classes and off the road, so it is ignored (255)."""
+    w, h, lift = 6.0 * ppm, 3.0 * ppm, 2.5 * ppm
+    void = 255
+    for dx in (-0.3, 0.3):
+        both(rgb, lab, box(x + dx * w - 0.1 * ppm, base - lift - 0.1 * ppm, x + dx * w + 0.1 * ppm, base),
+             (90, 90, 95), void)
+    top = base - lift - h
+    both(rgb, lab, box(x - w / 2, top, x + w / 2, base - lift), color, void)
+    rgb.rectangle([x - w / 2, top, x + w / 2, top + 0.15 * h], fill=shade(color, 0.7))
+    rgb.ellipse([x + 0.05 * w, top + 0.2 * h, x + 0.05 * w + 0.6 * h, top + 0.8 * h], fill=accent)
+    for k in range(3):
+        y = top + (0.35 + 0.18 * k) * h
+        rgb.line([(x - 0.42 * w, y), (x - 0.05 * w, y)], fill=(245, 245, 240), width=max(1, int(0.1 * ppm)))

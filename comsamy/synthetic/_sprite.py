@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 from comsamy.synthetic import _noise
 
 Color = tuple[int, int, int]
 
-_SS = 3
-"""Supersampling factor: sprites are drawn 3x larger and reduced, which smooths their edges."""
+def _supersampling(height_px: int) -> int:
+    """Sprites are drawn this many times larger and reduced, which smooths their edges (less for big sprites)."""
+    return 3 if height_px <= 160 else 2 if height_px <= 480 else 1
 
 
 class Sprite:
@@ -24,8 +25,9 @@ class Sprite:
     def __init__(self, height_px: int, aspect: float) -> None:
         self.h_out = max(4, int(height_px))
         self.w_out = max(4, round(self.h_out * aspect))
-        self.s = self.h_out * _SS
-        size = (self.w_out * _SS, self.h_out * _SS)
+        ss = _supersampling(self.h_out)
+        self.s = self.h_out * ss
+        size = (self.w_out * ss, self.h_out * ss)
         self.rgb = Image.new("RGB", size, (0, 0, 0))
         self.cov = Image.new("L", size, 0)
         self._d = ImageDraw.Draw(self.rgb)
@@ -58,10 +60,7 @@ class Sprite:
 
     def paint(self, pts: list[tuple[float, float]], color: Color) -> None:
         """Recolour a polygon without growing the silhouette (markings, shadows, highlights)."""
-        mask = Image.new("L", self.rgb.size, 0)
-        ImageDraw.Draw(mask).polygon(self._pts(pts), fill=255)
-        mask = Image.fromarray(np.minimum(np.asarray(mask), np.asarray(self.cov)))
-        self.rgb.paste(Image.new("RGB", self.rgb.size, color), (0, 0), mask)
+        self._d.polygon(self._pts(pts), fill=color)  # colour outside the silhouette is blacked out in finish()
 
     def erase(self, cx: float, cy: float, rx: float, ry: float) -> None:
         """Cut an elliptical hole in the silhouette (the hole of a tyre)."""
@@ -76,6 +75,7 @@ class Sprite:
             ``(rgb, mask)``: uint8 (h, w, 3) and bool (h, w), cropped to the mask's bounding box.
         """
         size = (self.w_out, self.h_out)
+        self.rgb.paste((0, 0, 0), (0, 0) + self.rgb.size, ImageOps.invert(self.cov))
         rgb = np.asarray(self.rgb.resize(size, Image.Resampling.BOX), np.float32)
         cov = np.asarray(self.cov.resize(size, Image.Resampling.BOX), np.float32) / 255.0
         h, w = cov.shape

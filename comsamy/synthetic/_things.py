@@ -166,3 +166,48 @@ def shopping_cart(sp: Sprite, rng: np.random.Generator, c: Color) -> None:
     for x in (a * 0.2, a * 0.8):
         sp.ellipse(x, 0.95, 0.05, 0.05, (30, 30, 30))
     sp.line([(0.0, 0.04), (0.15, 0.1)], c, 0.04)
+
+
+def fallen_tree(sp: Sprite, rng: np.random.Generator, c: Color) -> None:
+    a = sp.w_out / sp.h_out
+    sp.poly([(0.02, 0.55), (a * 0.98, 0.62), (a * 0.98, 0.98), (0.02, 0.9)], c)  # trunk lying across
+    sp.ellipse(0.04, 0.72, 0.06, 0.18, (185, 150, 105))  # cut face
+    for _ in range(5):  # broken branches sticking up, some still carrying leaves
+        x = rng.uniform(0.2, a * 0.9)
+        ex, ey = x + rng.uniform(-0.25, 0.25), rng.uniform(0.1, 0.35)
+        sp.line([(x, 0.62), (ex, ey)], _shade(c, 0.85), 0.05)
+        if rng.random() < 0.7:
+            for _ in range(3):
+                sp.ellipse(ex + rng.uniform(-0.06, 0.06), ey + rng.uniform(-0.05, 0.03), rng.uniform(0.06, 0.11),
+                           rng.uniform(0.05, 0.09), (55 + int(rng.integers(0, 25)), 85, 40))
+    sp.paint([(0.02, 0.8), (a * 0.98, 0.86), (a * 0.98, 0.98), (0.02, 0.9)], _shade(c, 0.7))
+
+
+def mattress(sp: Sprite, rng: np.random.Generator, c: Color) -> None:
+    a = sp.w_out / sp.h_out
+    sp.poly([(0.02, 0.35), (a * 0.75, 0.2), (a * 0.98, 0.55), (a * 0.25, 0.8)], c)  # top face
+    sp.poly([(0.02, 0.35), (a * 0.25, 0.8), (a * 0.25, 0.98), (0.02, 0.55)], _shade(c, 0.75))
+    sp.poly([(a * 0.25, 0.8), (a * 0.98, 0.55), (a * 0.98, 0.72), (a * 0.25, 0.98)], _shade(c, 0.85))
+    for k in range(1, 5):
+        f = k / 5
+        sp.paint([(0.02 + f * (a * 0.73), 0.35 - f * 0.15), (0.03 + f * (a * 0.73), 0.35 - f * 0.15),
+                  (a * 0.26 + f * (a * 0.73), 0.8 - f * 0.25), (a * 0.25 + f * (a * 0.73), 0.8 - f * 0.25)],
+                 _shade(c, 0.8))
+
+
+def suitcase(sp: Sprite, rng: np.random.Generator, c: Color) -> None:
+    a = sp.w_out / sp.h_out
+    sp.rect(0.02, 0.18, a * 0.98, 0.99, c)
+    sp.line([(a * 0.35, 0.2), (a * 0.35, 0.04), (a * 0.65, 0.04), (a * 0.65, 0.2)], (40, 40, 40), 0.05)
+    for x in (a * 0.25, a * 0.75):
+        sp.paint([(x - 0.02, 0.2), (x + 0.02, 0.2), (x + 0.02, 0.98), (x - 0.02, 0.98)], _shade(c, 0.6))
+    sp.paint([(0.02, 0.5), (a * 0.98, 0.5), (a * 0.98, 0.53), (0.02, 0.53)], _shade(c, 0.7))
+
+
+def wheelbarrow(sp: Sprite, rng: np.random.Generator, c: Color) -> None:
+    a = sp.w_out / sp.h_out
+    sp.poly([(0.15, 0.2), (a * 0.75, 0.2), (a * 0.6, 0.62), (0.3, 0.62)], c)  # tray
+    sp.paint([(0.15, 0.2), (a * 0.75, 0.2), (a * 0.72, 0.28), (0.18, 0.28)], _shade(c, 1.25))
+    sp.line([(0.3, 0.6), (0.2, 0.98)], (70, 70, 70), 0.05)  # leg
+    sp.line([(a * 0.6, 0.55), (a * 0.98, 0.35)], (90, 70, 50), 0.05)  # handles
+    _wheel(sp, 0.14, 0.8, 0.18, (120, 120, 120))

@@ -18,14 +18,22 @@ from comsamy.synthetic.weather import apply_weather
 
 # kinds that suit each landform get a higher weight (animals in the countryside, debris on highways ...)
 _AFFINITY: dict[str, tuple[str, ...]] = {
-    "highway": ("tire", "fallen_load", "planks", "barrel", "cardboard_box", "traffic_cone_pile", "deer"),
-    "urban_road": ("shopping_cart", "cardboard_box", "barrel", "crate", "dog", "traffic_cone_pile", "excavator"),
+    "highway": ("tire", "fallen_load", "planks", "barrel", "cardboard_box", "traffic_cone_pile", "deer", "mattress"),
+    "urban_road": ("shopping_cart", "cardboard_box", "barrel", "crate", "dog", "traffic_cone_pile", "excavator",
+                   "suitcase", "wheelbarrow", "mattress"),
     "country_road": ("cow", "tractor", "horse_cart", "sheep", "horse", "dog", "tree_stump"),
-    "forest": ("elk", "deer", "bear", "wild_boar", "tree_stump", "rock"),
+    "forest": ("elk", "deer", "bear", "wild_boar", "tree_stump", "rock", "fallen_tree"),
     "polar": ("elk", "bear", "rock", "deer", "barrel"),
     "grassland": ("cow", "sheep", "horse", "tractor", "rock", "horse_cart"),
-    "desert": ("rock", "tire", "barrel", "fallen_load", "planks", "excavator"),
+    "desert": ("rock", "tire", "barrel", "fallen_load", "planks", "excavator", "camel"),
 }
+
+
+SIZE_SCALE = (1.1, 1.6)
+"""Objects are drawn at this multiple of their nominal height (a close-range camera, as in the paper's photos,
+where anomalies cover 13 % of the pixels)."""
+MAX_HEIGHT_FRAC = 0.55
+"""No object is taller than this fraction of the frame."""
 
 
 @dataclass(frozen=True)
@@ -101,16 +109,17 @@ def _shadow(image: np.ndarray, frozen: np.ndarray, cx: float, base: float, half_
 def _plan_objects(rng: np.random.Generator, scene: Scene) -> list[tuple[str, bool, float, float]]:
     """(kind, void, t, x_m) for every object of one image: 1-3 anomalies, sometimes void objects."""
     g, plan = scene.geometry, []
-    for _ in range(int(rng.choice([1, 2, 2, 3, 3]))):
-        t = float(0.3 + 0.7 * np.sqrt(rng.random()))  # biased toward the camera, as in the photos
-        x_m = float(rng.uniform(-1, 1) * scene.near_m * 0.85)
+    for _ in range(int(rng.choice([1, 2, 3, 3, 4]))):
+        t = float(0.4 + 0.6 * np.sqrt(rng.random()))  # biased toward the camera, as in the photos
+        x_m = float(rng.uniform(-1, 1) * scene.near_m * 0.9)
         plan.append((_pick_kind(rng, scene.landform), False, t, x_m))
-    for _ in range(int(rng.choice([0, 0, 1, 2]))):  # policy-void: far off the driving area, or tiny
-        t = float(rng.uniform(0.08, 0.4))
-        side = rng.choice([-1, 1])
-        x_m = float(side * rng.uniform(scene.near_m + 6, scene.near_m + 25))
-        plan.append((_pick_kind(rng, scene.landform), True, t, x_m))
-    del g
+    for _ in range(int(rng.choice([0, 1, 1, 2]))):  # policy-void: well off the driving area, inside the frame
+        t = float(rng.uniform(0.12, 0.5))
+        side = float(rng.choice([-1.0, 1.0]))
+        edge = 0.97 * g.width if side > 0 else 0.03 * g.width
+        lo, hi = scene.near_m + 4.0, side * (edge - float(g.center(t))) / float(g.ppm(t))
+        if hi > lo:
+            plan.append((_pick_kind(rng, scene.landform), True, t, side * float(rng.uniform(lo, hi))))
     return plan
 
 
@@ -138,7 +147,7 @@ def render_benchmark_image(landform: str, weather: str, rng: np.random.Generator
         placed: list[tuple[str, bool, float, tuple[int, int, int, int], np.ndarray]] = []
         for kind, void, t, x_m in sorted(_plan_objects(rng, scene), key=lambda p: p[2]):
             spec = OBJECT_KINDS[kind]
-            hpx = int(round(min(spec.height_m * rng.uniform(1.0, 1.5) * float(g.ppm(t)), 0.5 * h)))
+            hpx = int(round(min(spec.height_m * rng.uniform(*SIZE_SCALE) * float(g.ppm(t)), MAX_HEIGHT_FRAC * h)))
             if hpx < 4:
                 continue
             rgb, mask = render_object(kind, rng, hpx)

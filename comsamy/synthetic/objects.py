@@ -53,7 +53,7 @@ def _animal(name: str, height: float) -> ObjectKind:
 
 OBJECT_KINDS: dict[str, ObjectKind] = {k.name: k for k in (
     _animal("elk", 2.0), _animal("deer", 1.4), _animal("cow", 1.5), _animal("dog", 0.7), _animal("bear", 1.3),
-    _animal("horse", 1.7), _animal("sheep", 0.9), _animal("wild_boar", 0.9),
+    _animal("horse", 1.7), _animal("sheep", 0.9), _animal("wild_boar", 0.9), _animal("camel", 2.1),
     ObjectKind("rock", "static_obstacle", 0.7, 1.5, ((120, 115, 110), (140, 130, 115), (95, 95, 100))),
     ObjectKind("tree_stump", "static_obstacle", 0.6, 1.1, ((105, 75, 50), (90, 70, 55))),
     ObjectKind("barrel", "static_obstacle", 0.9, 0.65, ((230, 100, 20), (30, 70, 160), (60, 120, 60))),
@@ -63,6 +63,10 @@ OBJECT_KINDS: dict[str, ObjectKind] = {k.name: k for k in (
     ObjectKind("traffic_cone_pile", "static_obstacle", 0.75, 1.7, ((235, 90, 20),)),
     ObjectKind("fallen_load", "debris", 0.9, 2.2, ((180, 165, 130), (140, 150, 120), (200, 200, 195))),
     ObjectKind("planks", "debris", 0.45, 3.0, ((190, 150, 100), (160, 125, 85))),
+    ObjectKind("fallen_tree", "debris", 1.3, 3.2, ((95, 70, 50), (110, 85, 60))),
+    ObjectKind("mattress", "debris", 0.6, 2.4, ((225, 225, 215), (200, 210, 225), (230, 215, 190))),
+    ObjectKind("suitcase", "static_obstacle", 0.7, 0.75, ((40, 60, 110), (120, 30, 35), (50, 50, 55))),
+    ObjectKind("wheelbarrow", "unusual_vehicle", 0.8, 1.9, ((40, 110, 60), (190, 60, 30), (120, 120, 125))),
     ObjectKind("tractor", "unusual_vehicle", 2.6, 1.5, ((40, 130, 50), (200, 40, 30), (40, 90, 170))),
     ObjectKind("horse_cart", "unusual_vehicle", 1.6, 1.9, ((120, 85, 55), (100, 75, 50))),
     ObjectKind("excavator", "unusual_vehicle", 3.2, 1.6, ((235, 180, 30), (230, 120, 20))),
@@ -75,6 +79,8 @@ _THINGS: dict[str, Callable[[Sprite, np.random.Generator, Color], None]] = {
     "cardboard_box": _things.cardboard_box, "crate": _things.crate, "traffic_cone_pile": _things.traffic_cone_pile,
     "fallen_load": _things.fallen_load, "planks": _things.planks, "tractor": _things.tractor,
     "horse_cart": _things.horse_cart, "excavator": _things.excavator, "shopping_cart": _things.shopping_cart,
+    "fallen_tree": _things.fallen_tree, "mattress": _things.mattress, "suitcase": _things.suitcase,
+    "wheelbarrow": _things.wheelbarrow,
 }
 
 
@@ -101,7 +107,8 @@ def render_object(kind: str, rng: np.random.Generator, height_px: int) -> tuple[
     aspect = spec.aspect * rng.uniform(0.9, 1.1)
     sp = Sprite(int(height_px), aspect)
     base = spec.colors[int(rng.integers(len(spec.colors)))]
-    color: Color = tuple(int(np.clip(c * rng.uniform(0.85, 1.15), 0, 255)) for c in base)  # type: ignore[assignment]
+    k = rng.uniform(0.85, 1.12) * (1 + rng.uniform(-0.04, 0.04, 3))  # brightness, and a little hue
+    color: Color = tuple(int(np.clip(c * f, 0, 255)) for c, f in zip(base, k, strict=True))  # type: ignore[assignment]
     if spec.category == "animal":
         q = _animals.SPECIES[kind]
         _animals.draw_quadruped(sp, q if abs(aspect - q.aspect) < 1e-9 else _with_aspect(q, aspect), rng, color)

@@ -68,58 +68,82 @@ def _save_png(array: np.ndarray, mode: str, path: Path) -> None:
 
 
 def write_raw_release(out_dir: str | Path, *, images: int = 49, size: tuple[int, int] = (480, 270), seed: int = 0,
-                      inliers: int = 40) -> Path:
+                      inliers: int = 40, workers: int = 1) -> Path:
     """Render the synthetic benchmark and its inlier training set as a raw release.
 
     Args:
         out_dir: Folder to write (created; existing files with the same names are overwritten).
         images: Number of benchmark images.
         size: ``(width, height)`` of every image.
-        seed: Seed; the release is byte-identical for a seed.
+        seed: Seed; the release is byte-identical for a seed (whatever ``workers`` is).
         inliers: Number of anomaly-free inlier training images (0 for none).
+        workers: Processes that render in parallel (1: in this process).
 
     Returns:
         The release folder.
 
     Raises:
-        UsageError: A bad count, size or seed.
+        UsageError: A bad count, size, seed or worker count.
     """
     size = _check_size(size)
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise UsageError(f"seed: expected a non-negative integer, got {seed!r}")
     if isinstance(inliers, bool) or not isinstance(inliers, int) or inliers < 0:
         raise UsageError(f"inliers: expected a non-negative integer, got {inliers!r}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise UsageError(f"workers: expected a positive integer, got {workers!r}")
     plan = plan_release(images, int(seed))
     out = Path(out_dir)
-    (out / "images").mkdir(parents=True, exist_ok=True)
-    (out / "labels").mkdir(parents=True, exist_ok=True)
-    rows = []
-    for i, item in enumerate(plan):
-        ex = render_benchmark_image(item.landform, item.weather, np.random.default_rng([int(seed), i, 1]), size)
-        Image.fromarray(ex.image, "RGB").save(out / "images" / f"{item.id}.jpg", format="JPEG", quality=90)
-        _save_png(ex.label, "L", out / "labels" / f"{item.id}.png")
-        rows.append([item.id, item.weather, item.landform, ";".join(ex.anomaly_types)])
+    for sub in ("images", "labels", "inliers/images", "inliers/labels"):
+        if sub.startswith("inliers") and not inliers:
+            continue
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    jobs = [(out, int(seed), i, item, size) for i, item in enumerate(plan)]
+    ijobs = [(out / "inliers", int(seed), j, size) for j in range(inliers)]
+    if workers == 1:
+        rows = [_write_benchmark_one(*job) for job in jobs]
+        irows = [_write_inlier_one(*job) for job in ijobs]
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            rows = list(pool.map(_write_benchmark_one, *zip(*jobs, strict=True), chunksize=4))
+            irows = list(pool.map(_write_inlier_one, *zip(*ijobs, strict=True), chunksize=4)) if ijobs else []
     _write_csv(out / "metadata.csv", ["id", "weather", "landform", "anomaly_types"], rows)
     if inliers:
-        write_inliers(out / "inliers", count=inliers, size=size, seed=int(seed))
+        _write_csv(out / "inliers" / "metadata.csv", ["id", "weather", "landform"], irows)
     log.info("wrote %d benchmark and %d inlier images to %s", images, inliers, out)
     return out
 
 
+def _write_benchmark_one(out: Path, seed: int, i: int, item: PlannedImage, size: tuple[int, int]) -> list[str]:
+    ex = render_benchmark_image(item.landform, item.weather, np.random.default_rng([seed, i, 1]), size)
+    Image.fromarray(ex.image, "RGB").save(out / "images" / f"{item.id}.jpg", format="JPEG", quality=90)
+    _save_png(ex.label, "L", out / "labels" / f"{item.id}.png")
+    return [item.id, item.weather, item.landform, ";".join(ex.anomaly_types)]
+
+
+def _write_inlier_one(out: Path, seed: int, j: int, size: tuple[int, int]) -> list[str]:
+    landform = LANDFORMS[j % len(LANDFORMS)]
+    scene = render_scene(landform, np.random.default_rng([seed, j, 2]), size, weather="clear")
+    iid = f"inl_{j:05d}"
+    _save_png(scene.image, "RGB", out / "images" / f"{iid}.png")
+    _save_png(scene.labels, "L", out / "labels" / f"{iid}.png")
+    return [iid, "clear", landform]
+
+
 def write_inliers(out_dir: str | Path, *, count: int, size: tuple[int, int] = (480, 270), seed: int = 0) -> Path:
-    """Write ``count`` anomaly-free clear-weather scenes with Cityscapes train-id labels (landforms cycle)."""
+    """Write ``count`` anomaly-free clear-weather scenes with Cityscapes train-id labels (landforms cycle).
+
+    The files are the ones :func:`write_raw_release` writes under ``inliers/`` for the same seed.
+    """
     size = _check_size(size)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise UsageError(f"count: expected a positive integer, got {count!r}")
     out = Path(out_dir)
     (out / "images").mkdir(parents=True, exist_ok=True)
     (out / "labels").mkdir(parents=True, exist_ok=True)
-    rows = []
-    for j in range(count):
-        landform = LANDFORMS[j % len(LANDFORMS)]
-        scene = render_scene(landform, np.random.default_rng([seed, j, 2]), size, weather="clear")
-        iid = f"inl_{j:05d}"
-        _save_png(scene.image, "RGB", out / "images" / f"{iid}.png")
-        _save_png(scene.labels, "L", out / "labels" / f"{iid}.png")
-        rows.append([iid, "clear", landform])
+    rows = [_write_inlier_one(out, int(seed), j, size) for j in range(count)]
     _write_csv(out / "metadata.csv", ["id", "weather", "landform"], rows)
     return out
 

@@ -137,7 +137,7 @@ def _compose(p: Painter) -> tuple[np.ndarray, np.ndarray]:
     for _, _, fn in sorted(p.items, key=lambda it: (it[0], it[1])):
         fn(rdraw, ldraw)
     labels = np.array(label)
-    out = np.asarray(img, dtype=np.float32).copy()
+    out = np.asarray(img, dtype=np.float32)
     amp = np.full(256, 0.04, np.float32)
     for cls, a in p.amp.items():
         amp[cls] = a

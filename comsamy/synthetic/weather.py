@@ -8,7 +8,7 @@ somewhere near the middle), so they stay plausible on photos from other benchmar
 >>> import numpy as np
 >>> img = np.full((64, 96, 3), 128, np.uint8)
 >>> night = apply_weather(img, "night", severity=0.8, seed=1)
->>> np.asarray(night).mean() < 128
+>>> bool(np.asarray(night).mean() < 128)
 True
 """
 
@@ -192,6 +192,12 @@ def _night(arr: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
     tint = np.array([0.7, 0.82, 1.15], np.float32) ** s
     lut = np.power(levels, 1.0 + 1.4 * s) * (1.0 - 0.8 * s) * tint  # (256, 3) tone curve per channel
     out = np.stack([lut[arr[..., c], c] for c in range(3)], axis=-1)
+    # light sources (lamps, lit windows): bright pixels keep their colour
+    luma = (arr.astype(np.uint16) @ np.array([77, 150, 29], np.uint16) >> 8).astype(np.uint8)
+    hi_lut = (np.clip((levels[:, 0] - 0.82) / 0.18, 0, 1) ** 2).astype(np.float32)
+    hi = hi_lut[luma]
+    if hi.any():
+        out += (_unit(arr) * 0.95 - out) * hi[..., None]
     lights = [(rng.uniform(0, w), rng.uniform(0.15 * h, 0.5 * h), rng.uniform(0.02, 0.06) * w)
               for _ in range(int(rng.integers(2, 6)))]
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from comsamy.errors import ConfigError
 
@@ -28,10 +29,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """
     try:
         parsed = make_url(url)
-    except Exception as exc:  # noqa: BLE001 - SQLAlchemy raises ArgumentError / ValueError
-        raise ConfigError(f"--db: expected a database URL such as sqlite:///leaderboard.db, got {url!r}") from exc
-    if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        if parsed.get_backend_name() != "sqlite":
+            return create_engine(url, pool_pre_ping=True, **kwargs)
+    except (ArgumentError, NoSuchModuleError, ValueError, ImportError) as exc:
+        raise ConfigError(
+            f"--db: expected a database URL such as sqlite:///leaderboard.db or postgresql+psycopg://user@host/db "
+            f"(with its driver installed), got {url!r} ({exc})"
+        ) from exc
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs)

@@ -34,6 +34,8 @@ def render(ctx: Context) -> None:
     direction = "higher is better" if higher_is_better(metric) else "lower is better"
     st.markdown(f"**{len(entries)}** scored submission(s); ranked by **{metric}** ({direction}).")
     metric_cfg = {c: st.column_config.NumberColumn(c, format="%.2f") for c in metric_columns()}
+    metric_cfg["Date"] = st.column_config.TextColumn("Date", width=100)
+    metric_cfg["Source"] = st.column_config.TextColumn("Source", width="medium")
     st.dataframe(
         df, hide_index=True, column_order=["Rank", *display_columns()], column_config=metric_cfg,
         width="stretch", key="board_table",

@@ -55,5 +55,5 @@ def render(ctx: Context) -> None:
     st.altair_chart(weather_bars(selected), width="content")
     st.subheader("Curves (whole set)")
     c1, c2 = st.columns(2)
-    c1.altair_chart(curve_chart(selected, "pr"), width="content")
-    c2.altair_chart(curve_chart(selected, "roc"), width="content")
+    c1.altair_chart(curve_chart(selected, "pr"), width="content", height=420)
+    c2.altair_chart(curve_chart(selected, "roc"), width="content", height=420)

@@ -19,7 +19,10 @@ from procs import CHROMIUM_ARGS, child_env, common_args, free_port, start, stop,
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from leaderboard.manifest import SubmissionInfo
+from leaderboard.settings import Settings
 from leaderboard.store import Submission, make_engine, migrate
+from leaderboard.submit import submit_archive
 from leaderboard.tokens import create_token
 
 CHROMIUM = "/usr/bin/chromium"
@@ -79,6 +82,12 @@ def site(tmp_path_factory):
     engine = make_engine(db)
     migrate(engine)
     token = create_token(engine, "browser-team")
+    others = create_token(engine, "other-team")
+    settings = Settings(db=db, storage=str(storage), quota=10)
+    for noise, vis in ((0.3, "public"), (1.5, "anonymous")):  # two more rows for the table and the charts
+        raw = npy_zip(noisy_scores(labels, noise, seed=3))
+        submit_archive(engine, settings, token=others, fileobj=io.BytesIO(raw),
+                       info=SubmissionInfo(method=f"Noisy oracle {noise}", visibility=vis, extra_data=noise < 1))
     env = child_env(tmp)
     port = free_port()
     args = common_args(db, storage, str(data), max_upload_mb=1, quota=10)

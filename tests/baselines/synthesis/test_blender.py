@@ -104,7 +104,7 @@ def test_blended_object_is_closer_in_colour_than_copy_paste():
     target = lab_stats(img[ring])[0]
     d_cp = np.linalg.norm(lab_stats(cp[full])[0] - target)
     d_hb = np.linalg.norm(lab_stats(hb[full])[0] - target)
-    assert d_hb < 0.5 * d_cp
+    assert d_hb < 0.75 * d_cp  # partial transfer by default (light 0.6, colour 0.35)
 
 
 def test_feather_alpha_is_inside_the_mask():

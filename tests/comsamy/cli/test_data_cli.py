@@ -47,6 +47,14 @@ def test_invalid_release_exits_3_with_every_file_named(tmp_path: Path, capsys: p
     assert main(["--quiet", "validate", str(raw)]) == 3
 
 
+def test_os_errors_exit_1_without_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    raw = make_raw_release(tmp_path / "raw", n=2, inliers=0)
+    (tmp_path / "file").write_text("x")
+    assert main(["--quiet", "export", str(raw), str(tmp_path / "file" / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "comsamy-data export: error:" in err and "Traceback" not in err
+
+
 def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(tmp_path)]) == 2
     assert main(["sample", str(tmp_path / "s"), "--size", "480by270"]) == 2

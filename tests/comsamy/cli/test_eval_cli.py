@@ -168,6 +168,7 @@ def test_debug_shows_the_traceback(folders, bad_archives, capsys) -> None:
     assert code == 3 and "Traceback" in err
 
 
+@pytest.mark.slow
 def test_installed_console_script_runs(folders, tmp_path) -> None:
     exe = shutil.which("comsamy-eval") or str(Path(sys.executable).parent / "comsamy-eval")
     out = tmp_path / "r.json"
@@ -178,3 +179,16 @@ def test_installed_console_script_runs(folders, tmp_path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "Whole" in proc.stdout
     assert json.loads(out.read_text())["dataset"]["num_images"] == 3
+
+
+def test_preds_sample_scores_the_bundled_example_on_the_bundled_sample(capsys) -> None:
+    from comsamy.data import example_predictions_path
+
+    assert example_predictions_path().is_file(), "run scripts/make_example_predictions.py"
+    code, out, err = _run(["--preds", "sample", "--format", "json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["dataset"]["name"] == "sample" and doc["dataset"]["num_images"] > 0
+    assert doc["archive"]["manifest"]["outlier_data"] is False
+    assert 0.0 < doc["overall"]["auroc"] < 1.0
+    assert set(doc["by_condition"]["split"]) == {"clear", "adverse"}

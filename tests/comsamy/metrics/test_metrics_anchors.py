@@ -73,3 +73,14 @@ def test_t11_precision_matters() -> None:
     for result in (f16, f32):
         assert result.auprc == pytest.approx(0.7, abs=1e-12)
         assert result.fpr95 == pytest.approx(2 / 3, abs=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float16, np.float64])
+def test_hand_computed_toy(dtype: type) -> None:
+    # thresholds 3, 2, 1: (TP, FP) = (1, 0), (1, 1), (2, 1) -> P = 1, 1/2, 2/3; R = 1/2, 1/2, 1
+    result = anomaly_metrics(np.array([[3, 2, 1]], dtype), np.array([[1, 0, 1]], np.uint8))
+    assert result.auprc == pytest.approx(0.5 * 1 + 0.5 * (2 / 3), abs=1e-15)
+    assert result.auroc == pytest.approx(0.5, abs=1e-15)  # one of the two (pos, neg) pairs is ordered
+    assert result.fpr95 == 1.0  # TPR reaches 0.95 only at the lowest threshold
+    trapezoid = anomaly_metrics(np.array([[3, 2, 1]], dtype), np.array([[1, 0, 1]], np.uint8), auprc="trapezoid")
+    assert trapezoid.auprc == pytest.approx(0.5 * (0.5 + 2 / 3) / 2, abs=1e-15)  # R 1/2 -> 1 under P 1/2 -> 2/3

@@ -143,8 +143,9 @@ def test_missing_ids_give_count_and_first_few(tmp_path: Path) -> None:
     assert "29 of 30" in problem and "'img_001'" in problem and "more" in problem
 
 
-def test_manifest_must_be_a_json_object(tmp_path: Path) -> None:
-    members = {**ef.score_members(ef.small_scores()), "manifest.json": b"[1, 2"}
+@pytest.mark.parametrize("manifest", [b"[1, 2", b"[1, 2]", b'{"x": NaN}', b"\xff\xfe", b"[" * 100000])
+def test_manifest_must_be_a_json_object(tmp_path: Path, manifest: bytes) -> None:
+    members = {**ef.score_members(ef.small_scores()), "manifest.json": manifest}
     with pytest.raises(ArchiveError, match="problem") as info:
         validate_archive(ef.write_zip(tmp_path / "p.zip", members), SHAPES)
     assert "'manifest.json'" in info.value.report()

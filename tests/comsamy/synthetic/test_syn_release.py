@@ -82,6 +82,13 @@ def test_same_seed_same_bytes_other_seed_other_bytes(release: Path, tmp_path: Pa
     assert all(other[k] != v for k, v in _files(release).items() if k.startswith("inliers/images/"))
 
 
+def test_parallel_workers_write_the_same_bytes(tmp_path: Path) -> None:
+    kw = {"images": 4, "size": (64, 40), "inliers": 2, "seed": 5}
+    one = _files(write_raw_release(tmp_path / "one", **kw))
+    two = _files(write_raw_release(tmp_path / "two", workers=2, **kw))
+    assert one == two
+
+
 @pytest.mark.parametrize("n", [49, NUM_IMAGES_PAPER])
 def test_distribution_follows_the_paper(n: int) -> None:
     plan = plan_release(n, seed=0)
@@ -107,7 +114,8 @@ def test_plan_is_seeded() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "needle"),
     [({"images": 0}, "images"), ({"images": 2.5}, "images"), ({"size": (16, 16)}, "size"),
-     ({"size": "480x270"}, "size"), ({"seed": -1}, "seed"), ({"seed": "a"}, "seed"), ({"inliers": -1}, "inliers")],
+     ({"size": "480x270"}, "size"), ({"seed": -1}, "seed"), ({"seed": "a"}, "seed"), ({"inliers": -1}, "inliers"),
+     ({"workers": 0}, "workers")],
 )
 def test_bad_arguments_write_nothing(tmp_path: Path, kwargs: dict, needle: str) -> None:
     with pytest.raises(UsageError, match=needle) as info:

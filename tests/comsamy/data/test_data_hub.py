@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import comsamy
 from comsamy.testing import HubServer
 
 CLIENT = r"""
@@ -46,7 +47,9 @@ print("RESULT" + json.dumps(out))
 
 
 @pytest.mark.slow
-def test_load_stream_and_fetch_through_a_local_hub(exported: tuple[Path, Path], tmp_path: Path) -> None:
+def test_load_stream_and_fetch_through_a_local_hub(
+    exported: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     raw, folder = exported
     with HubServer(folder, repo_id="org/comsamy") as hub:
         env = {
@@ -80,6 +83,8 @@ def test_load_stream_and_fetch_through_a_local_hub(exported: tuple[Path, Path], 
         p.relative_to(folder).as_posix() for p in folder.rglob("*.parquet")
     )
     assert (fetched / "README.md").read_bytes() == (folder / "README.md").read_bytes()
+    monkeypatch.setenv("COMSAMY_DATA", str(fetched))  # the fetched snapshot is a usable local copy
+    assert len(comsamy.load_dataset("comsamy", config="all", split="test")) == len(result["ids"])
     assert result["missing_rc"] == 4
     assert "comsamy-data fetch --to DIR" in result["missing_error"]
     # the client really went through the server's API

@@ -113,10 +113,10 @@ def test_datasets_load_dataset_from_repo_root_fails_clearly(monkeypatch: pytest.
     import datasets
 
     root = tmp_path / "root"
-    shutil.copytree(REPO_ROOT / "comsamy", root / "comsamy", ignore=shutil.ignore_patterns("__pycache__"))
-    fake = root / "comsamy" / "sample_data" / "comsamy-sample"
-    if not fake.exists():  # make sure there are parquet files to be misread, as in the real package
-        export_release(make_raw_release(tmp_path / "raw", n=2, inliers=1), fake)
+    shutil.copytree(REPO_ROOT / "comsamy", root / "comsamy", ignore=shutil.ignore_patterns("__pycache__", "sample_data"))
+    assert (root / "comsamy" / ".huggingface.yaml").is_file()
+    # parquet files inside the package, as in the real one, that datasets would otherwise misread as a train split
+    export_release(make_raw_release(tmp_path / "raw", n=2, inliers=1), root / "comsamy" / "sample_data" / "s")
     monkeypatch.chdir(root)
     with pytest.raises(FileNotFoundError, match="comsamy Python package"):
         datasets.load_dataset("comsamy", cache_dir=str(tmp_path / "cache"))
