@@ -36,7 +36,8 @@ class JobOutcome:
 
     submission_id: int
     status: str
-    """``scored``, ``reused``, ``failed``, ``requeued`` or ``lost`` (lease taken over by another worker)."""
+    """``scored``, ``reused`` (an earlier identical scoring), ``failed``, ``queued`` (given back after an internal
+    error) or ``lost`` (the lease was taken over by another worker; nothing was written)."""
     seconds: float
 
     def to_dict(self) -> dict[str, Any]:
@@ -115,7 +116,7 @@ class Worker:
         start = time.monotonic()
         beat = _Heartbeat(self.engine, job, self.settings.lease_s)
         beat.start()
-        status = "requeued"
+        status = "queued"
         try:
             status = self._process(job, beat)
         except Exception:

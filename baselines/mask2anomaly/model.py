@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from baselines.base import SCORE_NAMES
 from baselines.mask2anomaly.attention import install_global_masked_attention
 from baselines.mask2anomaly.config import PRESETS, Mask2AnomalyConfig
 from baselines.mask2anomaly.inference import fill_value_for, flip_average, maskwise_score, refine_scores
@@ -181,7 +182,8 @@ class Mask2Anomaly(nn.Module):
         cfg = self.config
         refine = cfg.refine if refine is None else refine
         flip = cfg.flip if flip is None else flip
-        maskwise_score(torch.zeros(1, 1, 1, 1), score)  # validates the name before running the model
+        if score not in SCORE_NAMES:
+            raise UsageError(f"expected score in {SCORE_NAMES}, got {score!r}")
 
         def single(x: torch.Tensor) -> torch.Tensor:
             out = self.forward(x)

@@ -125,7 +125,7 @@ def grabcut_refine(image: np.ndarray, prior: np.ndarray, *, threshold: float | N
     cv2.setRNGSeed(seed)
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     try:
-        cv2.grabCut(np.ascontiguousarray(image[..., ::-1]), init, None, bgd, fgd, iterations, cv2.GC_INIT_WITH_MASK)
+        cv2.grabCut(np.ascontiguousarray(image[..., ::-1]), init, (0, 0, 1, 1), bgd, fgd, iterations, cv2.GC_INIT_WITH_MASK)
     except cv2.error:
         return prior >= t
     return (init == cv2.GC_FGD) | (init == cv2.GC_PR_FGD)

@@ -82,6 +82,19 @@ class RSU(nn.Module):
 class U2Net(nn.Module):
     """Two-level nested U-structure; ``forward`` returns (N, 1, H, W) saliency probabilities."""
 
+    stage1: RSU
+    stage2: RSU
+    stage3: RSU
+    stage4: RSU
+    stage5: RSU
+    stage6: RSU
+    stage5d: RSU
+    stage4d: RSU
+    stage3d: RSU
+    stage2d: RSU
+    stage1d: RSU
+    side1: nn.Conv2d
+
     def __init__(self, preset: str = "u2netp", out_ch: int = 1) -> None:
         super().__init__()
         if preset not in PRESETS:

@@ -26,19 +26,20 @@ class Quadruped:
     tail: float = 0.15
     leg_w: float = 0.06
     hump: bool = False
+    head_tilt: float = 20.0  # degrees below horizontal
 
 
 SPECIES: dict[str, Quadruped] = {
-    "elk": Quadruped(1.25, 0.95, 0.33, 0.40, 0.06, 0.26, (85, 60, 40), (60, 45, 32), antlers="moose", leg_w=0.055),
-    "deer": Quadruped(1.05, 0.78, 0.26, 0.42, 0.12, 0.2, (150, 100, 60), (210, 190, 165), antlers="deer", leg_w=0.04),
+    "elk": Quadruped(1.25, 0.95, 0.33, 0.40, 0.06, 0.26, (85, 60, 40), (60, 45, 32), antlers="moose", leg_w=0.055, head_tilt=35),
+    "deer": Quadruped(1.05, 0.78, 0.26, 0.42, 0.12, 0.2, (150, 100, 60), (210, 190, 165), antlers="deer", leg_w=0.04, head_tilt=35),
     "cow": Quadruped(1.45, 1.1, 0.45, 0.34, 0.02, 0.22, (240, 238, 232), (230, 225, 220), antlers="horns",
-                     spots=True, leg_w=0.07),
-    "dog": Quadruped(1.3, 0.9, 0.34, 0.38, 0.2, 0.26, (170, 120, 60), (220, 200, 170), tail=0.25, leg_w=0.07),
-    "bear": Quadruped(1.55, 1.2, 0.58, 0.3, 0.02, 0.28, (60, 42, 30), None, tail=0.04, leg_w=0.12),
-    "horse": Quadruped(1.2, 0.95, 0.33, 0.47, 0.25, 0.26, (110, 70, 40), None, tail=0.3, leg_w=0.05),
-    "sheep": Quadruped(1.35, 0.95, 0.5, 0.3, 0.08, 0.2, (225, 220, 205), None, tail=0.05, leg_w=0.07),
-    "camel": Quadruped(1.05, 0.8, 0.26, 0.45, 0.1, 0.2, (195, 155, 100), None, tail=0.12, leg_w=0.045, hump=True),
-    "wild_boar": Quadruped(1.6, 1.2, 0.5, 0.28, -0.05, 0.32, (70, 58, 48), None, tail=0.08, leg_w=0.08),
+                     spots=True, leg_w=0.07, head_tilt=25),
+    "dog": Quadruped(1.3, 0.9, 0.34, 0.38, 0.2, 0.26, (170, 120, 60), (220, 200, 170), tail=0.25, leg_w=0.07, head_tilt=10),
+    "bear": Quadruped(1.55, 1.2, 0.58, 0.3, 0.02, 0.28, (60, 42, 30), None, tail=0.04, leg_w=0.12, head_tilt=20),
+    "horse": Quadruped(1.2, 0.95, 0.3, 0.42, 0.2, 0.3, (110, 70, 40), None, tail=0.3, leg_w=0.05, head_tilt=55),
+    "sheep": Quadruped(1.35, 0.95, 0.5, 0.3, 0.08, 0.2, (225, 220, 205), None, tail=0.05, leg_w=0.07, head_tilt=30),
+    "camel": Quadruped(1.05, 0.8, 0.26, 0.45, 0.1, 0.2, (195, 155, 100), None, tail=0.12, leg_w=0.045, hump=True, head_tilt=15),
+    "wild_boar": Quadruped(1.6, 1.2, 0.5, 0.28, -0.05, 0.32, (70, 58, 48), None, tail=0.08, leg_w=0.08, head_tilt=30),
 }
 
 
@@ -79,10 +80,20 @@ def draw_quadruped(sp: Sprite, q: Quadruped, rng: np.random.Generator, color: Co
     hx = x1 - 0.05
     sp.poly([(x1 - 0.22, body_top + 0.1), (hx, neck_top), (hx + 0.1, neck_top + 0.04), (x1 + 0.02, body_top + q.body_h * 0.55)],
             color)
-    sp.ellipse(hx + q.head * 0.35, neck_top + 0.05, q.head * 0.45, q.head * 0.28, color)
-    sp.poly([(hx + q.head * 0.3, neck_top), (hx + q.head, neck_top + 0.06), (hx + q.head * 0.95, neck_top + 0.13),
-             (hx + q.head * 0.4, neck_top + 0.13)], color)
-    sp.ellipse(hx + q.head * 0.35, neck_top + 0.02, 0.018, 0.018, (15, 12, 10))  # eye
+    # head: a skull tapering into a muzzle, pointing forward and tilted down by ``head_tilt``
+    ang = np.radians(q.head_tilt)
+    ca, sa = np.cos(ang), np.sin(ang)
+
+    def local(u: float, v: float) -> tuple[float, float]:
+        return hx + 0.02 + (u * ca - v * sa) * q.head, neck_top + 0.03 + (u * sa + v * ca) * q.head
+
+    sp.poly([local(u, v) for u, v in ((-0.15, -0.3), (0.35, -0.32), (0.95, -0.12), (1.02, 0.05), (0.95, 0.2),
+                                      (0.3, 0.32), (-0.15, 0.3))], color)
+    sp.paint([local(u, v) for u, v in ((0.8, -0.1), (1.02, 0.02), (0.96, 0.18), (0.78, 0.16))], dark)  # nose
+    ex, ey = local(0.22, -0.1)
+    sp.ellipse(ex, ey, 0.018, 0.018, (15, 12, 10))  # eye
+    if q.neck >= 0.15:  # a mane along the top of a long neck
+        sp.line([(x1 - 0.2, body_top + 0.04), (hx - 0.01, neck_top + 0.01)], dark, 0.03)
     sp.poly([(hx + 0.02, neck_top - 0.02), (hx - 0.02, neck_top - 0.09), (hx + 0.05, neck_top - 0.01)], dark)  # ear
     if q.antlers == "moose":
         for side in (-0.05, 0.04):

@@ -107,12 +107,17 @@ def _shadow(image: np.ndarray, frozen: np.ndarray, cx: float, base: float, half_
 
 
 def _plan_objects(rng: np.random.Generator, scene: Scene) -> list[tuple[str, bool, float, float]]:
-    """(kind, void, t, x_m) for every object of one image: 1-3 anomalies, sometimes void objects."""
-    g, plan = scene.geometry, []
-    for _ in range(int(rng.choice([1, 2, 3, 3, 4]))):
-        t = float(0.4 + 0.6 * np.sqrt(rng.random()))  # biased toward the camera, as in the photos
-        x_m = float(rng.uniform(-1, 1) * scene.near_m * 0.9)
-        plan.append((_pick_kind(rng, scene.landform), False, t, x_m))
+    """(kind, void, t, x_m) for every object of one image: 2-4 anomalies (fewer if they would collide), void ones."""
+    g = scene.geometry
+    plan: list[tuple[str, bool, float, float]] = []
+    for _ in range(int(rng.choice([2, 2, 3, 3, 4]))):
+        kind = _pick_kind(rng, scene.landform)
+        for _try in range(6):  # keep objects from standing inside one another
+            t = float(0.4 + 0.6 * np.sqrt(rng.random()))  # biased toward the camera, as in the photos
+            x_m = float(rng.uniform(-1, 1) * scene.near_m)
+            if all(not _overlap(kind, t, x_m, k2, t2, x2) for k2, _v, t2, x2 in plan):
+                plan.append((kind, False, t, x_m))
+                break
     for _ in range(int(rng.choice([0, 1, 1, 2]))):  # policy-void: well off the driving area, inside the frame
         t = float(rng.uniform(0.12, 0.5))
         side = float(rng.choice([-1.0, 1.0]))
@@ -121,6 +126,12 @@ def _plan_objects(rng: np.random.Generator, scene: Scene) -> list[tuple[str, boo
         if hi > lo:
             plan.append((_pick_kind(rng, scene.landform), True, t, side * float(rng.uniform(lo, hi))))
     return plan
+
+
+def _overlap(k1: str, t1: float, x1: float, k2: str, t2: float, x2: float) -> bool:
+    """Whether two objects would stand in each other's way (close in depth and overlapping sideways)."""
+    half = sum(OBJECT_KINDS[k].height_m * OBJECT_KINDS[k].aspect * 0.6 for k in (k1, k2))
+    return abs(x1 - x2) < half and abs(1 / t1 - 1 / t2) < 0.2
 
 
 def render_benchmark_image(landform: str, weather: str, rng: np.random.Generator, size: tuple[int, int] = (480, 270),
@@ -148,9 +159,10 @@ def render_benchmark_image(landform: str, weather: str, rng: np.random.Generator
         for kind, void, t, x_m in sorted(_plan_objects(rng, scene), key=lambda p: p[2]):
             spec = OBJECT_KINDS[kind]
             hpx = int(round(min(spec.height_m * rng.uniform(*SIZE_SCALE) * float(g.ppm(t)), MAX_HEIGHT_FRAC * h)))
+            sprite_rng = np.random.default_rng(rng.integers(2**63))  # drawn first: same layout at any size
             if hpx < 4:
                 continue
-            rgb, mask = render_object(kind, rng, hpx)
+            rgb, mask = render_object(kind, sprite_rng, hpx)
             cx, base = float(g.x(t, x_m)), float(g.row(t))
             x0, y0 = int(round(cx - mask.shape[1] / 2)), int(round(base - mask.shape[0] + 0.03 * hpx))
             _shadow(image, frozen, cx, base, mask.shape[1] / 2, 0.45)

@@ -62,6 +62,8 @@ class Painter:
     near_m: float = 0.0
     cloud: float = 0.5
     haze: float = 0.3
+    tex: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
+    """Randomness of the textures only, so the layout does not depend on the image size."""
 
     def __post_init__(self) -> None:
         size = (self.width, self.height)
@@ -109,7 +111,7 @@ def _sky(p: Painter, rgb: np.ndarray, labels: np.ndarray) -> None:
     rows = np.clip(np.arange(n, dtype=np.float32) / hz, 0, 1) ** 0.8
     top, bottom = np.array(p.pal["sky_top"], np.float32), np.array(p.pal["sky_horizon"], np.float32)
     grad = top[None, :] + (bottom - top)[None, :] * rows[:, None]
-    clouds = _noise.value_noise(p.rng, n, w, max(3, round(5 * w / max(n, 1) / 2)), octaves=4)
+    clouds = _noise.value_noise(p.tex, n, w, max(3, round(5 * w / max(n, 1) / 2)), octaves=4)
     np.clip(clouds * 1.6 - 0.15, 0, 1, out=clouds)
     clouds *= p.cloud
     sky = grad[:, None, :] + (np.array(p.pal["cloud"], np.float32)[None, None, :] - grad[:, None, :]) * clouds[..., None]
@@ -141,9 +143,9 @@ def _compose(p: Painter) -> tuple[np.ndarray, np.ndarray]:
     amp = np.full(256, 0.04, np.float32)
     for cls, a in p.amp.items():
         amp[cls] = a
-    mod = _noise.value_noise(p.rng, h, w, 12, octaves=4)
+    mod = _noise.value_noise(p.tex, h, w, 12, octaves=4)
     mod *= 0.75
-    mod += 0.35 * _noise.grain(p.rng, h, w)
+    mod += 0.35 * _noise.grain(p.tex, h, w)
     mod *= np.take(amp, labels)
     mod += 1.0
     out *= mod[..., None]
@@ -199,7 +201,9 @@ def render_scene(landform: str, rng: np.random.Generator, size: tuple[int, int] 
     if weather not in WEATHERS:
         raise UsageError(f"weather: expected one of {WEATHERS}, got {weather!r}")
     w, h = _check_size(size)
+    tex = np.random.default_rng(rng.integers(2**63))
     p = _landforms.make_painter(landform, weather, rng, w, h)
+    p.tex = tex
     _landforms.BUILDERS[landform](p)
     rgb, labels = _compose(p)
     if hood if hood is not None else p.rng.random() < 0.25:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from fakes import noisy_scores, npy_zip, tiny_dataset, tiny_labels
+from lb_fakes import noisy_scores, npy_zip, tiny_dataset, tiny_labels
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest

@@ -14,8 +14,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from fakes import noisy_scores, npy_zip, tiny_dataset_folder, tiny_labels
-from procs import CHROMIUM_ARGS, child_env, common_args, free_port, start, stop, wait_for, wait_health
+from lb_fakes import noisy_scores, npy_zip, tiny_dataset_folder, tiny_labels
+from lb_procs import CHROMIUM_ARGS, child_env, common_args, free_port, start, stop, wait_for, wait_health
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from fakes import tiny_dataset_folder, tiny_labels
+from lb_fakes import tiny_dataset_folder, tiny_labels
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

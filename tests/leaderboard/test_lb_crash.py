@@ -7,8 +7,8 @@ import signal
 from collections import Counter
 
 import pytest
-from fakes import archive_bytes
-from procs import child_env, common_args, start, stop, wait_for
+from lb_fakes import archive_bytes
+from lb_procs import child_env, common_args, start, stop, wait_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -32,7 +32,7 @@ def rig(tmp_path):
     started = []
 
     def worker(delay: float, name: str):
-        env = child_env(tmp_path, COMSAMY_LB_SCORER="tests.leaderboard.fakes:env_scorer", FAKE_DELAY=str(delay),
+        env = child_env(tmp_path, COMSAMY_LB_SCORER="tests.leaderboard.lb_fakes:env_scorer", FAKE_DELAY=str(delay),
                         FAKE_COUNT_FILE=str(count))
         args = ["worker", *common_args(settings.db_url, tmp_path / "storage", "unused", lease=1.5,
                                        max_attempts=3), "--poll", "0.2", "--id", name]

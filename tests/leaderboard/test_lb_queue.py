@@ -7,7 +7,7 @@ import json
 import threading
 import time
 
-from fakes import FakeScorer, archive_bytes
+from lb_fakes import FakeScorer, archive_bytes
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 

@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 import pytest
-from fakes import noisy_scores, npy_zip, tiny_dataset, tiny_labels
+from lb_fakes import noisy_scores, npy_zip, tiny_dataset, tiny_labels
 from sklearn.metrics import average_precision_score, roc_auc_score
 from sqlalchemy import select
 from sqlalchemy.orm import Session

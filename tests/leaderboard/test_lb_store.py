@@ -7,7 +7,7 @@ import io
 import time
 
 import pytest
-from fakes import archive_bytes, npy_zip
+from lb_fakes import archive_bytes, npy_zip
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
@@ -171,3 +171,20 @@ def test_revoked_token_cannot_submit(engine, settings, token):
     revoke(engine, token)
     with pytest.raises(TokenError):
         _submit(engine, settings, token)
+
+
+def test_upload_is_spooled_in_chunks(tmp_path):
+    """put_file never asks for more than 1 MiB at a time (the upload is streamed, not read whole)."""
+
+    class Recorder(io.BytesIO):
+        sizes: list[int] = []
+
+        def read(self, size=-1):
+            self.sizes.append(size)
+            return super().read(size)
+
+    data = bytes(range(256)) * 20_000  # ~5 MB
+    rec = Recorder(data)
+    stored = ArchiveStore(tmp_path).put_file(rec)
+    assert stored.sha256 == hashlib.sha256(data).hexdigest()
+    assert rec.sizes and all(0 < s <= 2**20 for s in rec.sizes)

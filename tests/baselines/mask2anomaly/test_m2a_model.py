@@ -182,3 +182,12 @@ def test_loading_bad_folders_is_an_error(tmp_path):
     (other / "config.json").write_text(json.dumps(cfg), encoding="utf-8")
     with pytest.raises(ConfigError, match="unexpected"):
         Mask2Anomaly.from_pretrained(other)
+
+
+def test_importing_the_package_loads_neither_torch_nor_transformers():
+    import subprocess
+    import sys
+
+    code = ("import sys, baselines.mask2anomaly as m; assert 'Mask2Anomaly' in dir(m); "
+            "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, sorted(sys.modules)")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -42,12 +42,12 @@ def reference(inliers, bank, tmp_path_factory):
     return out
 
 
-def test_output_layout_and_labels(reference: Path):
+def test_output_layout_and_labels(reference: Path, tmp_path: Path):
     import datasets
 
     import comsamy
 
-    ds = datasets.load_dataset(str(reference), split="train")
+    ds = datasets.load_dataset(str(reference), split="train", cache_dir=str(tmp_path / "hf-cache"))
     assert ds.column_names == ["id", "image", "label", "provenance"] and len(ds) == 7
     assert comsamy.load_dataset(str(reference), split="train")["id"] == ds["id"]
     manifest = [json.loads(x) for x in (reference / "provenance.jsonl").read_text().splitlines()]

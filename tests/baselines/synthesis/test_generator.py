@@ -120,7 +120,7 @@ def test_end_to_end_objects_cli_then_compose(tiny_sd_path: Path, inliers, tmp_pa
 
     out = tmp_path / "set"
     compose_dataset(inliers, [bank], out, ComposeConfig(count=4, seed=0, chunk_size=2), progress=False)
-    ds = datasets.load_dataset(str(out), split="train")
+    ds = datasets.load_dataset(str(out), split="train", cache_dir=str(tmp_path / "hf-cache"))
     assert ds.column_names == ["id", "image", "label", "provenance"] and len(ds) == 4
     for row in ds:
         lab = np.asarray(row["label"])

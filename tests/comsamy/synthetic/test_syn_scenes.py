@@ -166,3 +166,16 @@ def test_weather_leaves_labels_alone() -> None:
     b = render_benchmark_image("forest", "fog", np.random.default_rng(4), SIZE)
     assert a.anomaly_types == b.anomaly_types
     assert not np.array_equal(a.image, b.image)
+
+
+def test_layout_does_not_depend_on_the_size() -> None:
+    small = render_benchmark_image("urban_road", "rain", np.random.default_rng(21), (96, 54))
+    large = render_benchmark_image("urban_road", "rain", np.random.default_rng(21), (384, 216))
+    big = [(o.kind, o.void, o.t) for o in large.objects]
+    # objects too small to draw (under 4 pixels) are skipped on the small frame; the rest are the same
+    assert [(o.kind, o.void, o.t) for o in small.objects] == [b for b in big if b in
+                                                              [(o.kind, o.void, o.t) for o in small.objects]]
+    assert [b for b in big if not b[1]] == [(o.kind, o.void, o.t) for o in small.objects if not o.void]
+    assert small.scene.geometry.curve == large.scene.geometry.curve
+    # the anomaly share of the frame is about the same
+    assert abs((small.label == 1).mean() - (large.label == 1).mean()) < 0.03

@@ -75,7 +75,7 @@ class FakeScorer:
 
 
 def env_scorer(_settings: Any) -> FakeScorer:
-    """Factory for ``COMSAMY_LB_SCORER=tests.leaderboard.fakes:env_scorer`` (delay from env)."""
+    """Factory for ``COMSAMY_LB_SCORER=tests.leaderboard.lb_fakes:env_scorer`` (delay from env)."""
     return FakeScorer(delay=float(os.environ.get("FAKE_DELAY", "0")), count_file=os.environ.get("FAKE_COUNT_FILE"))
 
 
