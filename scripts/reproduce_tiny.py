@@ -77,7 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rpl-steps", type=int, default=150)
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--width", type=float, default=0.125, help="channel multiplier of DeepLabV3+/WRN38")
+    p.add_argument("--lam", type=float, default=0.05, help="weight of the anomaly loss (paper: 0.05)")
+    p.add_argument("--rpl-lr", type=float, default=1e-3, help="residual block lr (its last conv: 10x)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--reuse", action="store_true", help="reuse checkpoints in --out that reached their step count")
     p.add_argument("--quick", action="store_true", help="a few steps only (smoke test of the pipeline)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -86,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from baselines.inference import predict_archive
     from baselines.train_config import TrainConfig
-    from baselines.training import train
+    from baselines.training import TrainResult, train
     from comsamy.synthetic import write_object_bank
 
     torch.set_num_threads(args.threads)
@@ -107,12 +110,22 @@ def main(argv: list[str] | None = None) -> int:
     common = {"batch_size": args.batch_size, "device": "cpu", "progress": False, "seed": args.seed,
               "log_every": 25, "threads": args.threads}
 
+    def run(cfg: dict[str, Any]) -> Any:
+        """Train, or with --reuse return the finished checkpoint already in the output folder."""
+        ckpt = Path(cfg["out_dir"]) / "last.pt"
+        if args.reuse and ckpt.is_file():
+            done = torch.load(ckpt, map_location="cpu", weights_only=True)
+            if done["step"] == cfg["steps"] and done["model_config"] == cfg["model_config"]:
+                nan = float("nan")
+                return TrainResult(checkpoint=str(ckpt), steps=done["step"], first_loss=nan, last_loss=nan, seconds=0.0)
+        return train(TrainConfig.from_mapping(cfg))
+
     t = time.perf_counter()
-    inlier = train(TrainConfig.from_mapping({
+    inlier = run({
         **common, "model": "inlier_segmenter", "model_config": model_cfg, "out_dir": str(out / "inlier_segmenter"),
         "steps": args.inlier_steps, "ckpt_every": args.inlier_steps, "lr": 2e-3, "optimizer": "adam",
         "data": {**data, "object_bank": None},
-    }))
+    })
     timings["train_inlier_segmenter"] = time.perf_counter() - t
     print(f"inlier segmenter: loss {inlier.first_loss:.3f} -> {inlier.last_loss:.3f} in {inlier.seconds:.0f}s",
           flush=True)
@@ -120,11 +133,12 @@ def main(argv: list[str] | None = None) -> int:
     checkpoints = {"inlier_segmenter": inlier.checkpoint}
     for name in ("rpl_energy", "rpl_eel"):
         t = time.perf_counter()
-        res = train(TrainConfig.from_mapping({
-            **common, "model": name, "model_config": {**model_cfg, "pretrained": inlier.checkpoint},
-            "out_dir": str(out / name), "steps": args.rpl_steps, "ckpt_every": args.rpl_steps, "lr": 1e-3,
+        res = run({
+            **common, "model": name,
+            "model_config": {**model_cfg, "pretrained": inlier.checkpoint, "lam": args.lam},
+            "out_dir": str(out / name), "steps": args.rpl_steps, "ckpt_every": args.rpl_steps, "lr": args.rpl_lr,
             "data": {**data, "object_bank": str(bank), "paste_prob": 1.0, "max_objects": 2},
-        }))
+        })
         timings[f"train_{name}"] = time.perf_counter() - t
         checkpoints[name] = res.checkpoint
         print(f"{name}: loss {res.first_loss:.3f} -> {res.last_loss:.3f} in {res.seconds:.0f}s", flush=True)
