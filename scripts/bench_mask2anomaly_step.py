@@ -1,8 +1,9 @@
 """Time one Mask2Anomaly training step (forward, Eq. 10 loss, backward, AdamW) on this machine's CPU.
 
-Prints the median step time of the model with global masked attention and, as the reference measured in the same
+Prints the median wall-clock and process-CPU step time of the model with global masked attention and, as the reference measured in the same
 run, of the same model with Mask2Former's plain masked attention, and their ratio (the cost of the background
-branch). The two models' steps are interleaved after one warm-up step each. Example::
+branch). The two models' steps are interleaved after one warm-up step each; on a machine shared with other
+jobs the CPU time (``time.process_time``) is the steadier of the two measures. Example::
 
     python scripts/bench_mask2anomaly_step.py --size tiny --batch 2 --height 64 --width 64 --steps 5
     python scripts/bench_mask2anomaly_step.py --size paper --batch 1 --height 256 --width 512 --steps 1
@@ -39,10 +40,11 @@ def _make_step(size: str, global_attention: bool, args: argparse.Namespace) -> C
     return step
 
 
-def _timed(step: Callable[[], None]) -> float:
-    start = time.perf_counter()
+def _timed(step: Callable[[], None]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process) of one step."""
+    wall, cpu = time.perf_counter(), time.process_time()
     step()
-    return time.perf_counter() - start
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def main() -> None:
@@ -67,13 +69,14 @@ def main() -> None:
     for _ in range(args.steps):  # interleaved, so that a change in machine load hits both alike
         global_times.append(_timed(global_step))
         plain_times.append(_timed(plain_step))
-    global_s, plain_s = statistics.median(global_times), statistics.median(plain_times)
+    global_wall, global_cpu = (statistics.median(t) for t in zip(*global_times, strict=True))
+    plain_wall, plain_cpu = (statistics.median(t) for t in zip(*plain_times, strict=True))
     peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print(f"size={args.size} batch={args.batch} input={args.height}x{args.width} threads={torch.get_num_threads()} "
           f"steps={args.steps}")
-    print(f"global masked attention (Mask2Anomaly): {global_s:.3f} s/step (median)")
-    print(f"plain masked attention (Mask2Former, reference): {plain_s:.3f} s/step (median)")
-    print(f"ratio global / plain: {global_s / plain_s:.2f}")
+    print(f"global masked attention (Mask2Anomaly): {global_wall:.3f} s/step wall, {global_cpu:.3f} s/step CPU")
+    print(f"plain masked attention (Mask2Former, reference): {plain_wall:.3f} s/step wall, {plain_cpu:.3f} s/step CPU")
+    print(f"ratio global / plain: {global_wall / plain_wall:.2f} wall, {global_cpu / plain_cpu:.2f} CPU")
     print(f"peak resident memory of this process: {peak_gib:.2f} GiB")
 
 
