@@ -45,12 +45,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--count", type=int, default=160, help="composed training images per mode")
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--modes", nargs="+", default=["copy-paste", "harmonized"], choices=("copy-paste", "harmonized"))
+    p.add_argument("--color-strength", type=float, default=None, help="override BlendConfig.color_strength")
+    p.add_argument("--light-strength", type=float, default=None, help="override BlendConfig.light_strength")
+    p.add_argument("--no-blur-match", action="store_true", help="BlendConfig.match_blur=False")
     p.add_argument("--quick", action="store_true", help="a few steps only (smoke run; numbers meaningless)")
     args = p.parse_args(argv)
 
     import torch
 
     from baselines.inference import predict_archive
+    from baselines.synthesis.blender import BlendConfig
     from baselines.synthesis.compose import ComposeConfig, compose_dataset
     from baselines.train_config import TrainConfig
     from baselines.training import train
@@ -79,12 +84,17 @@ def main(argv: list[str] | None = None) -> int:
         inlier_ckpt = res.checkpoint
         print(f"inlier segmenter: loss {res.first_loss:.3f} -> {res.last_loss:.3f} in {res.seconds:.0f}s", flush=True)
 
-    results: dict[str, dict[str, Any]] = {"copy-paste": {}, "harmonized": {}}
+    results: dict[str, dict[str, Any]] = {mode: {} for mode in args.modes}
+    overrides = {k: v for k, v in (("color_strength", args.color_strength), ("light_strength", args.light_strength))
+                 if v is not None}
+    if args.no_blur_match:
+        overrides["match_blur"] = False
+    blend = BlendConfig(**overrides)
     compose_s: dict[str, float] = {}
     for mode in results:
         t = time.perf_counter()
         compose_dataset("sample", [bank], out / f"set-{mode}",
-                        ComposeConfig(count=args.count, seed=0, mode=mode, objects_per_image=(1, 2)),
+                        ComposeConfig(count=args.count, seed=0, mode=mode, objects_per_image=(1, 2), blend=blend),
                         workers=args.workers, progress=False)
         compose_s[mode] = round(time.perf_counter() - t, 1)
     for seed in args.seeds:
@@ -108,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
             for mode, runs in results.items()}
     for mode, m in mean.items():
         print(f"mean over seeds {args.seeds} {mode:>11}: AUPRC {100 * m['auprc']:.2f}  FPR95 {100 * m['fpr95']:.2f}")
-    summary = {"results": results, "mean_whole": mean, "compose_s": compose_s,
+    summary = {"results": results, "mean_whole": mean, "compose_s": compose_s, "blend": blend.to_dict(),
                "settings": {**vars(args), "out": str(out), "inlier_checkpoint": inlier_ckpt},
                "total_s": round(time.perf_counter() - t_start, 1)}
     (out / "ablation.json").write_text(json.dumps(summary, indent=2, default=str))

@@ -75,11 +75,11 @@ def inspect_image(path: Path | bytes, rel: str) -> tuple[ImageInfo | None, list[
 
     try:
         with Image.open(_open(path)) as im:
-            fmt = im.format or "?"
-            im.load()
-            mode = im.mode
+            fmt, mode, (width, height) = im.format or "?", im.mode, im.size
             orientation = int(im.getexif().get(EXIF_ORIENTATION_TAG, 1) or 1)
-            width, height = im.size
+            if fmt == "JPEG":  # decode at 1/8 scale: still reads (and checks) the whole stream, 5-10x faster
+                im.draft(mode, (max(1, width // 8), max(1, height // 8)))
+            im.load()
     except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as exc:
         return None, [f"{rel}: expected a readable JPEG or PNG image, got an unreadable file ({exc})"]
     problems: list[str] = []
@@ -121,7 +121,7 @@ def inspect_label(
         with Image.open(_open(path)) as im:
             fmt, mode, size = im.format, im.mode, im.size
             im.load()
-            values, counts = np.unique(np.asarray(im), return_counts=True) if mode in ("L", "P") else (None, None)
+            hist = np.bincount(np.asarray(im, dtype=np.uint8).ravel(), minlength=256) if mode in ("L", "P") else None
     except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as exc:
         return None, [f"{rel}: expected a readable PNG label mask, got an unreadable file ({exc})"]
     if fmt != "PNG":
@@ -133,11 +133,12 @@ def inspect_label(
         ]
     if mode not in ("L", "P"):
         return None, [f"{rel}: expected an 8-bit single-channel (mode L) PNG, got mode {mode}"]
-    bad = sorted(set(values.tolist() if values is not None else []) - set(allowed))
+    present = np.flatnonzero(hist).tolist() if hist is not None else []
+    bad = sorted(set(present) - set(allowed))
     if bad:
         shown = ", ".join(str(v) for v in bad[:8]) + (f" and {len(bad) - 8} more" if len(bad) > 8 else "")
         return None, [f"{rel}: expected label values in {_fmt_values(allowed)}, got {shown}"]
-    pairs = tuple(zip(values.tolist(), counts.tolist(), strict=True)) if values is not None and counts is not None else ()
+    pairs = tuple((v, int(hist[v])) for v in present) if hist is not None else ()
     return LabelInfo(size, mode, pairs), []
 
 

@@ -109,7 +109,7 @@ def _raise_problems(index: ArchiveIndex, outcomes: Iterable[Outcome]) -> None:
     problems = [p for o in outcomes for p in o.problems]
     if problems:
         raise ArchiveError(
-            f"{index.path}: expected a valid prediction archive, got {len(problems)} problem(s) in the score values",
+            f"{index.path}: expected a valid prediction archive, got {len(problems)} problem(s) found while reading the score maps",
             problems,
         )
 

@@ -73,6 +73,11 @@ def unreadable_image(raw: Path) -> None:
     (raw / "images" / "img007.png").write_bytes(data[: len(data) // 2])
 
 
+def truncated_jpeg(raw: Path) -> None:
+    data = (raw / "images" / "img006.jpg").read_bytes()
+    (raw / "images" / "img006.jpg").write_bytes(data[: len(data) * 2 // 3])
+
+
 def bad_header(raw: Path) -> None:
     _rewrite_metadata(raw, lambda rows: rows.__setitem__(0, ["id", "weather", "terrain", "anomaly_types"]))
 
@@ -103,6 +108,7 @@ CASES = [
     (palette_mask, "labels/img001.png", "palette (mode P)"),
     (rgb_mask, "labels/img004.png", "got mode RGB"),
     (unreadable_image, "images/img007.png", "unreadable"),
+    (truncated_jpeg, "images/img006.jpg", "unreadable"),
     (bad_header, "metadata.csv", "expected the header id,weather,landform,anomaly_types"),
     (grey_image, "images/img008.jpg", "got mode L"),
     (unlisted_file, "labels/ghost.png", "unlisted"),
