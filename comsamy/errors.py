@@ -28,20 +28,22 @@ class MetricInputError(ComsamyError, ValueError):
     exit_code = 3
 
 
-class ArchiveError(ComsamyError):
-    """A prediction archive failed validation; ``problems`` lists every finding (exit code 3)."""
-
-    exit_code = 3
+class _ReportsProblems(ComsamyError):
+    """An error that carries every finding of a validation pass, so that all are reported at once."""
 
     def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.problems: tuple[str, ...] = tuple(problems)
 
     def report(self) -> str:
-        """The full human-readable validation report: the message, then one line per problem."""
-        lines = [str(self)]
-        lines += [f"  - {p}" for p in self.problems]
-        return "\n".join(lines)
+        """The full human-readable report: the message, then one line per problem."""
+        return "\n".join([str(self), *(f"  - {p}" for p in self.problems)])
+
+
+class ArchiveError(_ReportsProblems):
+    """A prediction archive failed validation; ``problems`` lists every finding (exit code 3)."""
+
+    exit_code = 3
 
 
 class DataNotAvailableError(ComsamyError):
@@ -50,19 +52,10 @@ class DataNotAvailableError(ComsamyError):
     exit_code = 4
 
 
-class DataValidationError(ComsamyError):
+class DataValidationError(_ReportsProblems):
     """A raw release or dataset folder is invalid; ``problems`` names every bad file (nothing was written)."""
 
     exit_code = 3
-
-    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.problems: tuple[str, ...] = tuple(problems)
-
-    def report(self) -> str:
-        lines = [str(self)]
-        lines += [f"  - {p}" for p in self.problems]
-        return "\n".join(lines)
 
 
 class ConfigError(ComsamyError, ValueError):
