@@ -5,6 +5,8 @@ Settings come from ``COMSAMY_LB_*`` env vars; a sidebar radio (or ``?page=``) pi
 
 from __future__ import annotations
 
+from pathlib import Path, PurePath
+
 import streamlit as st
 
 from leaderboard.views import board, detail, status, submit
@@ -14,6 +16,11 @@ PAGES = {"Leaderboard": board, "Submit": submit, "My submissions": status, "Meth
 SLUGS = {"leaderboard": "Leaderboard", "submit": "Submit", "status": "My submissions", "detail": "Method detail"}
 
 
+def public_data_name(data: str) -> str:
+    """The ground truth's name as shown to visitors: a Hub id or a folder's name, never the server's path."""
+    return PurePath(data).name if Path(data).exists() else data
+
+
 def main() -> None:
     """Render the chosen page."""
     st.set_page_config(page_title="ComsAmy leaderboard", layout="wide")
@@ -21,7 +28,7 @@ def main() -> None:
     if "page" not in st.session_state:
         st.session_state["page"] = SLUGS.get(st.query_params.get("page", ""), "Leaderboard")
     page = st.sidebar.radio("Page", list(PAGES), key="page")
-    st.sidebar.caption(f"Scoring against `{ctx.settings.data}` ({ctx.settings.config}/{ctx.settings.split}).")
+    st.sidebar.caption(f"Scoring against `{public_data_name(ctx.settings.data)}` ({ctx.settings.config}/{ctx.settings.split}).")
     PAGES[page].render(ctx)
 
 

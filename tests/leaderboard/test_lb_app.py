@@ -207,3 +207,13 @@ def test_detail_page_and_no_ground_truth_leak(app_env, engine, token, scored, la
             for m in group.values():
                 assert set(m) == {"auprc", "fpr95", "auroc", "num_images", "num_anomaly_pixels",
                                   "num_inlier_pixels", "num_void_pixels"}
+
+
+def test_sidebar_names_ground_truth_without_the_server_path(tmp_path):
+    from leaderboard.app import public_data_name
+
+    folder = tmp_path / "secret-mount" / "comsamy-gt"
+    folder.mkdir(parents=True)
+    assert public_data_name(str(folder)) == "comsamy-gt"
+    assert public_data_name("org/comsamy") == "org/comsamy"  # a Hub id is public already
+    assert public_data_name("sample") == "sample"
