@@ -113,6 +113,17 @@ def requeue_expired(engine: Engine, *, max_attempts: int, now: float | None = No
     return requeued, failed
 
 
+def _leave_running(session: Session, job: Claim, **values: Any) -> bool:
+    """Move ``job`` out of ``running`` (compare-and-set on its version); False when it is no longer ours."""
+    res = session.execute(
+        update(Submission)
+        .where(Submission.id == job.submission_id, Submission.version == job.version, Submission.status == "running")
+        .values(version=job.version + 1, lease_expires_at=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(res) == 1
+
+
 def complete(
     engine: Engine, job: Claim, *, results_json: str, curves_json: str, scorer_version: str, data_revision: str,
     reused_from: int | None = None, now: float | None = None,
@@ -120,14 +131,7 @@ def complete(
     """Mark ``job`` scored and store its result, in one transaction; False (nothing written) if not ours."""
     t = time.time() if now is None else now
     with Session(engine) as session, session.begin():
-        res = session.execute(
-            update(Submission)
-            .where(Submission.id == job.submission_id, Submission.version == job.version,
-                   Submission.status == "running")
-            .values(status="scored", version=job.version + 1, finished_at=t, error=None, lease_expires_at=None)
-            .execution_options(synchronize_session=False)
-        )
-        if _rowcount(res) != 1:
+        if not _leave_running(session, job, status="scored", finished_at=t, error=None):
             return False
         session.add(Result(
             submission_id=job.submission_id, archive_sha256=job.archive_sha256, results_json=results_json,
@@ -141,14 +145,7 @@ def fail(engine: Engine, job: Claim, message: str, *, now: float | None = None) 
     """Mark ``job`` failed for good with a message for the submitter; False if not ours."""
     t = time.time() if now is None else now
     with Session(engine) as session, session.begin():
-        res = session.execute(
-            update(Submission)
-            .where(Submission.id == job.submission_id, Submission.version == job.version,
-                   Submission.status == "running")
-            .values(status="failed", version=job.version + 1, finished_at=t, error=message, lease_expires_at=None)
-            .execution_options(synchronize_session=False)
-        )
-        return _rowcount(res) == 1
+        return _leave_running(session, job, status="failed", finished_at=t, error=message)
 
 
 def release(engine: Engine, job: Claim, *, max_attempts: int, now: float | None = None) -> str | None:
@@ -160,14 +157,7 @@ def release(engine: Engine, job: Claim, *, max_attempts: int, now: float | None 
     if job.attempts >= max_attempts:
         return "failed" if fail(engine, job, INTERNAL, now=now) else None
     with Session(engine) as session, session.begin():
-        res = session.execute(
-            update(Submission)
-            .where(Submission.id == job.submission_id, Submission.version == job.version,
-                   Submission.status == "running")
-            .values(status="queued", version=job.version + 1, worker_id=None, lease_expires_at=None)
-            .execution_options(synchronize_session=False)
-        )
-        return "queued" if _rowcount(res) == 1 else None
+        return "queued" if _leave_running(session, job, status="queued", worker_id=None) else None
 
 
 def find_reusable(engine: Engine, sha256: str, *, scorer_version: str, data_revision: str) -> Result | None:
