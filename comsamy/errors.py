@@ -15,6 +15,10 @@ class ComsamyError(Exception):
 
     exit_code: int = 1
 
+    def report(self) -> str:
+        """What a CLI prints for this error: the message (subclasses that carry problems add one line each)."""
+        return str(self)
+
 
 class UsageError(ComsamyError, ValueError):
     """A bad argument or option (exit code 2)."""

@@ -24,10 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-
-def _size(text: str) -> tuple[int, int]:
-    w, h = (int(v) for v in text.lower().split("x"))
-    return w, h
+from comsamy.cli.common import size_argument
 
 
 def _timed(fn):  # noqa: ANN001, ANN202
@@ -39,7 +36,7 @@ def _timed(fn):  # noqa: ANN001, ANN202
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--images", type=int, default=468)
-    parser.add_argument("--size", type=_size, default=(1920, 1080))
+    parser.add_argument("--size", type=size_argument, default=(1920, 1080))
     parser.add_argument("--inliers", type=int, default=0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", type=Path, default=None, help="keep the files here (default: a temp folder)")

@@ -16,17 +16,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from comsamy.cli.common import size_argument
 from comsamy.errors import ComsamyError
-
-
-def _size(text: str) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 240x135, got {text!r}") from None
-    if w <= 0 or h <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive WIDTHxHEIGHT, got {text!r}")
-    return w, h
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,7 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--split", default="test", help="split (default: test)")
     p.add_argument("--score", default="eel", choices=["msp", "max_logit", "entropy", "energy", "eel"])
     p.add_argument("--device", default="auto", help="auto, cpu or cuda[:i]")
-    p.add_argument("--input-size", type=_size, default=None, help="resize images to WIDTHxHEIGHT before the model")
+    p.add_argument("--input-size", type=size_argument, default=None, help="resize images to WIDTHxHEIGHT before the model")
     blur = p.add_mutually_exclusive_group()
     blur.add_argument("--blur", dest="blur", action="store_true", default=None, help="7x7 Gaussian blur (sigma 1)")
     blur.add_argument("--no-blur", dest="blur", action="store_false", help="no blur")
@@ -70,8 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ComsamyError as exc:
         if args.debug:
             raise
-        report = getattr(exc, "report", None)
-        print(f"comsamy-infer: error: {report() if callable(report) else exc}", file=sys.stderr)
+        print(f"comsamy-infer: error: {exc.report()}", file=sys.stderr)
         return exc.exit_code
     print(json.dumps({"archive": result.archive, "num_images": result.num_images, "seconds": round(result.seconds, 2)}))
     return 0

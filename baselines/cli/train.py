@@ -60,8 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ComsamyError as exc:
         if args.debug:
             raise
-        report = getattr(exc, "report", None)
-        print(f"comsamy-train: error: {report() if callable(report) else exc}", file=sys.stderr)
+        print(f"comsamy-train: error: {exc.report()}", file=sys.stderr)
         return exc.exit_code
     finally:
         try:

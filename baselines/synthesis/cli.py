@@ -117,8 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _objects(args) if args.command == "objects" else _compose(args)
     except ComsamyError as exc:
-        report = getattr(exc, "report", None)
-        sys.stderr.write(f"comsamy-synth: error: {report() if callable(report) else exc}\n")
+        sys.stderr.write(f"comsamy-synth: error: {exc.report()}\n")
         return exc.exit_code
 
 

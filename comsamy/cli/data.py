@@ -13,23 +13,14 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from comsamy.errors import ComsamyError, DataNotAvailableError, DataValidationError, UsageError
+from comsamy.cli.common import size_argument
+from comsamy.errors import ComsamyError, DataNotAvailableError, UsageError
 
 SAMPLE_PURPOSE = (
     "This is the small sample bundled with the `comsamy` Python package "
     "(`comsamy.load_dataset(\"sample\")`). It exists for tests, the README's first commands and demos; "
     "it needs no download."
 )
-
-
-def _size(text: str) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 480x270, got {text!r}") from None
-    if w <= 0 or h <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive WIDTHxHEIGHT, got {text!r}")
-    return w, h
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sample", help="generate a synthetic benchmark and export it")
     p.add_argument("out", type=Path)
     p.add_argument("--images", type=int, default=49, help="number of test images (default 49)")
-    p.add_argument("--size", type=_size, default=(480, 270), help="WIDTHxHEIGHT (default 480x270)")
+    p.add_argument("--size", type=size_argument, default=(480, 270), help="WIDTHxHEIGHT (default 480x270)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--inliers", type=int, default=40, help="number of inlier training images (default 40)")
     p.add_argument("--force", action="store_true", help="replace a non-empty OUT")
@@ -143,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ComsamyError as exc:
         if args.debug:
             raise
-        text = exc.report() if isinstance(exc, DataValidationError) else str(exc)
+        text = exc.report()
         print(f"comsamy-data {args.command}: error: {text}", file=sys.stderr)
         return exc.exit_code
     except OSError as exc:  # disk full, permissions, a file where a folder should be: one line, no traceback

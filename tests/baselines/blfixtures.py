@@ -51,3 +51,24 @@ def write_bank(root: Path, n: int = 3) -> Path:
         lines.append(f'{{"id": "obj{i}", "source": "test"}}')
     (root / "provenance.jsonl").write_text("\n".join(lines) + "\n")
     return root
+
+
+# --- float64 numpy oracles of the paper's formulas (shared by the score and loss tests) ---------------------------
+
+
+def np_logsumexp(y: np.ndarray) -> np.ndarray:
+    """(N, C, ...) -> (N, ...): log-sum-exp over the class axis, in float64."""
+    m = y.max(axis=1, keepdims=True)
+    return (m + np.log(np.exp(y - m).sum(axis=1, keepdims=True)))[:, 0]
+
+
+def np_softmax(y: np.ndarray) -> np.ndarray:
+    e = np.exp(y - y.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def np_entropy(y: np.ndarray) -> np.ndarray:
+    """Shannon entropy of softmax(y) over the class axis, 0·log 0 = 0."""
+    p = np_softmax(y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(p > 0, -p * np.log(p), 0.0).sum(axis=1)

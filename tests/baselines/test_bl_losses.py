@@ -5,26 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from blfixtures import np_entropy, np_logsumexp, np_softmax
 
 from baselines.losses import anomaly_mask_from_labels, eel_loss, energy_hinge_loss
 from baselines.rpl.loss import consistency_loss, rpl_loss
 from comsamy.errors import ConfigError, UsageError
-
-
-def _lse(y: np.ndarray) -> np.ndarray:
-    m = y.max(axis=1, keepdims=True)
-    return (m + np.log(np.exp(y - m).sum(axis=1, keepdims=True)))[:, 0]
-
-
-def _softmax(y: np.ndarray) -> np.ndarray:
-    e = np.exp(y - y.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def _entropy(y: np.ndarray) -> np.ndarray:
-    p = _softmax(y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(p > 0, -p * np.log(p), 0.0).sum(axis=1)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -33,7 +18,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 def _eel_oracle(y: np.ndarray, m: np.ndarray, alpha: float) -> float:
     """Eq. 7 with the inlier entropy sign corrected: BCE on sigmoid(-E) written with -log, plus entropy."""
-    e, h = _lse(y), _entropy(y)
+    e, h = np_logsumexp(y), np_entropy(y)
     # -log(sigmoid(-E)) and -log(1 - sigmoid(-E)) in a form that does not overflow for moderate E
     neg_log_sig = np.logaddexp(0.0, e)  # = -log sigmoid(-E)
     neg_log_one_minus = np.logaddexp(0.0, -e)  # = -log(1 - sigmoid(-E))
@@ -112,7 +97,7 @@ def test_eel_empty_side_is_zero_and_in_graph() -> None:
 
 def test_energy_hinge_loss_matches_formula() -> None:
     y, m = _random_case(11, 3.0)
-    e = _lse(y)
+    e = np_logsumexp(y)
     want = np.maximum(e - 0.5, 0)[m == 1].mean()
     got = energy_hinge_loss(torch.tensor(y), torch.tensor(m), margin=0.5)
     np.testing.assert_allclose(float(got), want, rtol=1e-10)
@@ -140,11 +125,11 @@ def test_consistency_loss_matches_formula(use_kl: bool) -> None:
     y = rng.normal(size=(2, 19, 4, 5)) * 3
     f = rng.normal(size=(2, 19, 4, 5)) * 3
     inl = rng.random((2, 4, 5)) < 0.7
-    p, q = _softmax(y), _softmax(f)
+    p, q = np_softmax(y), np_softmax(f)
     tgt = f.argmax(axis=1)
     ce = -np.log(np.take_along_axis(p, tgt[:, None], axis=1)[:, 0])
     kl = (q * (np.log(q) - np.log(p))).sum(axis=1)
-    mse = (_entropy(y) - _entropy(f)) ** 2
+    mse = (np_entropy(y) - np_entropy(f)) ** 2
     want = ce[inl].mean() + (kl[inl].mean() if use_kl else 0.0) + mse[inl].mean()
     parts = consistency_loss(torch.tensor(y), torch.tensor(f), torch.tensor(inl), use_kl=use_kl)
     np.testing.assert_allclose(float(parts.total), want, rtol=1e-9)

@@ -5,34 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from blfixtures import np_entropy, np_logsumexp, np_softmax
 
 from baselines import scores
 from comsamy.errors import UsageError
 
-
-def _np_logsumexp(y: np.ndarray) -> np.ndarray:
-    m = y.max(axis=1, keepdims=True)
-    return (m + np.log(np.exp(y - m).sum(axis=1, keepdims=True)))[:, 0]
-
-
-def _np_softmax(y: np.ndarray) -> np.ndarray:
-    e = np.exp(y - y.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def _np_entropy(y: np.ndarray) -> np.ndarray:
-    p = _np_softmax(y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(p > 0, -p * np.log(p), 0.0)
-    return t.sum(axis=1)
-
-
 ORACLES = {
-    "msp": lambda y: 1.0 - _np_softmax(y).max(axis=1),
+    "msp": lambda y: 1.0 - np_softmax(y).max(axis=1),
     "max_logit": lambda y: -y.max(axis=1),
-    "entropy": _np_entropy,
-    "energy": lambda y: -_np_logsumexp(y),
-    "eel": lambda y: 1.0 * _np_entropy(y) - _np_logsumexp(y),
+    "entropy": np_entropy,
+    "energy": lambda y: -np_logsumexp(y),
+    "eel": lambda y: 1.0 * np_entropy(y) - np_logsumexp(y),
 }
 
 

@@ -23,8 +23,7 @@ from test_lb_queue import (  # noqa: F401 - re-collected here against PostgreSQL
 from test_lb_store import test_migration_matches_models_and_is_idempotent  # noqa: F401
 
 from leaderboard.settings import Settings
-from leaderboard.store import make_engine, migrate
-from leaderboard.tokens import create_token
+from leaderboard.store import make_engine
 
 pytestmark = pytest.mark.slow
 _counter = itertools.count()
@@ -82,14 +81,9 @@ def settings(tmp_path, pg_server):
                     lease_s=30.0, max_attempts=2, max_upload_mb=1)
 
 
-@pytest.fixture
-def engine(settings):
-    eng = make_engine(settings.db_url)
-    migrate(eng)
-    yield eng
-    eng.dispose()
+# `engine` and `token` come from conftest.py; they take this module's `settings`, so they run on PostgreSQL.
 
 
-@pytest.fixture
-def token(engine):
-    return create_token(engine, "team-a")
+def test_store_fixtures_run_on_postgresql(engine):
+    """Guards the fixture override above: the shared `engine` must be this module's PostgreSQL one."""
+    assert engine.dialect.name == "postgresql"

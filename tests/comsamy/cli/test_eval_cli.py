@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
+import evalfixtures as ef
 import numpy as np
 import pytest
 
 from comsamy.cli.eval import main
 
-
-def _evalfixtures() -> ModuleType:
-    if "evalfixtures" in sys.modules:
-        return sys.modules["evalfixtures"]
-    path = Path(__file__).resolve().parents[1] / "evaluation" / "evalfixtures.py"
-    spec = importlib.util.spec_from_file_location("evalfixtures", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["evalfixtures"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-ef = _evalfixtures()
 TOL = 1e-6
 
 

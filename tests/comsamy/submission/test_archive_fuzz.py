@@ -7,15 +7,14 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+import evalfixtures as ef
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from subfixtures import load_evalfixtures
 
 from comsamy.errors import ArchiveError
 from comsamy.submission import load_scores, open_container, validate_archive
 
-ef = load_evalfixtures()
 SHAPES = {i: ef.SMALL_SHAPE for i in ef.SMALL_IDS}
 FUZZ = settings(max_examples=120, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -7,14 +7,13 @@ import os
 import zipfile
 from pathlib import Path
 
+import evalfixtures as ef
 import numpy as np
 import pytest
-from subfixtures import load_evalfixtures
 
 from comsamy.errors import ArchiveError, UsageError
 from comsamy.submission import load_scores, open_container, validate_archive, value_problems
 
-ef = load_evalfixtures()
 SHAPES = {i: ef.SMALL_SHAPE for i in ef.SMALL_IDS}
 
 
