@@ -68,6 +68,19 @@ class ConfigError(ComsamyError, ValueError):
     exit_code = 2
 
 
+class MissingDependencyError(ComsamyError, ImportError):
+    """An optional package (an extra) is missing or too old; the message is the one ``pip install`` line (exit 5)."""
+
+    exit_code = 5
+
+    def __init__(self, package: str, extra: str | None = None, *, detail: str = "") -> None:
+        self.package = package
+        self.extra = extra
+        hint = f"pip install 'comsamy[{extra}]'" if extra else f"pip install {package}"
+        tail = f" ({detail})" if detail else ""
+        super().__init__(f"expected the package {package!r} to be installed{tail}; install it with: {hint}")
+
+
 __all__ = [
     "ArchiveError",
     "ComsamyError",
@@ -75,5 +88,6 @@ __all__ = [
     "DataNotAvailableError",
     "DataValidationError",
     "MetricInputError",
+    "MissingDependencyError",
     "UsageError",
 ]

@@ -1,8 +1,127 @@
-"""Argument types shared by the command-line tools."""
+"""What every ComsAmy command shares: one runner (:func:`run_cli`) and argument types.
+
+The runner is the only place that maps outcomes to exit codes, for all six console scripts:
+
+* argparse's ``SystemExit`` never escapes ``main(argv)``: ``--help`` returns 0, a usage error 2;
+* a :class:`~comsamy.errors.ComsamyError` prints ``exc.report()`` as one paragraph and returns its ``exit_code``
+  (2 usage, 3 invalid input, 4 data not available, 5 missing extra);
+* an ``ImportError`` of an optional package becomes the one ``pip install`` line (exit 5), never a traceback and
+  never "data not available";
+* Ctrl-C returns 130; any other exception is an internal error (exit 1) whose traceback only ``--debug`` shows.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+
+from comsamy.errors import ComsamyError, MissingDependencyError
+
+#: Top-level import name → the extra that provides it (for the ``pip install 'comsamy[extra]'`` hint).
+EXTRA_OF_MODULE: dict[str, str] = {
+    "torch": "baselines",
+    "transformers": "baselines",
+    "diffusers": "baselines",
+    "safetensors": "baselines",
+    "cv2": "baselines",
+    "scipy": "baselines",
+    "h5py": "hdf5",
+    "streamlit": "leaderboard",
+    "sqlalchemy": "leaderboard",
+    "alembic": "leaderboard",
+    "pandas": "leaderboard",
+    "altair": "leaderboard",
+    "psycopg": "postgres",
+    "matplotlib": "plots",
+    "pydantic": "baselines",
+}
+
+
+def add_debug_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--debug`` (tracebacks and debug logging) unless the parser already has it."""
+    if not any("--debug" in a.option_strings for a in parser._actions):
+        parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+
+
+def missing_dependency(exc: ImportError) -> MissingDependencyError | None:
+    """The :class:`MissingDependencyError` for an ``ImportError`` of an optional package, or None for other ones."""
+    name = (getattr(exc, "name", None) or "").split(".")[0]
+    if not name:
+        return None
+    extra = EXTRA_OF_MODULE.get(name)
+    if extra is None and isinstance(exc, ModuleNotFoundError) and not name.startswith(("comsamy", "baselines",
+                                                                                       "leaderboard")):
+        return MissingDependencyError(name)
+    if extra is None:
+        return None
+    detail = "" if isinstance(exc, ModuleNotFoundError) else f"it failed to import: {exc}"
+    return MissingDependencyError(name, extra, detail=detail)
+
+
+def run_cli(
+    prog: str,
+    parser: argparse.ArgumentParser,
+    run: Callable[[argparse.Namespace], int | None],
+    argv: Sequence[str] | None = None,
+) -> int:
+    """Parse ``argv`` with ``parser``, call ``run(args)`` and turn every outcome into an exit code.
+
+    Args:
+        prog: the name printed before every message (``comsamy-eval``).
+        parser: the command's parser; ``--debug`` is added when missing.
+        run: the command itself; returns its exit code (None means 0).
+        argv: the arguments (default: ``sys.argv[1:]``).
+
+    Returns:
+        0 on success, 2 usage error, 3 invalid input, 4 data not available, 5 missing extra, 130 interrupted,
+        1 internal error.
+    """
+    add_debug_argument(parser)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    debug = bool(getattr(args, "debug", False))
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format=f"{prog}: %(levelname)s: %(message)s")
+    try:
+        code = run(args)
+        return 0 if code is None else int(code)
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    except ComsamyError as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"{prog}: error: {exc.report()}", file=sys.stderr)
+        return exc.exit_code
+    except ImportError as exc:
+        dep = missing_dependency(exc)
+        if dep is None:
+            return _internal(prog, exc, debug)
+        if debug:
+            traceback.print_exc()
+        print(f"{prog}: error: {dep.report()}", file=sys.stderr)
+        return dep.exit_code
+    except SystemExit as exc:  # a library calling sys.exit: keep its code, never let it escape main(argv)
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except OSError as exc:  # disk full, permissions, a file where a folder should be: one line, no traceback
+        if debug:
+            traceback.print_exc()
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug: one paragraph, the traceback only with --debug
+        return _internal(prog, exc, debug)
+
+
+def _internal(prog: str, exc: BaseException, debug: bool) -> int:
+    if debug:
+        traceback.print_exc()
+    print(f"{prog}: internal error: {type(exc).__name__}: {exc}. Run again with --debug for the traceback and "
+          "please report it.", file=sys.stderr)
+    return 1
 
 
 def size_argument(text: str) -> tuple[int, int]:
@@ -18,3 +137,21 @@ def size_argument(text: str) -> tuple[int, int]:
     if w <= 0 or h <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive WIDTHxHEIGHT, got {text!r}")
     return w, h
+
+
+def positive_int(text: str) -> int:
+    """Parse a positive integer for argparse.
+
+    >>> positive_int("3")
+    3
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+__all__ = ["EXTRA_OF_MODULE", "add_debug_argument", "missing_dependency", "positive_int", "run_cli", "size_argument"]

@@ -1,4 +1,4 @@
-"""Shared settings of the baseline tests (test_bl_*): one torch thread (tiny models are overhead-bound, and
+"""Shared settings of the baseline tests (tests/baselines/test_*.py): one torch thread (tiny models are overhead-bound, and
 oversubscribed OpenMP threads are ~10x slower on a shared 2-core machine), restored afterwards."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _bl_single_thread(request: pytest.FixtureRequest) -> Iterator[None]:
-    if not request.module.__name__.startswith("test_bl_"):
+    if not request.module.__name__.startswith("tests.baselines.test_"):
         yield
         return
     import torch

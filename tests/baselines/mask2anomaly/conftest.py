@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 import torch
-from m2a_helpers import make_batch, make_tiny
+
+from tests.baselines.mask2anomaly.helpers import make_batch, make_tiny
 
 
 @pytest.fixture(autouse=True)

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # the helpers tiny_sd.py and scenes.py beside this file
-
 
 @pytest.fixture(scope="session")
 def tiny_sd_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tiny_sd import build_tiny_pipeline
+    from tests.baselines.synthesis.tiny_sd import build_tiny_pipeline
 
     return build_tiny_pipeline(tmp_path_factory.mktemp("sd") / "tiny-sd")
 
@@ -26,14 +23,14 @@ def tiny_generator(tiny_sd_path: Path):
 
 @pytest.fixture(scope="session")
 def inliers():
-    from scenes import inlier_dataset
+    from tests.baselines.synthesis.scenes import inlier_dataset
 
     return inlier_dataset(4, seed=0)
 
 
 @pytest.fixture(scope="session")
 def bank(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from scenes import write_bank
+    from tests.baselines.synthesis.scenes import write_bank
 
     return write_bank(tmp_path_factory.mktemp("bank") / "blobs", n=5, seed=0)
 

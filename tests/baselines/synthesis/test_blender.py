@@ -6,12 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scenes import road_scene
 
 from baselines.synthesis.blender import BlendConfig, HarmonizationBlender, feather_alpha, lab_stats, reinhard_transfer
 from baselines.synthesis.copy_paste import paste_object
 from baselines.synthesis.placement import Placement, placement_at, resize_mask
 from comsamy.errors import ConfigError, UsageError
+from tests.baselines.synthesis.scenes import road_scene
 
 
 def _object(h: int = 24, w: int = 16) -> tuple[np.ndarray, np.ndarray]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scenes import road_scene
 
 from baselines.synthesis.errors import PlacementError
 from baselines.synthesis.placement import (
@@ -16,6 +15,7 @@ from baselines.synthesis.placement import (
     sample_placement,
 )
 from comsamy.errors import ConfigError
+from tests.baselines.synthesis.scenes import road_scene
 
 
 def test_drivable_mask_uses_road_sidewalk_terrain():

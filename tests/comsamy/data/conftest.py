@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # rawfactory (a helper module, not a test)
-
-from rawfactory import make_raw_release  # noqa: E402
+from tests.comsamy.data.rawfactory import make_raw_release
 
 
 @pytest.fixture(scope="session")

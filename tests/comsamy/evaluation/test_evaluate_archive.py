@@ -8,7 +8,6 @@ import warnings
 import zipfile
 from pathlib import Path
 
-import evalfixtures as ef
 import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
@@ -16,6 +15,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from comsamy.errors import ArchiveError, UsageError
 from comsamy.evaluation import REPORT_KEYS, evaluate_archive, validate_predictions
 from comsamy.metrics import UndefinedMetricWarning
+from tests.comsamy.evaluation import evalfixtures as ef
 
 TOL = 1e-6  # the spec's table rounds to six decimals; exact fractions are checked to 1e-12
 

@@ -7,13 +7,13 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-import evalfixtures as ef
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from comsamy.errors import ArchiveError
 from comsamy.submission import load_scores, open_container, validate_archive
+from tests.comsamy.evaluation import evalfixtures as ef
 
 SHAPES = {i: ef.SMALL_SHAPE for i in ef.SMALL_IDS}
 FUZZ = settings(max_examples=120, deadline=None, derandomize=True,

@@ -7,12 +7,12 @@ import os
 import zipfile
 from pathlib import Path
 
-import evalfixtures as ef
 import numpy as np
 import pytest
 
 from comsamy.errors import ArchiveError, UsageError
 from comsamy.submission import load_scores, open_container, validate_archive, value_problems
+from tests.comsamy.evaluation import evalfixtures as ef
 
 SHAPES = {i: ef.SMALL_SHAPE for i in ef.SMALL_IDS}
 

@@ -1,0 +1,190 @@
+"""Store, migrations, tokens, storage and quotas."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import time
+
+import pytest
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+
+from comsamy.errors import ConfigError, UsageError
+from leaderboard.manifest import SubmissionInfo, read_manifest
+from leaderboard.quotas import QuotaExceededError, quota_state
+from leaderboard.storage import ArchiveStore, UploadTooLargeError
+from leaderboard.store import Submission, Token, make_engine, migrate
+from leaderboard.store.db import current_revision
+from leaderboard.store.models import Base
+from leaderboard.submit import submit_archive
+from leaderboard.tokens import TokenError, create_token, revoke, verify_token
+from tests.leaderboard.fakes import archive_bytes, npy_zip
+
+
+def test_migration_matches_models_and_is_idempotent(engine):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    assert migrate(engine) == "0001" == current_revision(engine)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+    assert set(inspect(engine).get_table_names()) >= {"teams", "tokens", "submissions", "results", "workers"}
+
+
+def test_sqlite_pragmas(engine):
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_bad_db_url_is_a_config_error():
+    with pytest.raises(ConfigError, match="--db: expected a database URL"):
+        make_engine("not a url at all")
+
+
+def test_token_roundtrip_only_hash_stored(engine):
+    tok = create_token(engine, "team-a")
+    ident = verify_token(engine, tok)
+    assert ident.team == "team-a"
+    with Session(engine) as s:
+        row = s.scalars(select(Token)).one()
+        secret = tok.split("_", 2)[2]
+        assert secret not in (row.digest + row.salt)
+        assert row.digest == hashlib.sha256(f"\x00{row.salt}\x00{secret}".encode()).hexdigest()
+    # a second token for the same team; revoke by token then by team
+    tok2 = create_token(engine, "team-a")
+    assert revoke(engine, tok) == 1
+    with pytest.raises(TokenError):
+        verify_token(engine, tok)
+    assert verify_token(engine, tok2).team == "team-a"
+    assert revoke(engine, "team-a") == 1
+    with pytest.raises(TokenError):
+        verify_token(engine, tok2)
+
+
+@pytest.mark.parametrize("bad", ["", "nonsense", "clb_1_short", "clb_999_" + "x" * 32])
+def test_wrong_tokens_rejected(engine, token, bad):
+    with pytest.raises(TokenError, match="invalid or revoked"):
+        verify_token(engine, bad)
+    # a tampered secret of a real token
+    with pytest.raises(TokenError):
+        verify_token(engine, token[:-1] + ("A" if token[-1] != "A" else "B"))
+
+
+def test_pepper_changes_digest(engine, monkeypatch):
+    tok = create_token(engine, "peppered")
+    monkeypatch.setenv("COMSAMY_LB_PEPPER", "other")
+    with pytest.raises(TokenError):
+        verify_token(engine, tok)
+
+
+def test_bad_team_names(engine):
+    for bad in ("", " ", "-x", "a" * 101, "semi;colon"):
+        with pytest.raises(UsageError, match="team: expected"):
+            create_token(engine, bad)
+    with pytest.raises(UsageError, match="known team"):
+        revoke(engine, "nobody")
+
+
+def test_storage_is_content_addressed(tmp_path):
+    store = ArchiveStore(tmp_path)
+    data = b"x" * (3 * 2**20 + 5)
+    a = store.put_file(io.BytesIO(data))
+    b = store.put_stream([data[:10], data[10:]])
+    assert a.sha256 == b.sha256 == hashlib.sha256(data).hexdigest()
+    assert a.path == b.path and a.path.read_bytes() == data and a.size == len(data)
+    assert list((tmp_path / "tmp").iterdir()) == []
+    with pytest.raises(UploadTooLargeError, match="at most"):
+        store.put_file(io.BytesIO(data), max_bytes=2**20)
+    assert list((tmp_path / "tmp").iterdir()) == []
+    with pytest.raises(UsageError, match="64 lowercase hex"):
+        store.path_for("../etc/passwd")
+
+
+def test_manifest_prefill():
+    raw = npy_zip({}, manifest={"method": "RPL", "backbone": "WRN38", "extra_data": True, "paper": "https://x.org/p",
+                                "unknown": 1})
+    assert read_manifest(io.BytesIO(raw)) == {"method": "RPL", "backbone": "WRN38", "extra_data": True,
+                                              "paper_url": "https://x.org/p"}
+    assert read_manifest(io.BytesIO(b"not a zip")) == {}
+    assert read_manifest(io.BytesIO(npy_zip({}))) == {}
+
+
+@pytest.mark.parametrize("field,value,match", [
+    ("method", "", "method: expected"), ("paper_url", "javascript:alert(1)", "paper_url: expected"),
+    ("visibility", "secret", "visibility: expected"), ("code_url", "ftp://x", "code_url: expected"),
+])
+def test_submission_info_checks(field, value, match):
+    with pytest.raises(UsageError, match=match):
+        SubmissionInfo(**{"method": "m", field: value}).checked()
+
+
+def _submit(engine, settings, token, first=10, tag="", **info):
+    return submit_archive(engine, settings, token=token, fileobj=io.BytesIO(archive_bytes(first, tag)),
+                          info=SubmissionInfo(method=info.pop("method", "m"), **info))
+
+
+def test_submit_queues_and_spools(engine, settings, token):
+    r = _submit(engine, settings, token, tag="a")
+    assert ArchiveStore(settings.storage).get(r.archive_sha256).read_bytes() == archive_bytes(10, "a")
+    with Session(engine) as s:
+        sub = s.get(Submission, r.submission_id)
+        assert (sub.status, sub.attempts, sub.method, sub.version) == ("queued", 0, "m", 0)
+
+
+def test_submit_oversized_rejected_nothing_queued(engine, settings, token):
+    big = io.BytesIO(b"\0" * (settings.max_upload_bytes + 1))
+    with pytest.raises(UploadTooLargeError):
+        submit_archive(engine, settings, token=token, fileobj=big, info=SubmissionInfo(method="m"))
+    with Session(engine) as s:
+        assert s.scalars(select(Submission)).all() == []
+
+
+def test_quota_counts_pending_and_scored_in_window_not_failed(engine, settings, token):
+    ids = [_submit(engine, settings, token, tag=str(i)).submission_id for i in range(3)]
+    with pytest.raises(QuotaExceededError, match="at most 3 scorings per 1 h"):
+        _submit(engine, settings, token, tag="x")
+    now = time.time()
+    with Session(engine) as s, s.begin():
+        s.get(Submission, ids[0]).status = "failed"          # failures free their slot
+        s.get(Submission, ids[1]).status = "scored"
+        s.get(Submission, ids[1]).finished_at = now - 7200   # outside the 1 h window
+        s.get(Submission, ids[2]).status = "scored"
+        s.get(Submission, ids[2]).finished_at = now - 60     # inside
+    with Session(engine) as s:
+        state = quota_state(s, 1, quota=3, window_s=3600, now=now)
+    assert (state.used, state.left) == (1, 2)
+    assert state.next_free_at == pytest.approx(now - 60 + 3600)
+    _submit(engine, settings, token, tag="y")
+    _submit(engine, settings, token, tag="z")
+    with pytest.raises(QuotaExceededError):
+        _submit(engine, settings, token, tag="w")
+    # another team is not affected
+    other = create_token(engine, "team-b")
+    _submit(engine, settings, other, tag="b")
+
+
+def test_revoked_token_cannot_submit(engine, settings, token):
+    revoke(engine, token)
+    with pytest.raises(TokenError):
+        _submit(engine, settings, token)
+
+
+def test_upload_is_spooled_in_chunks(tmp_path):
+    """put_file never asks for more than 1 MiB at a time (the upload is streamed, not read whole)."""
+
+    class Recorder(io.BytesIO):
+        sizes: list[int] = []
+
+        def read(self, size=-1):
+            self.sizes.append(size)
+            return super().read(size)
+
+    data = bytes(range(256)) * 20_000  # ~5 MB
+    rec = Recorder(data)
+    stored = ArchiveStore(tmp_path).put_file(rec)
+    assert stored.sha256 == hashlib.sha256(data).hexdigest()
+    assert rec.sizes and all(0 < s <= 2**20 for s in rec.sizes)
