@@ -1,8 +1,13 @@
-"""Copy-paste anomaly synthesis (paper Eq. 1) and a simple perspective-aware placement.
+"""Copy-paste anomaly synthesis (paper Eq. 1) and two placements: ours (drivable ground, perspective) and RPL's.
 
 Eq. 1: ``x_amy = Pad(1 - y_out) * x_in + Pad(y_out * x_out)``, ``y_amy = Pad(1 - y_out) * y_in + Pad(y_out) * P``
 with ``y_out`` the object's binary mask, ``Pad`` placing the object at (top, left) in the inlier image and ``P``
 the anomaly id (254 by default, 20 as the paper writes it).
+
+Placements: :func:`choose_placement` (ours) stands the object on a random drivable pixel and sizes it by its row;
+:func:`rpl_placement` is the official RPL / PEBAL one (``Preprocess.mix_object``): the object is scaled by a factor
+drawn from :data:`RPL_OOD_SCALES` and its box put at a uniformly random position inside the image, with no regard
+for the scene. ``PLACEMENTS`` names both, for ``data.placement`` and ``comsamy-synth compose --placement``.
 """
 
 from __future__ import annotations
@@ -15,7 +20,14 @@ import numpy as np
 from comsamy.constants import ANOMALY_TRAIN_ID, DRIVABLE_TRAIN_IDS
 from comsamy.errors import UsageError
 
-__all__ = ["Placement", "choose_placement", "paste_object", "resize_object"]
+__all__ = ["PLACEMENTS", "RPL_OOD_SCALES", "Placement", "choose_placement", "paste_object", "resize_object",
+           "rpl_placement"]
+
+PLACEMENTS = ("drivable", "rpl")
+"""``drivable``: ours (drivable ground, perspective size); ``rpl``: RPL's official uniform random position."""
+
+RPL_OOD_SCALES: tuple[float, ...] = (0.25, 0.5, 0.5, 0.75, 0.1, 0.125)
+"""RPL's ``ood_train_scale_array`` (its config.py): the factor an OoD object is resized by, drawn uniformly."""
 
 
 def paste_object(
@@ -111,3 +123,33 @@ def choose_placement(
     height = max(4, int(round(h_img * (min_frac + (max_frac - min_frac) * t))))
     width = max(2, int(round(ow * height / oh)))
     return Placement(height=height, top=foot - height + 1, left=cx - width // 2)
+
+
+def rpl_placement(
+    label_shape: tuple[int, int],
+    obj_shape: tuple[int, int],
+    rng: np.random.Generator,
+    *,
+    scales: tuple[float, ...] = RPL_OOD_SCALES,
+) -> Placement:
+    """RPL's official placement: scale the object by a random entry of ``scales``, put it anywhere it fits.
+
+    The top-left corner is uniform over every position that keeps the whole box inside the image, as
+    ``random.randint(0, H - h)`` / ``randint(0, W - w)`` in RPL's ``mix_object``. RPL centre-crops its COCO images to
+    the inlier crop first, so its objects always fit; here an object still larger than the image after scaling is
+    shrunk to fit (the one deviation).
+    """
+    h_img, w_img = label_shape
+    oh, ow = obj_shape
+    if not scales or min(scales) <= 0:
+        raise UsageError(f"expected positive RPL scales, got {scales}")
+    scale = float(scales[int(rng.integers(len(scales)))])
+    height = max(2, int(round(oh * scale)))
+    width = max(2, int(round(ow * height / oh)))
+    fit = min(1.0, h_img / height, w_img / width)
+    if fit < 1.0:
+        height, width = max(2, int(height * fit)), max(2, int(width * fit))
+    height, width = min(height, h_img), min(width, w_img)
+    top = int(rng.integers(0, h_img - height + 1))
+    left = int(rng.integers(0, w_img - width + 1))
+    return Placement(height=height, top=top, left=left)

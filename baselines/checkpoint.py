@@ -60,13 +60,10 @@ def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> Path:
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
     """Read a checkpoint written by :func:`save_checkpoint`, checking its format."""
+    from baselines.safe_load import load_torch_file
+
     p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"expected a checkpoint file at {str(p)!r}, got no such file")
-    try:
-        ckpt = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001
-        raise ConfigError(f"expected a torch checkpoint in {str(p)!r}, got an unreadable file ({exc})") from exc
+    ckpt = load_torch_file(p, what="checkpoint")
     if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
         got = ckpt.get("format") if isinstance(ckpt, dict) else type(ckpt).__name__
         raise ConfigError(f"expected a {CHECKPOINT_FORMAT} checkpoint in {str(p)!r}, got format {got!r}")

@@ -1,8 +1,10 @@
 """Training data: any ``datasets`` split with ``image`` and ``label`` (train ids), augmented, plus copy-paste.
 
 Rows come from ``comsamy.load_dataset(...)`` (e.g. the sample's ``inliers`` config, or a synthesized set whose
-labels already carry the anomaly id). Each item is randomly resized, cropped and flipped, then, with an
-:class:`ObjectBank`, gets objects pasted on drivable pixels with Eq. 1 (:mod:`baselines.anomaly_paste`).
+labels already carry the anomaly id) or, with ``dataset: cityscapes:/path``, from a Cityscapes folder
+(:mod:`baselines.cityscapes`). Each item is randomly resized, cropped and flipped, then, with an
+:class:`ObjectBank`, gets objects pasted with Eq. 1 (:mod:`baselines.anomaly_paste`), on drivable ground with a
+perspective size (``placement: drivable``, ours) or at RPL's uniform random position (``placement: rpl``).
 Randomness is a pure function of ``(seed, epoch, index)``, so a resumed run sees exactly the same batches.
 """
 
@@ -17,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from baselines.anomaly_paste import choose_placement, paste_object, resize_object
+from baselines.anomaly_paste import PLACEMENTS, choose_placement, paste_object, resize_object, rpl_placement
 from baselines.base import IMAGE_MEAN, IMAGE_STD
 from comsamy.constants import ANOMALY_TRAIN_ID, IGNORE_INDEX
 from comsamy.errors import ConfigError, DataValidationError
@@ -29,9 +31,12 @@ __all__ = ["DataConfig", "ObjectBank", "SegmentationTrainSet", "build_train_set"
 class DataConfig:
     """Where the training rows come from and how they are augmented.
 
-    ``resize`` = (width, height) applied to every row first (None keeps the size); ``crop_size`` = square
-    crop side after random scaling (0 = no crop); ``object_bank`` = folder of objects to paste (None = use
-    the labels as they are, e.g. an already synthesized set).
+    ``dataset`` = what ``comsamy.load_dataset`` takes (a folder, ``"comsamy"``, ``"sample"``) or
+    ``"cityscapes:/path"`` (``config`` is then ignored, ``split`` names the Cityscapes split); ``resize`` =
+    (width, height) applied to every row first (None keeps the size); ``crop_size`` = square crop side after
+    random scaling (0 = no crop); ``object_bank`` = folder of objects to paste (None = use the labels as they
+    are, e.g. an already synthesized set); ``placement`` = ``"drivable"`` (ours) or ``"rpl"`` (RPL's official
+    uniform random position, so an ablation can compare blenders with the placement held fixed).
     """
 
     dataset: str = "sample"
@@ -45,9 +50,12 @@ class DataConfig:
     paste_prob: float = 1.0
     max_objects: int = 2
     anomaly_id: int = ANOMALY_TRAIN_ID
+    placement: str = "drivable"
     seed: int = 0
 
     def __post_init__(self) -> None:
+        if self.placement not in PLACEMENTS:
+            raise ConfigError(f"expected data.placement in {PLACEMENTS}, got {self.placement!r}")
         if self.resize is not None:
             object.__setattr__(self, "resize", (int(self.resize[0]), int(self.resize[1])))
         object.__setattr__(self, "scale_range", (float(self.scale_range[0]), float(self.scale_range[1])))
@@ -195,7 +203,10 @@ class SegmentationTrainSet:
         if self.bank is not None and rng.random() < c.paste_prob:
             for _ in range(int(rng.integers(1, c.max_objects + 1))):
                 obj_img, obj_mask = self.bank.load(int(rng.integers(len(self.bank))))
-                place = choose_placement(label, obj_mask.shape, rng)
+                if c.placement == "rpl":
+                    place = rpl_placement(label.shape, obj_mask.shape, rng)
+                else:
+                    place = choose_placement(label, obj_mask.shape, rng)
                 obj_img, obj_mask = resize_object(obj_img, obj_mask, place.height)
                 image, label = paste_object(image, label, obj_img, obj_mask, place.top, place.left, anomaly_id=c.anomaly_id)
         if c.flip and rng.random() < 0.5:
@@ -210,9 +221,13 @@ class SegmentationTrainSet:
 
 
 def build_train_set(config: DataConfig) -> SegmentationTrainSet:
-    """Load ``config.dataset`` / ``config.config`` / ``config.split`` with ``comsamy.load_dataset`` and wrap it."""
+    """Load ``config.dataset`` / ``config.config`` / ``config.split`` (``comsamy.load_dataset``, or a Cityscapes
+    folder for ``cityscapes:/path``) and wrap it."""
     import comsamy
+    from baselines.cityscapes import CITYSCAPES_PREFIX, CityscapesRows
 
+    if config.dataset.startswith(CITYSCAPES_PREFIX):
+        return SegmentationTrainSet(CityscapesRows(config.dataset[len(CITYSCAPES_PREFIX):], config.split), config)
     rows = comsamy.load_dataset(config.dataset, config=config.config, split=config.split)
     missing = {"image", "label"} - set(getattr(rows, "column_names", ["image", "label"]))
     if missing:

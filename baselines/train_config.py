@@ -1,13 +1,22 @@
-"""Training configuration: a frozen dataclass read from YAML plus ``key=value`` overrides.
+"""Training configuration: a frozen dataclass read from YAML plus ``key=value`` overrides, type-checked by pydantic.
 
 >>> cfg = TrainConfig.from_mapping({"model": "rpl_eel", "steps": 10}, ["model_config.width=0.0625", "data.crop_size=64"])
 >>> cfg.model_config["width"], cfg.data.crop_size
 (0.0625, 64)
+>>> TrainConfig.from_mapping({}, ["steps=abc"])
+Traceback (most recent call last):
+...
+comsamy.errors.ConfigError: training config: steps (override steps=abc): expected an integer, got 'abc'
+
+Every value is checked against the field's type (pydantic v2 validating the dataclasses) before the
+dataclasses' own range checks run, and every problem becomes one :class:`~comsamy.errors.ConfigError` line
+naming the key, where it came from (the YAML file or the override) and what was expected.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +33,11 @@ OPTIMIZERS = ("adam", "adamw")
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Everything one training run needs (see configs/*.yaml for commented examples)."""
+    """Everything one training run needs (see the packaged configs, ``baselines/configs/*.yaml``, for examples).
+
+    Build it with :meth:`from_file` / :meth:`from_mapping` (typed parsing, one-line errors); the constructor
+    itself only runs the range checks.
+    """
 
     model: str = "rpl_eel"
     model_config: Mapping[str, Any] = field(default_factory=dict)
@@ -53,8 +66,12 @@ class TrainConfig:
                 raise ConfigError(f"expected {name} >= 1, got {getattr(self, name)}")
         if not self.lr > 0:
             raise ConfigError(f"expected lr > 0, got {self.lr}")
+        if self.weight_decay < 0:
+            raise ConfigError(f"expected weight_decay >= 0, got {self.weight_decay}")
         if self.num_workers < 0:
             raise ConfigError(f"expected num_workers >= 0, got {self.num_workers}")
+        if self.threads is not None and self.threads < 1:
+            raise ConfigError(f"expected threads >= 1 or null, got {self.threads}")
         object.__setattr__(self, "model_config", dict(self.model_config))
 
     def to_dict(self) -> dict[str, Any]:
@@ -64,29 +81,131 @@ class TrainConfig:
         return d
 
     @classmethod
-    def from_mapping(cls, mapping: Mapping[str, Any], overrides: Sequence[str] = ()) -> TrainConfig:
-        """Build from a (YAML) mapping, then apply ``key=value`` overrides (dotted keys reach into sections)."""
+    def from_mapping(cls, mapping: Mapping[str, Any], overrides: Sequence[str] = (), *,
+                     source: str | None = None) -> TrainConfig:
+        """Build from a (YAML) mapping, then apply ``key=value`` overrides (dotted keys reach into sections).
+
+        Args:
+            mapping: the parsed YAML.
+            overrides: ``key=value`` strings, values parsed as YAML.
+            source: where ``mapping`` came from (named in error messages).
+
+        Raises:
+            ConfigError: one line per bad key (unknown key, wrong type, out of range), naming the key.
+        """
         raw = _deep_copy(apply_overrides(_deep_copy(mapping), overrides))
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise ConfigError(f"expected config keys among {sorted(known)}, got unknown {unknown}")
-        data = raw.pop("data", None) or {}
-        if not isinstance(data, Mapping):
-            raise ConfigError(f"expected 'data' to be a mapping, got {type(data).__name__}")
-        data_known = {f.name for f in dataclasses.fields(DataConfig)}
-        bad = sorted(set(data) - data_known)
-        if bad:
-            raise ConfigError(f"expected data keys among {sorted(data_known)}, got unknown {bad}")
-        try:
-            return cls(data=DataConfig(**data), **raw)
-        except TypeError as exc:
-            raise ConfigError(f"bad training config: {exc}") from exc
+        origin = _origins(overrides, source)
+        _check_keys(raw, origin)
+        return _validate(raw, origin)
 
     @classmethod
     def from_file(cls, path: str | Path | None, overrides: Sequence[str] = ()) -> TrainConfig:
-        """Read ``path`` (YAML; None = defaults) and apply ``overrides``."""
-        return cls.from_mapping(load_yaml(path) if path else {}, overrides)
+        """Read ``path`` (a YAML file or a packaged config name such as ``tiny_cpu``; None = defaults), apply
+        ``overrides``."""
+        if not path:
+            return cls.from_mapping({}, overrides, source="defaults")
+        from baselines.configs import resolve_config
+
+        resolved = resolve_config(path)
+        return cls.from_mapping(load_yaml(resolved), overrides, source=str(resolved.name))
+
+
+_TYPE_WORDS = {
+    "int_parsing": "an integer", "int_from_float": "a whole number", "int_type": "an integer",
+    "float_parsing": "a number", "float_type": "a number", "bool_parsing": "true or false", "bool_type": "true or false",
+    "string_type": "a string", "dict_type": "a mapping (key: value lines)", "mapping_type": "a mapping",
+    "tuple_type": "a list", "list_type": "a list", "too_short": "more items", "too_long": "fewer items",
+    "dataclass_type": "a mapping (key: value lines)", "dataclass_exact_type": "a mapping (key: value lines)",
+}
+
+
+def _origins(overrides: Sequence[str], source: str | None) -> dict[str, str]:
+    out: dict[str, str] = {"": source or "the mapping"}
+    for item in overrides:
+        key = item.partition("=")[0].strip()
+        out[key] = f"override {item}"
+    return out
+
+
+def _where(key: str, origin: Mapping[str, str]) -> str:
+    parts = key.split(".")
+    for n in range(len(parts), 0, -1):
+        hit = origin.get(".".join(parts[:n]))
+        if hit:
+            return hit
+    return origin[""]
+
+
+def _check_keys(raw: Mapping[str, Any], origin: Mapping[str, str]) -> None:
+    data = raw.get("data")
+    if isinstance(data, dict) and "inliers" in data:  # data.inliers: the issue's name for data.dataset
+        if "dataset" in data and data["dataset"] != data["inliers"]:
+            raise ConfigError(f"training config: data.inliers and data.dataset are the same key, got both "
+                              f"({data['inliers']!r} and {data['dataset']!r})")
+        data["dataset"] = data.pop("inliers")
+    sections: list[tuple[str, Mapping[str, Any], type]] = [("", raw, TrainConfig)]
+    if isinstance(data, Mapping):
+        sections.append(("data.", data, DataConfig))
+    problems = []
+    for prefix, section, cls in sections:
+        known = sorted(f.name for f in dataclasses.fields(cls))
+        for key in sorted(set(section) - set(known)):
+            near = difflib.get_close_matches(str(key), known, n=1)
+            hint = f" (did you mean {prefix}{near[0]}?)" if near else ""
+            problems.append(f"{prefix}{key} ({_where(prefix + str(key), origin)}): expected one of the "
+                            f"{'data ' if prefix else ''}config keys {known}, got unknown key {key!r}{hint}")
+    if problems:
+        raise ConfigError("training config: " + "; ".join(problems))
+
+
+def _validate(raw: dict[str, Any], origin: Mapping[str, str]) -> TrainConfig:
+    import pydantic
+
+    try:
+        return _adapter().validate_python(raw)
+    except pydantic.ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            key = ".".join(str(p) for p in err["loc"] if not isinstance(p, int)) or "(top level)"
+            cause = (err.get("ctx") or {}).get("error")
+            if isinstance(cause, ConfigError):  # a range check of the dataclasses: its message names the key
+                named = _named_key(str(cause), key, origin)
+                lines.append(f"{named} ({_where(named, origin)}): {cause}" if named else f"{cause} ({origin['']})")
+                continue
+            want = _TYPE_WORDS.get(err["type"])
+            got = err.get("input")
+            index = [p for p in err["loc"] if isinstance(p, int)]
+            if err["type"] == "missing" and index:
+                msg = f"expected a list with an item at position {index[-1]}, got fewer items"
+            elif want:
+                msg = f"expected {want}, got {got!r}"
+            else:
+                msg = f"{err['msg'][0].lower()}{err['msg'][1:]}, got {got!r}"
+            lines.append(f"{key} ({_where(key, origin)}): {msg}")
+        raise ConfigError("training config: " + "; ".join(lines)) from None
+
+
+def _named_key(message: str, loc: str, origin: Mapping[str, str]) -> str:
+    """The dotted key a range-check message is about (``expected data.crop_size >= 0`` -> ``data.crop_size``)."""
+    section = TrainConfig if loc in ("", "(top level)") else DataConfig
+    prefix = "" if section is TrainConfig else "data."
+    for f in dataclasses.fields(section):
+        if re.search(rf"\b{re.escape(prefix + f.name) if prefix else f.name}\b", message) or re.search(
+                rf"\b{f.name}\b", message):
+            return prefix + f.name
+    return ""
+
+
+_ADAPTER: Any = None
+
+
+def _adapter() -> Any:
+    global _ADAPTER
+    if _ADAPTER is None:
+        import pydantic
+
+        _ADAPTER = pydantic.TypeAdapter(TrainConfig)  # unknown keys are caught first, by _check_keys
+    return _ADAPTER
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$")

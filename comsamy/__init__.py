@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from comsamy.errors import (
     ArchiveError,
@@ -14,10 +14,28 @@ from comsamy.errors import (
     DataNotAvailableError,
     DataValidationError,
     MetricInputError,
+    MissingDependencyError,
     UsageError,
 )
+from comsamy.lazy import lazy_exports
 
-__version__ = "0.1.0"
+
+def _installed_version() -> str:
+    """The version of the installed distribution: defined once, in pyproject.toml."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("comsamy")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"
+
+
+__version__ = _installed_version()
+
+if TYPE_CHECKING:  # for static tools; at run time the names below load on first use (comsamy.lazy)
+    from comsamy.submission.writer import ArchiveWriter
+
+__getattr__, __dir__, _LAZY_NAMES = lazy_exports(__name__, {"ArchiveWriter": "comsamy.submission.writer"})
 
 
 def load_dataset(name: str = "comsamy", config: str | None = None, split: str | None = None, **kwargs: Any) -> Any:
@@ -32,11 +50,13 @@ def load_dataset(name: str = "comsamy", config: str | None = None, split: str | 
 
 __all__ = [
     "ArchiveError",
+    "ArchiveWriter",
     "ComsamyError",
     "ConfigError",
     "DataNotAvailableError",
     "DataValidationError",
     "MetricInputError",
+    "MissingDependencyError",
     "UsageError",
     "__version__",
     "load_dataset",

@@ -81,13 +81,29 @@ class MissingDependencyError(ComsamyError, ImportError):
         super().__init__(f"expected the package {package!r} to be installed{tail}; install it with: {hint}")
 
 
+class ComsamyWarning(UserWarning):
+    """Base class of every ComsAmy warning (the CLIs print each caught one as ``prog: warning: ...``)."""
+
+
+class UndefinedMetricWarning(ComsamyWarning):
+    """A condition has no anomaly or no inlier pixel: its metrics are NaN (never 0, 1 or -1)."""
+
+
+class ArchiveNote(ComsamyWarning):
+    """Something in a prediction archive that was accepted but deserves a word: an ignored README, squeezed
+    singleton axes, extra ids outside the evaluated subset, confidence-like names without a declared polarity."""
+
+
 __all__ = [
     "ArchiveError",
+    "ArchiveNote",
+    "ComsamyWarning",
     "ComsamyError",
     "ConfigError",
     "DataNotAvailableError",
     "DataValidationError",
     "MetricInputError",
     "MissingDependencyError",
+    "UndefinedMetricWarning",
     "UsageError",
 ]

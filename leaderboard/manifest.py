@@ -9,7 +9,8 @@ from dataclasses import dataclass, fields, replace
 from typing import IO, Any
 
 from comsamy.errors import UsageError
-from leaderboard.store.models import VISIBILITIES
+from leaderboard.safetext import clean_text, safe_url
+from leaderboard.vocab import Visibility
 
 MAX_MANIFEST_BYTES = 64 * 1024
 URL_RE = re.compile(r"^https?://[^\s]+$")
@@ -42,8 +43,10 @@ class SubmissionInfo:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def checked(self) -> SubmissionInfo:
-        """Return a stripped copy, or raise :class:`UsageError` naming the bad field."""
-        stripped: dict[str, Any] = {k: v.strip() for k, v in self.to_dict().items() if isinstance(v, str)}
+        """Return a cleaned copy (stripped, no bidi / zero-width / control characters), or raise
+        :class:`UsageError` naming the bad field."""
+        stripped: dict[str, Any] = {k: clean_text(v, multiline=k == "description").strip()
+                                    for k, v in self.to_dict().items() if isinstance(v, str)}
         info = replace(self, **stripped)
         if not info.method or len(info.method) > 200:
             raise UsageError(f"method: expected a name of 1-200 characters, got {info.method!r}")
@@ -53,10 +56,12 @@ class SubmissionInfo:
             raise UsageError(f"backbone: expected at most 200 characters, got {len(info.backbone)}")
         for name in ("paper_url", "code_url"):
             value = getattr(info, name)
-            if value and (not URL_RE.match(value) or len(value) > 500):
+            if value and (not URL_RE.match(value) or safe_url(value) is None):
                 raise UsageError(f"{name}: expected an http(s):// link of at most 500 characters, got {value!r}")
-        if info.visibility not in VISIBILITIES:
-            raise UsageError(f"visibility: expected one of {', '.join(VISIBILITIES)}, got {info.visibility!r}")
+            if value:
+                info = replace(info, **{name: safe_url(value)})
+        if info.visibility not in tuple(Visibility):
+            raise UsageError(f"visibility: expected one of {', '.join(Visibility)}, got {info.visibility!r}")
         return info
 
 

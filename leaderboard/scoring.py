@@ -1,7 +1,8 @@
 """The single place the leaderboard calls ComsAmy's scorer (:func:`comsamy.evaluation.evaluate_archive`).
 
 Nothing here computes a metric: results are ``EvaluationReport.to_dict()`` verbatim, and curves are
-:func:`comsamy.metrics.pr_curve` / :func:`comsamy.metrics.roc_curve` of the report's pooled histograms.
+:func:`comsamy.metrics.pr_curve` / :func:`comsamy.metrics.roc_curve` of the report's pooled histograms, sampled at
+the fixed levels of :mod:`leaderboard.publish` (never at the submitter's thresholds).
 Tests inject another scorer with the same two methods (``identity`` and ``score``); a worker process can
 be pointed at one with the env var ``COMSAMY_LB_SCORER=module:factory`` (``factory(settings) -> scorer``).
 """
@@ -21,7 +22,6 @@ from leaderboard.settings import Settings
 
 log = logging.getLogger(__name__)
 ENV_SCORER = "COMSAMY_LB_SCORER"
-CURVE_POINTS = 200
 
 
 @dataclass(frozen=True)
@@ -48,28 +48,17 @@ class Scorer(Protocol):
         """Validate and score one archive; raise ``ArchiveError`` for an invalid one."""
 
 
-def _curve_points(hist: Any) -> dict[str, list[float]]:
-    from comsamy.metrics import pr_curve, roc_curve
-
-    precision, recall, _ = pr_curve(hist, max_points=CURVE_POINTS)
-    fpr, tpr, _ = roc_curve(hist, max_points=CURVE_POINTS)
-    return {
-        "precision": [round(float(v), 6) for v in precision], "recall": [round(float(v), 6) for v in recall],
-        "fpr": [round(float(v), 6) for v in fpr], "tpr": [round(float(v), 6) for v in tpr],
-    }
-
-
 def curves_from_report(report: Any) -> dict[str, Any]:
-    """PR and ROC points (downsampled) of the pooled histograms: ``overall``, then ``clear`` and ``adverse``."""
+    """Precision / TPR at the fixed levels of the pooled histograms: ``overall``, ``clear`` and ``adverse``."""
+    from leaderboard.publish import CURVE_GROUPS, sample_curves
+
     curves: dict[str, Any] = {}
-    groups: list[tuple[str, Any]] = [("overall", None)]
-    groups += [(split, ("split", split)) for split in ("clear", "adverse")]
-    for key, condition in groups:
+    for key, condition in CURVE_GROUPS.items():
         try:
             ids = None if condition is None else report.condition_ids(*condition)
             if ids is not None and not ids:
                 continue
-            curves[key] = _curve_points(report.histogram(ids))
+            curves[key] = sample_curves(report.histogram(ids))
         except Exception:  # noqa: BLE001 - a degenerate condition (no anomaly pixels) has no curve
             log.debug("no curve for %s", key, exc_info=True)
     return curves
@@ -86,6 +75,7 @@ class ComsamyScorer:
 
     def __init__(self, data: Any, *, config: str = "all", split: str = "test", workers: int | None = 1) -> None:
         self.data, self.config, self.split, self.workers = data, config, split, workers
+        self.isolate = True  # the worker scores in a child process with a memory and time budget
         self._dataset: Any = None
         self._revision: str | None = None
         self._lock = threading.Lock()

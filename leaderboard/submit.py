@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 from leaderboard.manifest import SubmissionInfo
 from leaderboard.quotas import check_quota
 from leaderboard.settings import Settings
-from leaderboard.storage import ArchiveStore
+from leaderboard.safetext import clean_text
+from leaderboard.storage import ArchiveStore, check_zip_start
 from leaderboard.store.models import Submission, Team
 from leaderboard.tokens import verify_token
+from leaderboard.vocab import JobStatus
 
 
 @dataclass(frozen=True)
@@ -34,27 +36,36 @@ class Receipt:
 
 def submit_archive(
     engine: Engine, settings: Settings, *, token: str, fileobj: IO[bytes], info: SubmissionInfo,
-    now: float | None = None,
+    filename: str = "archive.zip", now: float | None = None,
 ) -> Receipt:
-    """Check the token, the form and the quota, spool the archive to storage and queue a job.
+    """Check the token, the form, the file and the quota, spool the archive to storage and queue a job.
 
     Nothing is queued when a check fails; the archive is stored (content-addressed) before the quota
     check so that the upload is not held in memory while waiting for the database.
 
+    Args:
+        filename: the uploaded file's name; the submitter's messages name it (never the storage path).
+
     Raises:
-        TokenError, UsageError, QuotaExceededError, UploadTooLargeError: with a message for the submitter.
+        TokenError, UsageError, QuotaExceededError, UploadTooLargeError, NotAZipError: with a message for the
+        submitter.
     """
     ident = verify_token(engine, token)
     info = info.checked()
+    name = clean_text(filename).strip()[-200:] or "archive.zip"
+    fileobj.seek(0, 2)
+    size = fileobj.tell()
+    fileobj.seek(0)
+    check_zip_start(fileobj.read(4), size, name=name)
     stored = ArchiveStore(settings.storage).put_file(fileobj, max_bytes=settings.max_upload_bytes)
     t = time.time() if now is None else now
     with Session(engine) as session, session.begin():
         session.scalar(select(Team).where(Team.id == ident.team_id).with_for_update())  # serialise per team
-        state = check_quota(session, ident.team_id, quota=settings.quota,
+        state = check_quota(session, ident.team_id, quota=settings.quota, failure_quota=settings.failure_quota,
                             window_s=settings.quota_window_h * 3600, now=t)
         row = Submission(
-            team_id=ident.team_id, archive_sha256=stored.sha256, archive_size=stored.size, status="queued",
-            version=0, attempts=0, created_at=t, **info.to_dict(),
+            team_id=ident.team_id, archive_sha256=stored.sha256, archive_size=stored.size, archive_name=name,
+            status=JobStatus.QUEUED, version=0, attempts=0, created_at=t, **info.to_dict(),
         )
         session.add(row)
         session.flush()

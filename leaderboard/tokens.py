@@ -23,7 +23,9 @@ from comsamy.errors import UsageError
 from leaderboard.store.models import Team, Token
 
 ENV_PEPPER = "COMSAMY_LB_PEPPER"
-TOKEN_RE = re.compile(r"^clb_(\d+)_([A-Za-z0-9_-]{20,})$")
+TOKEN_RE = re.compile(r"^clb_([1-9]\d{0,17})_([A-Za-z0-9_-]{20,200})$")
+"""``clb_<id>_<secret>``: the id fits a 64-bit column (a huge id is malformed, never a database error)."""
+MAX_TOKEN_CHARS = 256
 TEAM_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$")
 
 
@@ -87,7 +89,8 @@ def verify_token(engine: Engine, token: str) -> TeamIdentity:
     """
     bad = TokenError("token: expected a valid team token (clb_<n>_<secret>) issued by the operator, got an "
                      "invalid or revoked token")
-    match = TOKEN_RE.match(token.strip())
+    text = token.strip() if isinstance(token, str) else ""
+    match = TOKEN_RE.match(text) if len(text) <= MAX_TOKEN_CHARS else None
     if match is None:
         raise bad
     token_id, secret = int(match.group(1)), match.group(2)

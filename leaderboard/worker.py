@@ -3,6 +3,11 @@
 Several workers may run at once, on one machine or several, against one database and one storage
 folder. A worker that dies mid-job stops heartbeating; its lease expires and any worker requeues the
 job (:func:`leaderboard.store.queue.requeue_expired`), up to ``max_attempts`` claims.
+
+The stored archive is checked against its SHA-256 before scoring; a scorer that asks for it (``isolate = True``,
+as :class:`~leaderboard.scoring.ComsamyScorer` does) runs in a child process with the memory and time budget of
+the settings (:mod:`leaderboard.budget`). Messages to the submitter name the uploaded file, never the storage
+path. On database errors the loop backs off (up to :data:`MAX_BACKOFF_S`) and logs the traceback once.
 """
 
 from __future__ import annotations
@@ -21,13 +26,20 @@ from typing import Any
 from sqlalchemy import Engine
 
 from comsamy.errors import ArchiveError, ComsamyError
-from leaderboard.scoring import Scorer
+from leaderboard.budget import BudgetExceededError, score_with_budget
+from leaderboard.scoring import Scorer, ScoreOutcome
 from leaderboard.settings import Settings
-from leaderboard.storage import ArchiveStore
+from leaderboard.storage import ArchiveStore, CorruptedArchiveError
 from leaderboard.store import queue
+from leaderboard.vocab import FailureKind
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 4000
+MAX_BACKOFF_S = 60.0
+STALE_TMP_S = 3600.0
+"""Partial uploads older than this are removed when a worker starts (an app may be writing newer ones)."""
+MISSING = "the uploaded archive {name} is missing from the server's storage; please submit it again"
+DAMAGED = "the server's stored copy of {name} was damaged; please upload the same file again"
 
 
 @dataclass(frozen=True)
@@ -92,17 +104,33 @@ class Worker:
         return self.process(job)
 
     def run(self, *, poll_s: float = 1.0, once: bool = False) -> int:
-        """Process jobs until :attr:`stop` is set (or the queue is empty, with ``once``); return jobs done."""
+        """Process jobs until :attr:`stop` is set (or the queue is empty, with ``once``); return jobs done.
+
+        A failing loop (the database is down) waits ``poll_s``, then twice as long each time up to
+        :data:`MAX_BACKOFF_S`; the first failure is logged with its traceback, the following ones in one line.
+        """
         done = 0
+        failures = 0
+        self.store.clean_tmp(older_than_s=STALE_TMP_S)
         log.info("worker %s started", self.worker_id)
         while not self.stop.is_set():
             try:
                 outcome = self.run_once()
-            except Exception:  # noqa: BLE001 - keep serving; the database may come back
-                log.exception("worker loop error")
-                outcome = None
+            except Exception as exc:  # noqa: BLE001 - keep serving; the database may come back
                 if once:
                     raise
+                failures += 1
+                delay = min(MAX_BACKOFF_S, poll_s * 2 ** (failures - 1))
+                if failures == 1:
+                    log.exception("worker loop error; retrying with back-off")
+                else:
+                    log.warning("worker loop still failing (%s x): %s; next try in %.0f s", failures,
+                                type(exc).__name__, delay)
+                self.stop.wait(delay)
+                continue
+            if failures:
+                log.warning("worker loop recovered after %s failure(s)", failures)
+                failures = 0
             if outcome is not None:
                 done += 1
                 continue
@@ -132,12 +160,24 @@ class Worker:
         log.info("submission %s: %s in %.2f s", job.submission_id, status, seconds)
         return JobOutcome(job.submission_id, status, seconds)
 
+    def _fail(self, job: queue.Claim, message: str, kind: FailureKind) -> str:
+        return "failed" if queue.fail(self.engine, job, message[:MAX_MESSAGE_CHARS], kind=kind) else "lost"
+
+    def _score(self, path: Any) -> ScoreOutcome:
+        if getattr(self.scorer, "isolate", False):
+            return score_with_budget(self.scorer, path, memory_mb=self.settings.score_memory_mb,
+                                     timeout_s=self.settings.score_timeout_s)
+        return self.scorer.score(path)
+
     def _process(self, job: queue.Claim, beat: _Heartbeat) -> str:
         try:
-            path = self.store.get(job.archive_sha256)
+            path = self.store.get_verified(job.archive_sha256)
+        except CorruptedArchiveError:
+            log.error("submission %s: stored archive %s does not match its digest", job.submission_id,
+                      job.archive_sha256)
+            return self._fail(job, DAMAGED.format(name=job.archive_name), FailureKind.SERVER)
         except ComsamyError:
-            msg = "the uploaded archive is missing from the server's storage; please submit it again"
-            return "failed" if queue.fail(self.engine, job, msg) else "lost"
+            return self._fail(job, MISSING.format(name=job.archive_name), FailureKind.SERVER)
         version, revision = self.scorer.identity()
         earlier = queue.find_reusable(self.engine, job.archive_sha256, scorer_version=version, data_revision=revision)
         if earlier is not None:
@@ -147,10 +187,12 @@ class Worker:
             )
             return "reused" if ok else "lost"
         try:
-            outcome = self.scorer.score(path)
+            outcome = self._score(path)
         except ArchiveError as exc:
-            message = exc.report()[:MAX_MESSAGE_CHARS]
-            return "failed" if queue.fail(self.engine, job, message) else "lost"
+            return self._fail(job, public_message(exc.report(), path, job.archive_name), FailureKind.ARCHIVE)
+        except BudgetExceededError as exc:
+            log.warning("submission %s: %s", job.submission_id, exc)
+            return self._fail(job, f"{job.archive_name}: {exc}", FailureKind.BUDGET)
         if beat.lost.is_set():
             return "lost"
         ok = queue.complete(
@@ -161,6 +203,14 @@ class Worker:
         if ok:
             queue.touch_worker(self.engine, self.worker_id, jobs_done=1)
         return "scored" if ok else "lost"
+
+
+def public_message(message: str, path: Any, archive_name: str) -> str:
+    """``message`` with the archive's storage path (and its stored file name) replaced by the uploaded name."""
+    for text in (str(path), getattr(path, "name", "")):
+        if text:
+            message = message.replace(text, archive_name)
+    return message
 
 
 def _clean(value: Any) -> Any:

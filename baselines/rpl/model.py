@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from baselines.hub import BaselineHubMixin
 from baselines.rpl.deeplab import DeepWV3Plus, ResidualAnomalyBlock
 from baselines.rpl.loss import ANOMALY_LOSSES, rpl_loss
 from baselines.rpl.weights import load_weights
@@ -91,8 +92,13 @@ class _ScoredSegmenter(nn.Module):
         return self._finish_scores(score_by_name(score, logits.float(), alpha=self.config.alpha))
 
 
-class InlierSegmenter(_ScoredSegmenter):
-    """Plain DeepLabV3+ / WiderResNet38 segmenter trained with cross-entropy (anomaly and void pixels ignored)."""
+class InlierSegmenter(_ScoredSegmenter, BaselineHubMixin):
+    """Plain DeepLabV3+ / WiderResNet38 segmenter trained with cross-entropy (anomaly and void pixels ignored).
+
+    ``save_pretrained(folder)`` / ``InlierSegmenter.from_pretrained(folder_or_hub_id)`` (:mod:`baselines.hub`).
+    """
+
+    config_class = SegmenterConfig
 
     def __init__(self, config: SegmenterConfig | None = None) -> None:
         super().__init__()
@@ -101,6 +107,10 @@ class InlierSegmenter(_ScoredSegmenter):
         self.branch1 = DeepWV3Plus(c.num_classes, width=c.width, structure=c.structure, residual=False)
         if c.pretrained:
             load_weights(self, c.pretrained)
+        self._set_hub_config()
+
+    def registry_name(self) -> str:
+        return "inlier_segmenter"
 
     def forward(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
         logits, _ = self.branch1(images)
@@ -122,12 +132,15 @@ class InlierSegmenter(_ScoredSegmenter):
         return [{"params": [p for p in self.parameters() if p.requires_grad], "lr": lr, "name": "all"}]
 
 
-class RPLSegmenter(_ScoredSegmenter):
+class RPLSegmenter(_ScoredSegmenter, BaselineHubMixin):
     """RPL: frozen inlier network + trainable residual block; ``logits`` are the corrected ones.
 
     Only ``branch1.residual_block`` trains; the rest stays in eval mode (frozen BatchNorm statistics) even when
     the module is put in training mode. ``forward`` returns ``{"logits": corrected, "frozen_logits": original}``.
+    ``save_pretrained`` / ``from_pretrained`` / ``push_to_hub`` as in :mod:`baselines.hub`.
     """
+
+    config_class = RPLConfig
 
     def __init__(self, config: RPLConfig | None = None) -> None:
         super().__init__()
@@ -140,6 +153,10 @@ class RPLSegmenter(_ScoredSegmenter):
                 self.init_residual_from_decoder()
         for name, p in self.named_parameters():
             p.requires_grad_(name.startswith("branch1.residual_block."))
+        self._set_hub_config()
+
+    def registry_name(self) -> str:
+        return "rpl_eel" if self.config.anomaly_loss == "eel" else "rpl_energy"
 
     @torch.no_grad()
     def init_residual_from_decoder(self) -> None:

@@ -17,7 +17,7 @@ __all__ = ["LoadReport", "load_weights", "normalise_state_dict", "read_state_dic
 
 logger = logging.getLogger(__name__)
 
-_WRAPPER_KEYS = ("model", "state_dict", "model_state")
+_WRAPPER_KEYS = ("model", "state_dict", "model_state", "net")
 _STRIP_PREFIXES = ("module.", "model.")
 
 
@@ -53,21 +53,26 @@ class LoadReport:
 
 
 def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
-    """Read a state dict from ``path`` (a bare state dict or a checkpoint dict wrapping one)."""
-    p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"expected a weights file at {str(p)!r}, got no such file")
-    try:
-        obj = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unpickling failure is reported the same way
-        raise ConfigError(f"expected a torch checkpoint in {str(p)!r}, got an unreadable file ({exc})") from exc
+    """Read a state dict from ``path``: a bare state dict or a checkpoint dict wrapping one.
+
+    Read with :func:`baselines.safe_load.load_torch_file` (``weights_only`` plus numeric numpy scalars, never
+    plain pickle), so the released layouts load: RPL's ``{"model", "optimizer", "epoch", "iteration"}``, NVIDIA's
+    ``{"state_dict", "optimizer", "epoch", "mean_iu": numpy.float64, "command"}``, a ``comsamy-train`` checkpoint.
+    """
+    from baselines.safe_load import load_torch_file
+
+    obj = load_torch_file(path, what="weights file")
     if isinstance(obj, Mapping):
         for key in _WRAPPER_KEYS:
             if key in obj and isinstance(obj[key], Mapping):
                 obj = obj[key]
                 break
     if not isinstance(obj, Mapping) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
-        raise ConfigError(f"expected a state dict (name -> tensor) in {str(p)!r}, got {type(obj).__name__}")
+        got = type(obj).__name__
+        if isinstance(obj, Mapping):
+            got = f"a dict with keys {sorted(map(str, obj))[:6]}"
+        raise ConfigError(f"expected a state dict (name -> tensor), or one under {list(_WRAPPER_KEYS)}, in "
+                          f"{str(path)!r}, got {got}")
     return dict(obj)
 
 

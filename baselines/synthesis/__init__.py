@@ -7,8 +7,9 @@ Public API::
     ObjectGenerator, GenerationConfig, sample_prompts, make_prompt       # diffusion object generator
     SalientExtractor, ExtractedObject                                      # U2-Net or attention + GrabCut
     PlacementConfig, Placement, sample_placement, estimate_horizon        # drivable placement, perspective
+    random_placement                                                       # RPL's official uniform placement
     BlendConfig, HarmonizationBlender, reinhard_transfer, paste_object    # harmonised / plain copy-paste
-    ObjectBank, BankWriter, generate_bank                                  # object banks
+    ObjectBank, BankWriter, generate_bank, build_coco_bank                 # object banks (diffusion, COCO)
     ComposeConfig, compose_dataset                                         # resumable dataset composition
 """
 
@@ -30,7 +31,9 @@ _EXPORTS = {
     "ObjectBank": "bank", "BankWriter": "bank", "open_banks": "bank", "generate_bank": "objects",
     "ComposeConfig": "compose", "ComposeSummary": "compose", "compose_dataset": "compose",
     "sample_seed": "compose",
-    "U2Net": "u2net", "load_u2net": "u2net", "DoveNetGenerator": "dovenet", "load_dovenet": "dovenet",
+    "U2Net": "u2net", "load_u2net": "u2net", "UNetHarmonizer": "unet_harmonizer",
+    "load_unet_harmonizer": "unet_harmonizer", "build_coco_bank": "coco", "COCO_EXCLUDED_CLASSES": "coco",
+    "random_placement": "placement",
     "SynthesisError": "errors", "PlacementError": "errors", "ExtractionError": "errors",
 }
 __all__ = sorted(_EXPORTS)

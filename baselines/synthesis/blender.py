@@ -3,7 +3,7 @@
 Classical path (no weights): Reinhard colour transfer in Lab toward the object's surroundings (a, b channels),
 brightness/contrast matching on L, a blur match so a sharp object does not stand out in a soft scene, feathered
 alpha inside the mask (or Poisson cloning with ``cv2.seamlessClone``), and a soft shadow on the ground under the
-object. Learned path: a DoveNet-style network (weights given) harmonises the composite instead of the colour
+object. Learned path: our DoveNet-style U-Net (:mod:`baselines.synthesis.unet_harmonizer`, weights given) harmonises the composite instead of the colour
 transfer. The label marks exactly the object's (resized, binary) mask with the anomaly id.
 """
 
@@ -134,12 +134,12 @@ class BlendResult:
 
 
 class HarmonizationBlender:
-    """Blend an object into an inlier image at a placement (classical, or DoveNet when given)."""
+    """Blend an object into an inlier image at a placement (classical, or the U-Net harmonizer when given)."""
 
-    def __init__(self, config: BlendConfig | None = None, *, dovenet: Any = None, dovenet_size: int = 256) -> None:
+    def __init__(self, config: BlendConfig | None = None, *, harmonizer_net: Any = None, harmonizer_size: int = 256) -> None:
         self.config = config or BlendConfig()
-        self.dovenet = dovenet
-        self.dovenet_size = dovenet_size
+        self.harmonizer_net = harmonizer_net
+        self.harmonizer_size = harmonizer_size
 
     def _surroundings(self, image: np.ndarray, full: np.ndarray, placement: Placement) -> np.ndarray:
         h, w = full.shape
@@ -169,7 +169,7 @@ class HarmonizationBlender:
         out[ys:ye, xs:xe] = np.clip(win + 0.5, 0, 255).astype(np.uint8)
         return out
 
-    def _dovenet(self, comp: np.ndarray, full: np.ndarray, placement: Placement) -> np.ndarray:
+    def _harmonize_net(self, comp: np.ndarray, full: np.ndarray, placement: Placement) -> np.ndarray:
         import cv2
         import torch
 
@@ -178,13 +178,13 @@ class HarmonizationBlender:
         pad = max(placement.width, placement.height) // 2
         ys, ye, xs, xe = max(0, y0 - pad), min(h, y1 + pad), max(0, x0 - pad), min(w, x1 + pad)
         crop, cm = comp[ys:ye, xs:xe], full[ys:ye, xs:xe]
-        s = self.dovenet_size
+        s = self.harmonizer_size
         x = cv2.resize(crop, (s, s), interpolation=cv2.INTER_AREA).astype(np.float32) / 127.5 - 1.0
         mk = cv2.resize(cm.astype(np.float32), (s, s), interpolation=cv2.INTER_LINEAR)
-        dev = next(self.dovenet.parameters()).device
+        dev = next(self.harmonizer_net.parameters()).device
         inp = torch.from_numpy(np.concatenate([x, mk[..., None]], axis=2)).permute(2, 0, 1)[None].to(dev)
         with torch.inference_mode():
-            y = self.dovenet(inp)[0].permute(1, 2, 0).float().cpu().numpy()
+            y = self.harmonizer_net(inp)[0].permute(1, 2, 0).float().cpu().numpy()
         y = cv2.resize(((y + 1.0) * 127.5).clip(0, 255).astype(np.uint8), (xe - xs, ye - ys),
                        interpolation=cv2.INTER_LINEAR)
         out = comp.copy()
@@ -208,7 +208,7 @@ class HarmonizationBlender:
         full = full_mask(label.shape, m, placement)
         x0, y0, x1, y1 = placement.box
         ref = self._surroundings(image, full, placement)
-        info: dict[str, Any] = {"harmonizer": "dovenet" if self.dovenet is not None else "reinhard",
+        info: dict[str, Any] = {"harmonizer": "unet" if self.harmonizer_net is not None else "reinhard",
                                 "edges": cfg.edges}
         if cfg.match_blur and m.sum() >= 16 and len(ref):
             ring = ~full[max(0, y0 - 4):y1 + 4, max(0, x0 - 4):x1 + 4]
@@ -220,7 +220,7 @@ class HarmonizationBlender:
                 sigma = float(np.clip(0.5 * np.log2(s_obj / s_bg), 0.0, cap))
                 obj = cv2.GaussianBlur(obj, (0, 0), sigmaX=sigma)
                 info["blur_sigma"] = round(sigma, 3)
-        if self.dovenet is None:
+        if self.harmonizer_net is None:
             obj = reinhard_transfer(obj, m, ref, color_strength=cfg.color_strength,
                                     light_strength=cfg.light_strength, std_ratio_clip=cfg.std_ratio_clip)
         base = self._shadow(image, m, placement) if cfg.shadow_strength > 0 else image
@@ -231,8 +231,8 @@ class HarmonizationBlender:
         else:
             alpha = feather_alpha(m, cfg.feather_px if cfg.edges == "feather" else 0.0)[..., None]
             region[:] = np.clip(alpha * obj + (1 - alpha) * region.astype(np.float32) + 0.5, 0, 255).astype(np.uint8)
-        if self.dovenet is not None:
-            out = self._dovenet(out, full, placement)
+        if self.harmonizer_net is not None:
+            out = self._harmonize_net(out, full, placement)
         return BlendResult(image=out, label=apply_label(label, full, anomaly_id), mask=full, info=info)
 
     @staticmethod

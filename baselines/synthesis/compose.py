@@ -24,11 +24,13 @@ from typing import Any
 
 import numpy as np
 
+from baselines.anomaly_paste import PLACEMENTS
+from baselines.distributed import dist_env
 from baselines.synthesis import layout
 from baselines.synthesis.blender import BlendConfig, HarmonizationBlender
 from baselines.synthesis.copy_paste import check_anomaly_id, paste_object
 from baselines.synthesis.errors import PlacementError
-from baselines.synthesis.placement import PlacementConfig, drivable_mask, sample_placement
+from baselines.synthesis.placement import PlacementConfig, drivable_mask, random_placement, sample_placement
 from comsamy.constants import ANOMALY_TRAIN_ID
 from comsamy.errors import ConfigError, DataValidationError, UsageError
 
@@ -49,6 +51,8 @@ class ComposeConfig:
         chunk_size: Samples per resumable chunk.
         max_tries: Inlier images tried per sample before a placement failure is fatal.
         placement: Placement search settings; ``blend``: harmonisation settings.
+        placement_mode: ``"drivable"`` (ours: drivable ground, perspective size) or ``"rpl"`` (RPL's official
+            uniform random position and scale, :func:`~baselines.synthesis.placement.random_placement`).
     """
 
     count: int
@@ -60,8 +64,11 @@ class ComposeConfig:
     max_tries: int = 20
     placement: PlacementConfig = field(default_factory=PlacementConfig)
     blend: BlendConfig = field(default_factory=BlendConfig)
+    placement_mode: str = "drivable"
 
     def __post_init__(self) -> None:
+        if self.placement_mode not in PLACEMENTS:
+            raise ConfigError(f"--placement: expected one of {PLACEMENTS}, got {self.placement_mode!r}")
         if not isinstance(self.count, int) or self.count < 1:
             raise ConfigError(f"--count: expected a positive integer, got {self.count!r}")
         if self.mode not in MODES:
@@ -116,12 +123,12 @@ def load_inliers(inliers: Any, *, config: str = "inliers", split: str = "train")
 class Composer:
     """Makes samples; one per worker process (it caches decoded objects)."""
 
-    def __init__(self, inliers: Any, banks: Sequence[Any], config: ComposeConfig, *, dovenet: Any = None,
+    def __init__(self, inliers: Any, banks: Sequence[Any], config: ComposeConfig, *, harmonizer_net: Any = None,
                  cache_size: int = 512) -> None:
         self.inliers = inliers
         self.banks = list(banks)
         self.config = config
-        self.blender = HarmonizationBlender(config.blend, dovenet=dovenet)
+        self.blender = HarmonizationBlender(config.blend, harmonizer_net=harmonizer_net)
         self.offsets = np.cumsum([0] + [len(b) for b in self.banks])
         self._cache: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self.cache_size = cache_size
@@ -156,14 +163,17 @@ class Composer:
             rid, image, label = self._inlier(int(rng.integers(len(self.inliers))))
             n = int(rng.integers(cfg.objects_per_image[0], cfg.objects_per_image[1] + 1))
             objs = [int(rng.integers(int(self.offsets[-1]))) for _ in range(n)]
-            if not drivable_mask(label).any():
+            if cfg.placement_mode == "drivable" and not drivable_mask(label).any():
                 failures.append(f"{rid}: no drivable pixels")
                 continue
             try:
                 records = []
                 for g in objs:
                     oimg, omask, (b, entry) = self._object(g)
-                    p = sample_placement(label, omask, rng, cfg.placement)
+                    if cfg.placement_mode == "rpl":
+                        p = random_placement(label, omask, rng)
+                    else:
+                        p = sample_placement(label, omask, rng, cfg.placement)
                     if cfg.mode == "copy-paste":
                         image, label, full = paste_object(image, label, oimg, omask, p, anomaly_id=cfg.anomaly_id)
                         extra: dict[str, Any] = {}
@@ -189,22 +199,22 @@ class Composer:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(inliers: Any, bank_paths: Sequence[str], config: ComposeConfig, dovenet_path: str | None) -> None:
+def _init_worker(inliers: Any, bank_paths: Sequence[str], config: ComposeConfig, harmonizer_path: str | None) -> None:
     import cv2
 
     from baselines.synthesis.bank import open_banks
 
     cv2.setNumThreads(1)
-    dovenet = None
-    if dovenet_path:
+    harmonizer_net = None
+    if harmonizer_path:
         import torch
 
-        from baselines.synthesis.dovenet import load_dovenet
+        from baselines.synthesis.unet_harmonizer import load_unet_harmonizer
 
         torch.set_num_threads(1)
-        dovenet = load_dovenet(dovenet_path)
+        harmonizer_net = load_unet_harmonizer(harmonizer_path)
     _WORKER["composer"] = Composer(load_inliers(inliers), open_banks(bank_paths, validate=False), config,
-                                   dovenet=dovenet)
+                                   harmonizer_net=harmonizer_net)
 
 
 def _run_chunk(out: str, k: int, on_sample: Callable[[int], None] | None = None) -> int:
@@ -240,16 +250,6 @@ class ComposeSummary:
         return {**asdict(self), "samples_per_second": self.samples_per_second}
 
 
-def _dist_env() -> tuple[int, int]:
-    try:
-        rank, world = int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
-    except ValueError as exc:
-        raise ConfigError(f"expected integer RANK and WORLD_SIZE environment variables, got {exc}") from exc
-    if not 0 <= rank < world:
-        raise ConfigError(f"expected 0 <= RANK < WORLD_SIZE, got RANK={rank}, WORLD_SIZE={world}")
-    return rank, world
-
-
 def compose_dataset(
     inliers: Any,
     banks: Sequence[str | Path],
@@ -259,7 +259,7 @@ def compose_dataset(
     inliers_config: str = "inliers",
     inliers_split: str = "train",
     workers: int = 1,
-    dovenet: str | Path | None = None,
+    harmonizer: str | Path | None = None,
     progress: bool = True,
     on_sample: Callable[[int], None] | None = None,
     wait_timeout: float = 86400.0,
@@ -272,7 +272,7 @@ def compose_dataset(
         out: Output dataset folder.
         config: The run's settings; a restart must pass the same ones.
         workers: Worker processes on this rank (1 = in this process).
-        dovenet: Optional DoveNet state-dict file (harmonised mode).
+        harmonizer: Optional state-dict file of our DoveNet-style U-Net (:mod:`baselines.synthesis.unet_harmonizer`, harmonised mode).
         on_sample: Called with each finished index (in-process runs only; tests use it to simulate a crash).
         wait_timeout: Seconds rank 0 waits for other ranks' chunks before failing.
 
@@ -283,15 +283,16 @@ def compose_dataset(
 
     t0 = time.perf_counter()
     out = Path(out)
-    rank, world = _dist_env()
+    env = dist_env()
+    rank, world = env.rank, env.world
     bank_list = open_banks(banks)  # validates every bank up front, with every problem listed
-    if dovenet is not None and config.mode != "harmonized":
-        raise ConfigError("--dovenet: expected --mode harmonized, got --mode copy-paste")
+    if harmonizer is not None and config.mode != "harmonized":
+        raise ConfigError("--harmonizer: expected --mode harmonized, got --mode copy-paste")
     ds = load_inliers(inliers, config=inliers_config, split=inliers_split)
     settings = {"config": config.to_dict(), "inliers": inliers if isinstance(inliers, str) else repr(inliers),
                 "inliers_config": inliers_config, "inliers_split": inliers_split, "num_inliers": len(ds),
                 "banks": [str(Path(b).resolve()) for b in banks], "bank_sizes": [len(b) for b in bank_list],
-                "dovenet": str(dovenet) if dovenet else None}
+                "harmonizer": str(harmonizer) if harmonizer else None}
     settings = json.loads(json.dumps(settings))  # as it reads back from the state file (tuples -> lists)
     state = layout.read_state(out)
     if state is not None and state.get("settings") != settings:
@@ -312,7 +313,7 @@ def compose_dataset(
     total = sum(min(config.chunk_size, config.count - k * config.chunk_size) for k in mine)
     with tqdm(total=total, initial=skipped, desc=f"compose (rank {rank})", unit="img", disable=not progress) as bar:
         if workers <= 1 or len(todo) <= 1:
-            _init_worker(ds, [str(b) for b in banks], config, str(dovenet) if dovenet else None)
+            _init_worker(ds, [str(b) for b in banks], config, str(harmonizer) if harmonizer else None)
             for k in todo:
                 n = _run_chunk(str(out), k, on_sample)
                 generated += n
@@ -324,7 +325,7 @@ def compose_dataset(
             ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
             with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
                                      initargs=(ds, [str(b) for b in banks], config,
-                                               str(dovenet) if dovenet else None)) as pool:
+                                               str(harmonizer) if harmonizer else None)) as pool:
                 futures = [pool.submit(_run_chunk, str(out), k) for k in todo]
                 for f in as_completed(futures):
                     n = f.result()

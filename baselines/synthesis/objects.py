@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from baselines.distributed import dist_env
 from baselines.synthesis.bank import BankWriter
-from baselines.synthesis.compose import _dist_env, sample_seed
+from baselines.synthesis.compose import sample_seed
 from baselines.synthesis.errors import ExtractionError
 from baselines.synthesis.extractor import SalientExtractor
 from baselines.synthesis.generator import GenerationConfig, ObjectGenerator
@@ -59,7 +60,8 @@ def generate_bank(generator: ObjectGenerator, extractor: SalientExtractor, out: 
         raise ConfigError(f"expected --count >= 1 and --batch-size >= 1, got {count} and {batch_size}")
     cfg = config or GenerationConfig()
     t0 = time.perf_counter()
-    rank, world = _dist_env()
+    env = dist_env()
+    rank, world = env.rank, env.world
     writer = BankWriter(out)
     done = writer.existing_ids()
     prompts = sample_prompts(count, seed)

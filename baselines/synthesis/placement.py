@@ -4,6 +4,11 @@ For a flat road seen by a level camera, an object of real height ``h`` whose bas
 row ``r`` appears ``(r - horizon) * h / camera_height`` pixels tall. The horizon is estimated from the inlier
 label as the top of the drivable area, and ``h / camera_height`` is drawn per object from
 :attr:`PlacementConfig.relative_height`, so an object standing lower in the frame is larger.
+
+:func:`random_placement` is RPL's official placement instead (no drivable pixels, no perspective: a random scale
+from :data:`baselines.anomaly_paste.RPL_OOD_SCALES`, a uniformly random position inside the image), the
+``--placement rpl`` switch of ``comsamy-synth compose`` that lets an ablation compare blenders with the same
+placement as RPL.
 """
 
 from __future__ import annotations
@@ -177,3 +182,17 @@ def sample_placement(label: np.ndarray, object_mask: np.ndarray, rng: np.random.
         raise PlacementError(f"expected a placement on drivable ground, got none in {cfg.attempts} attempts "
                              f"(object {object_mask.shape[1]}x{object_mask.shape[0]}, horizon row {horizon})")
     return best[1]
+
+
+def random_placement(label: np.ndarray, object_mask: np.ndarray, rng: np.random.Generator) -> Placement:
+    """RPL's placement (:func:`baselines.anomaly_paste.rpl_placement`) as a :class:`Placement` (no horizon: -1)."""
+    from baselines.anomaly_paste import rpl_placement
+
+    if object_mask.ndim != 2 or not object_mask.any():
+        raise PlacementError(f"expected a non-empty 2-D object mask, got shape {object_mask.shape} "
+                             f"with {int(object_mask.sum())} pixels")
+    p = rpl_placement(label.shape, object_mask.shape, rng)
+    width = max(1, int(round(object_mask.shape[1] * p.height / object_mask.shape[0])))
+    width = min(width, label.shape[1] - p.left)
+    return Placement(x0=p.left, y0=p.top, width=width, height=p.height, bottom_row=p.top + p.height - 1, horizon=-1,
+                     relative_height=0.0, scale=p.height / object_mask.shape[0])

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from comsamy.constants import LABEL_ANOMALY, LABEL_VOID, LANDFORMS, WEATHERS, split_of
 from comsamy.data.layout import INLIER_CONFIG, INLIER_SPLIT, config_data_files
 from comsamy.data.raw import RawItem
+
+if TYPE_CHECKING:
+    import datasets
+    from datasets import DatasetInfo
 
 
 @dataclass(frozen=True)
@@ -42,15 +47,41 @@ def _split_sizes(test: Sequence[RawItem], inliers: Sequence[RawItem]) -> dict[st
     return sizes
 
 
-def card_yaml(test: Sequence[RawItem], inliers: Sequence[RawItem], options: CardOptions) -> dict[str, object]:
-    """The YAML front matter: ``configs`` (data files per config and split) and ``dataset_info`` (features)."""
+def card_text(front: Mapping[str, object], infos: Mapping[str, DatasetInfo], body: str) -> str:
+    """A ``README.md`` built with the public card APIs: ``huggingface_hub.DatasetCardData`` for the front matter
+    and ``datasets``' ``DatasetInfosDict.to_dataset_card_data`` for ``dataset_info`` (what ``push_to_hub`` writes).
+
+    Args:
+        front: the card's YAML keys other than ``dataset_info`` (``pretty_name``, ``configs``, ...), in order.
+        infos: ``{config: DatasetInfo}`` (features and split sizes of each config).
+        body: the Markdown below the front matter.
+    """
+    from datasets.info import DatasetInfosDict
+    from huggingface_hub import DatasetCard, DatasetCardData
+
+    data = DatasetCardData(**dict(front))
+    DatasetInfosDict(dict(infos)).to_dataset_card_data(data)
+    return str(DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{body}"))
+
+
+def dataset_info(features: datasets.Features, split_sizes: Mapping[str, int]) -> DatasetInfo:
+    """A ``datasets.DatasetInfo`` with ``features`` and one ``SplitInfo`` per split."""
     from datasets import DatasetInfo, SplitDict, SplitInfo
 
+    splits = SplitDict()
+    for split, size in split_sizes.items():
+        splits.add(SplitInfo(name=split, num_examples=size))
+    return DatasetInfo(features=features, splits=splits)
+
+
+def _front_and_infos(
+    test: Sequence[RawItem], inliers: Sequence[RawItem], options: CardOptions
+) -> tuple[dict[str, object], dict[str, DatasetInfo]]:
     from comsamy.data.features import benchmark_features, inlier_features
 
     sizes = _split_sizes(test, inliers)
     configs = []
-    infos = []
+    infos: dict[str, DatasetInfo] = {}
     weathers = {item.weather for item in test}
     for config, splits in config_data_files(weathers, with_inliers=bool(inliers)).items():
         entry: dict[str, object] = {"config_name": config}
@@ -59,22 +90,39 @@ def card_yaml(test: Sequence[RawItem], inliers: Sequence[RawItem], options: Card
         entry["data_files"] = [{"split": split, "path": list(paths)} for split, paths in splits.items()]
         configs.append(entry)
         features = inlier_features() if config == INLIER_CONFIG else benchmark_features()
-        split_dict = SplitDict()
-        for split in splits:
-            split_dict.add(SplitInfo(name=split, num_examples=sizes[config][split]))
-        info = DatasetInfo(features=features, splits=split_dict)._to_yaml_dict()
-        infos.append({"config_name": config, **info})
+        infos[config] = dataset_info(features, {split: sizes[config][split] for split in splits})
     tags = ["anomaly-segmentation", "road-scenes", "adverse-weather", "autonomous-driving"]
     if options.synthetic:
         tags.append("synthetic")
-    return {
+    front: dict[str, object] = {
         "pretty_name": options.title,
+        "benchmark": "comsamy",
         "task_categories": ["image-segmentation"],
         "tags": tags,
-        "size_categories": ["n<1K"] if len(test) + len(inliers) < 1000 else ["1K<n<10K"],
+        "size_categories": [size_category(len(test) + len(inliers))],
         "configs": configs,
-        "dataset_info": infos,
     }
+    return front, infos
+
+
+def size_category(n: int) -> str:
+    """The Hub's ``size_categories`` bucket of ``n`` examples.
+
+    >>> size_category(468)
+    'n<1K'
+    """
+    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K")):
+        if n < limit:
+            return name
+    return "100K<n<1M"
+
+
+def card_yaml(test: Sequence[RawItem], inliers: Sequence[RawItem], options: CardOptions) -> dict[str, object]:
+    """The YAML front matter as a dict: ``configs`` (data files per config and split), ``dataset_info``."""
+    import yaml
+
+    text = render_card(test, inliers, options)
+    return dict(yaml.safe_load(text.split("---", 2)[1]))
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -181,10 +229,8 @@ def card_body(test: Sequence[RawItem], inliers: Sequence[RawItem], options: Card
 
 def render_card(test: Sequence[RawItem], inliers: Sequence[RawItem], options: CardOptions) -> str:
     """The full ``README.md`` text."""
-    import yaml
-
-    front = yaml.safe_dump(card_yaml(test, inliers, options), sort_keys=False, allow_unicode=True)
-    return f"---\n{front}---\n\n{card_body(test, inliers, options)}"
+    front, infos = _front_and_infos(test, inliers, options)
+    return card_text(front, infos, card_body(test, inliers, options))
 
 
-__all__ = ["CardOptions", "card_body", "card_yaml", "render_card"]
+__all__ = ["CardOptions", "card_body", "card_text", "card_yaml", "dataset_info", "render_card", "size_category"]

@@ -21,7 +21,7 @@ def fetch(to: str | Path | None = None, *, repo_id: str | None = None, revision:
     """
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
-    from huggingface_hub.utils import httpx
+    import httpx  # huggingface_hub >= 1.0 talks HTTP through httpx
 
     repo = repo_id or hub_repo_id()
     try:

@@ -188,7 +188,7 @@ def _load_hub(repo_id: str, config: str | None, split: str | None, kwargs: dict[
     import datasets
     from datasets.exceptions import DatasetNotFoundError
     from huggingface_hub.errors import OfflineModeIsEnabled
-    from huggingface_hub.utils import httpx
+    import httpx  # huggingface_hub >= 1.0 talks HTTP through httpx
 
     try:
         return datasets.load_dataset(repo_id, config, split=split, **kwargs)

@@ -114,12 +114,14 @@ def _raise_problems(index: ArchiveIndex, outcomes: Iterable[Outcome]) -> None:
         )
 
 
-def _prepare(preds: str | os.PathLike[str], data: Any, config: str | None, split: str | None
-             ) -> tuple[DatasetView, ArchiveIndex]:
+def _prepare(preds: str | os.PathLike[str], data: Any, config: str | None, split: str | None, *,
+             polarity: str | None = None, precision: str = "float16") -> tuple[DatasetView, ArchiveIndex]:
     if not os.path.exists(preds):
         raise UsageError(f"--preds {preds}: expected an existing zip file or folder, got no such path")
     view = load_view(data, config=config, split=split)
-    index = validate_archive(preds, view.shapes)
+    subset = config not in (None, "all")  # a subset config: ids of the other images are noted, not refused
+    index = validate_archive(preds, view.shapes, polarity=polarity,  # type: ignore[arg-type]
+                             extra_ids="note" if subset else "refuse", precision=precision)
     return view, index
 
 

@@ -13,9 +13,7 @@ from typing import Any
 import numpy as np
 
 from comsamy.errors import MetricInputError
-from comsamy.submission.container import Container, MemberReadError, open_container
-from comsamy.submission.reader import entry_for, load_scores
-from comsamy.submission.validate import ScoreMember
+from comsamy.submission import Container, MemberReadError, ScoreMember, entry_for, load_scores, open_container
 
 __all__ = ["Outcome", "Task", "init_worker", "run_batch", "run_task"]
 
@@ -58,7 +56,7 @@ def _member_problem(member: ScoreMember, exc: Exception) -> tuple[str, ...]:
 
 def _is_raw_float16(member: ScoreMember) -> bool:
     hdr = member.header
-    return member.ext == ".npy" and hdr.dtype == "float16" and not hdr.fortran_order
+    return member.ext == ".npy" and hdr.dtype == "float16" and not hdr.fortran_order and member.polarity == "anomaly"
 
 
 def run_task(container: Container, task: Task, precision: str) -> Outcome:

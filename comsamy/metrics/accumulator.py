@@ -8,7 +8,8 @@ only one running 65,536-bin sum per condition: memory independent of the number 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from comsamy.errors import MetricInputError, UsageError
@@ -16,6 +17,7 @@ from comsamy.metrics.conditions import ALL, Condition, conditions_of, group_imag
 from comsamy.metrics.definitions import (
     AUPRC_DEFINITIONS,
     FPR95_DEFINITIONS,
+    METRIC_NAMES,
     PRECISIONS,
     AuprcDefinition,
     Fpr95Definition,
@@ -26,9 +28,24 @@ from comsamy.metrics.definitions import (
 from comsamy.metrics.histogram import AnyHistogram, Histogram, HistogramSum, SparseHistogram, sum_histograms
 from comsamy.metrics.image import image_histogram
 from comsamy.metrics.ranking import UndefinedMetricWarning, compute_metrics
-from comsamy.metrics.results import EvaluationResult, MetricResult
+from comsamy.metrics.results import Comparison, EvaluationResult, MetricResult
 
 _OVERALL: Condition = (ALL, ALL)
+
+
+def _stream(condition: Condition) -> str:
+    """The bootstrap stream of a condition: ``all`` or ``group=value``."""
+    return ALL if condition == _OVERALL else f"{condition[0]}={condition[1]}"
+
+
+def _map_results(result: EvaluationResult, ids: Mapping[Condition, list[str]],
+                 fn: Callable[[Condition, list[str], MetricResult], MetricResult]) -> EvaluationResult:
+    """``result`` with ``fn(condition, ids, metrics)`` applied to every metrics object (overall and conditions)."""
+    by_condition = {
+        group: {value: fn((group, value), ids[(group, value)], r) for value, r in values.items()}
+        for group, values in result.by_condition.items()
+    }
+    return replace(result, overall=fn(_OVERALL, ids[_OVERALL], result.overall), by_condition=by_condition)
 
 
 class MetricAccumulator:
@@ -36,7 +53,7 @@ class MetricAccumulator:
 
     Args:
         precision: ranking precision of float scores, ``float16`` (canonical) or ``float32`` (exact).
-        fpr95: FPR95 definition, ``first`` (default), ``closest`` or ``interp``.
+        fpr95: FPR95 definition, ``first`` (default), ``closest``, ``strict`` or ``interp``.
         auprc: AUPRC definition, ``step`` (default) or ``trapezoid``.
         keep_images: keep per-image histograms (needed by :meth:`subset`, :meth:`per_image`, :meth:`merge` of
             this accumulator into another); ``False`` keeps only running sums per condition (fixed memory).
@@ -207,6 +224,68 @@ class MetricAccumulator:
             fpr95_definition=self.fpr95,
             auprc_definition=self.auprc,
         )
+
+    def condition_ids(self) -> dict[Condition, list[str]]:
+        """Image ids of ``all`` and of every condition, in report order (ids in insertion order)."""
+        out: dict[Condition, list[str]] = {_OVERALL: self.image_ids}
+        for group, values in group_images(self._conditions).items():
+            for value, ids in values.items():
+                out[(group, value)] = ids
+        return out
+
+    def with_intervals(self, result: EvaluationResult, *, n: int, seed: int = 0, level: float = 0.95
+                       ) -> EvaluationResult:
+        """``result`` (from :meth:`compute`) with percentile bootstrap intervals in every metrics object.
+
+        Each condition's images are resampled with replacement ``n`` times (see :mod:`comsamy.metrics.bootstrap`);
+        the draws depend only on ``seed``, the condition and the image order, never on worker processes.
+        """
+        from comsamy.metrics.bootstrap import bootstrap_intervals
+
+        self._need_images("bootstrap")
+
+        def intervals(condition: Condition, ids: list[str]) -> dict[str, tuple[float | None, float | None]]:
+            return bootstrap_intervals([self._hists[i] for i in ids], n=n, seed=seed, level=level,
+                                       fpr95=self.fpr95, auprc=self.auprc, stream=_stream(condition))
+
+        return _map_results(result, self.condition_ids(), lambda c, ids, r: r.with_ci(intervals(c, ids)))
+
+    def compare(self, other: MetricAccumulator, *, n: int, seed: int = 0, level: float = 0.95) -> Comparison:
+        """Paired comparison of this method (A) with ``other`` (B) on the same images: A − B per metric and
+        condition, a paired bootstrap interval and a two-sided p-value.
+
+        Raises:
+            UsageError: different settings, or ``other`` lacks some of this accumulator's images.
+        """
+        from comsamy.metrics.bootstrap import paired_bootstrap
+
+        self._need_images("compare")
+        other._need_images("compare")
+        if (other.precision, other.fpr95, other.auprc) != (self.precision, self.fpr95, self.auprc):
+            raise UsageError(
+                f"compare: expected both methods scored with precision={self.precision!r}, fpr95={self.fpr95!r}, "
+                f"auprc={self.auprc!r}, got {other.precision!r}, {other.fpr95!r}, {other.auprc!r}"
+            )
+        missing = [i for i in self.image_ids if i not in other._hists]
+        extra = [i for i in other.image_ids if i not in self._hists]
+        if missing or extra:
+            raise UsageError(f"compare: expected both methods on the same images, got {len(missing)} image(s) only in "
+                             f"A (e.g. {missing[:3]}) and {len(extra)} only in B (e.g. {extra[:3]})")
+        result_a, result_b = self.compute(), other.compute()
+        overall: dict[str, Any] = {}
+        by_condition: dict[str, dict[str, Any]] = {}
+        for condition, ids in self.condition_ids().items():
+            ra = result_a.overall if condition == _OVERALL else result_a.condition(*condition)
+            rb = result_b.overall if condition == _OVERALL else result_b.condition(*condition)
+            point = {m: (getattr(ra, m), getattr(rb, m)) for m in METRIC_NAMES}
+            diffs = paired_bootstrap([self._hists[i] for i in ids], [other._hists[i] for i in ids], n=n, seed=seed,
+                                     level=level, fpr95=self.fpr95, auprc=self.auprc, stream=_stream(condition),
+                                     point=point)
+            if condition == _OVERALL:
+                overall = diffs
+            else:
+                by_condition.setdefault(condition[0], {})[condition[1]] = diffs
+        return Comparison(overall, by_condition, n, seed, level)
 
     def per_image(self) -> dict[str, MetricResult]:
         """Each image's own metrics (an extra, never the headline; NaN for images without anomalies, no warning)."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 
@@ -23,8 +24,13 @@ class MetricResult:
         num_anomaly_pixels: non-void pixels labelled 1.
         num_inlier_pixels: non-void pixels labelled 0.
         num_void_pixels: pixels labelled 255 (ignored).
-        fpr95_definition: ``first``, ``closest`` or ``interp``.
+        fpr95_definition: ``first``, ``closest``, ``strict`` or ``interp``.
         auprc_definition: ``step`` or ``trapezoid``.
+        tpr_at_5fpr: true-positive rate at the lowest threshold whose FPR <= 0.05.
+        ci: bootstrap percentile intervals ``{metric: (lo, hi)}`` (``None`` bounds where undefined), or None
+            when no bootstrap was run.
+        extras: further per-condition statistics by name (e.g. ``components``), each a JSON-ready mapping; they
+            appear as top-level keys of :meth:`to_dict`.
     """
 
     auprc: float
@@ -36,6 +42,17 @@ class MetricResult:
     num_void_pixels: int
     fpr95_definition: str = "first"
     auprc_definition: str = "step"
+    tpr_at_5fpr: float = math.nan
+    ci: Mapping[str, tuple[float | None, float | None]] | None = None
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+    def with_ci(self, ci: Mapping[str, tuple[float | None, float | None]]) -> MetricResult:
+        """A copy carrying bootstrap intervals."""
+        return replace(self, ci=dict(ci))
+
+    def with_extra(self, name: str, value: Any) -> MetricResult:
+        """A copy carrying one more per-condition statistic (a JSON-ready mapping) under ``name``."""
+        return replace(self, extras={**self.extras, name: value})
 
     @property
     def defined(self) -> bool:
@@ -44,15 +61,20 @@ class MetricResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict; NaN becomes ``None`` (JSON ``null``)."""
-        return {
+        out: dict[str, Any] = {
             "auprc": _none_if_nan(self.auprc),
             "fpr95": _none_if_nan(self.fpr95),
             "auroc": _none_if_nan(self.auroc),
+            "tpr_at_5fpr": _none_if_nan(self.tpr_at_5fpr),
             "num_images": self.num_images,
             "num_anomaly_pixels": self.num_anomaly_pixels,
             "num_inlier_pixels": self.num_inlier_pixels,
             "num_void_pixels": self.num_void_pixels,
         }
+        if self.ci is not None:
+            out["ci"] = {name: [lo, hi] for name, (lo, hi) in self.ci.items()}
+        out.update(self.extras)
+        return out
 
 
 @dataclass(frozen=True)
@@ -94,4 +116,35 @@ class EvaluationResult:
                 "precision": self.precision,
                 "score_kind": self.score_kind,
             },
+        }
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Paired comparison of method A with method B on the same images (differences A − B).
+
+    Attributes:
+        overall: ``{metric: PairedDifference}`` on all images.
+        by_condition: ``{group: {value: {metric: PairedDifference}}}``, mirroring
+            :attr:`EvaluationResult.by_condition`.
+        resamples: bootstrap resamples.
+        seed: bootstrap seed.
+        level: interval coverage.
+    """
+
+    overall: Mapping[str, Any]
+    by_condition: Mapping[str, Mapping[str, Mapping[str, Any]]]
+    resamples: int
+    seed: int
+    level: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"bootstrap": {...}, "overall": {metric: {difference, ci, p_value}}, "by_condition": {...}}``."""
+        def metrics(diffs: Mapping[str, Any]) -> dict[str, Any]:
+            return {name: d.to_dict() for name, d in diffs.items()}
+
+        return {
+            "bootstrap": {"resamples": self.resamples, "seed": self.seed, "ci_level": self.level},
+            "overall": metrics(self.overall),
+            "by_condition": {g: {v: metrics(d) for v, d in values.items()} for g, values in self.by_condition.items()},
         }

@@ -19,11 +19,15 @@ import numpy as np
 __all__ = [
     "ACCEPTED_DTYPES",
     "SCORE_EXTENSIONS",
+    "NPZ_SCORE_KEYS",
     "ArrayHeader",
     "FormatProblem",
     "decode_member",
+    "check_dtype",
     "probe_member",
+    "read_npz_entry",
     "score_kind",
+    "squeeze_singleton",
 ]
 
 SCORE_EXTENSIONS = (".npy", ".npz", ".png", ".h5", ".hdf5")
@@ -64,7 +68,22 @@ def score_kind(dtype: str) -> ScoreKind:
     return "float" if dtype.startswith("float") else "integer"
 
 
-def _check_dtype(dtype: np.dtype) -> str:
+def squeeze_singleton(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """``(1, H, W)`` and ``(H, W, 1)`` as ``(H, W)`` (as SMIYC's and ISSU's readers do); any other shape unchanged.
+
+    >>> squeeze_singleton((1, 4, 5)), squeeze_singleton((4, 5, 1)), squeeze_singleton((2, 4, 5))
+    ((4, 5), (4, 5), (2, 4, 5))
+    """
+    shape = tuple(int(s) for s in shape)
+    if len(shape) == 3 and shape[0] == 1:
+        return shape[1:]
+    if len(shape) == 3 and shape[2] == 1:
+        return shape[:2]
+    return shape
+
+
+def check_dtype(dtype: np.dtype) -> str:
+    """The native dtype name of an accepted score dtype; raises FormatProblem for pickles, structs and others."""
     if dtype.hasobject:
         raise FormatProblem("expected a plain numeric array, got a pickled object array (allow_pickle is off)")
     if dtype.fields is not None or dtype.subdtype is not None:
@@ -96,36 +115,70 @@ def _npy_header(head: bytes) -> tuple[tuple[int, ...], bool, np.dtype, int]:
 def probe_npy(head: bytes, size: int) -> ArrayHeader:
     """Parse a ``.npy`` header (from the first bytes only) and check that the declared size matches."""
     shape, fortran, dtype, offset = _npy_header(head)
-    name = _check_dtype(dtype)
+    name = check_dtype(dtype)
     expected = offset + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     if size != expected:
         raise FormatProblem(f"expected {expected} bytes for a {name} array of shape {shape}, got {size} bytes")
     return ArrayHeader(shape, name, offset, fortran, descr=dtype.str)
 
 
-def _npz_pick(zf: zipfile.ZipFile, limit: int) -> zipfile.ZipInfo:
+NPZ_SCORE_KEYS = ("score", "anomaly_scores")
+"""Array names read from a multi-array ``.npz``, in order: ours, then ISSU's (beside ``pred_id_labels``)."""
+_ZIP_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+
+
+def _npz_pick(zf: zipfile.ZipFile, limit: int) -> tuple[int, zipfile.ZipInfo]:
+    """The score entry of an ``.npz`` (by position, so that exactly this entry is read later) after every check."""
     infos = [i for i in zf.infolist() if not i.is_dir()]
+    names = [i.filename for i in infos]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise FormatProblem(f"expected unique array names inside the .npz, got {repeated[:5]} more than once")
     arrays = [i for i in infos if i.filename.endswith(".npy")]
-    named = [i for i in arrays if i.filename == "score.npy"]
-    if named:
-        info = named[0]
+    by_name = {i.filename[:-4]: i for i in arrays}
+    key = next((k for k in NPZ_SCORE_KEYS if k in by_name), None)
+    if key is not None:
+        info = by_name[key]
     elif len(arrays) == 1:
         info = arrays[0]
     else:
-        names = [i.filename[:-4] for i in arrays][:5]
-        raise FormatProblem(f"expected one array or one named 'score' inside the .npz, got {len(arrays)}: {names}")
+        shown = [i.filename[:-4] for i in arrays][:5]
+        raise FormatProblem(f"expected one array, or one named {' or '.join(map(repr, NPZ_SCORE_KEYS))} inside the"
+                            f" .npz, got {len(arrays)}: {shown}")
     if info.flag_bits & 0x1:
         raise FormatProblem("expected an unencrypted .npz, got an encrypted array inside")
+    if info.compress_type not in _ZIP_METHODS:
+        raise FormatProblem(f"expected a stored or deflated array inside the .npz, got compression method"
+                            f" {info.compress_type}")
     if info.file_size > limit:
         raise FormatProblem(f"expected at most {limit} bytes inside the .npz, got {info.file_size} declared")
-    return info
+    return infos.index(info), info
+
+
+def read_npz_entry(data: bytes, hdr: ArrayHeader) -> bytes:
+    """Exactly the bytes of the entry validation checked (``hdr.inner``), never more than the header promised.
+
+    The entry is found again by the same rules (repeated names refused) and inflated with a hard output limit, so
+    an entry that declares a small size but inflates to gigabytes costs at most that limit.
+    """
+    want = hdr.data_offset + int(np.prod(hdr.shape, dtype=np.int64)) * np.dtype(hdr.descr).itemsize
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        _, info = _npz_pick(zf, want)
+        if info.filename != hdr.inner or info.file_size != want:
+            raise FormatProblem(f"expected the array {hdr.inner!r} of {want} bytes as validated, got"
+                                f" {info.filename!r} of {info.file_size} bytes")
+        with zf.open(info) as fh:
+            out = fh.read(want + 1)
+    if len(out) != want:
+        raise FormatProblem(f"expected {want} bytes in {hdr.inner!r}, got {len(out)}")
+    return out
 
 
 def probe_npz(data: bytes, limit: int) -> ArrayHeader:
     """Open an ``.npz`` held in memory and parse the header of its score array."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            info = _npz_pick(zf, limit)
+            _, info = _npz_pick(zf, limit)
             with zf.open(info) as fh:
                 head = fh.read(min(NPY_HEAD_BYTES, info.file_size))
     except FormatProblem:
@@ -148,30 +201,6 @@ def probe_png(head: bytes) -> ArrayHeader:
     return ArrayHeader((height, width), "uint8" if depth == 8 else "uint16")
 
 
-def _h5py() -> object:
-    try:
-        import h5py
-    except ImportError as exc:
-        raise FormatProblem("expected h5py to read .h5/.hdf5 members, got no h5py installed (pip install h5py)") from exc
-    return h5py
-
-
-def probe_h5(data: bytes) -> ArrayHeader:
-    """Open an HDF5 file held in memory and read the shape and dtype of its ``value`` dataset."""
-    h5py = _h5py()
-    try:
-        with h5py.File(io.BytesIO(data), "r") as f:  # type: ignore[attr-defined]
-            node = f.get("value")
-            if node is None or not isinstance(node, h5py.Dataset):  # type: ignore[attr-defined]
-                raise FormatProblem(f"expected an HDF5 dataset named 'value', got keys {sorted(f.keys())[:5]}")
-            shape, dtype = tuple(int(s) for s in node.shape), node.dtype
-    except FormatProblem:
-        raise
-    except Exception as exc:
-        raise FormatProblem(f"expected a valid HDF5 file, got an unreadable one ({exc})") from exc
-    return ArrayHeader(shape, _check_dtype(dtype))
-
-
 def probe_member(ext: str, size: int, read_head: Callable[[int], bytes], read_all: Callable[[], bytes],
                  limit: int) -> ArrayHeader:
     """Shape and dtype of a member, reading as little as its format allows.
@@ -190,6 +219,8 @@ def probe_member(ext: str, size: int, read_head: Callable[[int], bytes], read_al
     if ext == ".npz":
         return probe_npz(read_all(), limit)
     if ext in (".h5", ".hdf5"):
+        from comsamy.submission.hdf5 import probe_h5
+
         return probe_h5(read_all())
     raise FormatProblem(f"expected an extension in {SCORE_EXTENSIONS}, got {ext!r}")
 
@@ -216,21 +247,21 @@ def decode_member(ext: str, data: bytes, hdr: ArrayHeader) -> np.ndarray:
         if ext == ".npy":
             arr = _npy_array(data, hdr)
         elif ext == ".npz":
-            with zipfile.ZipFile(io.BytesIO(data)) as zf, zf.open(hdr.inner) as fh:
-                arr = _npy_array(fh.read(), hdr)
+            arr = _npy_array(read_npz_entry(data, hdr), hdr)
         elif ext == ".png":
             arr = _decode_png(data)
         elif ext in (".h5", ".hdf5"):
-            h5py = _h5py()
-            with h5py.File(io.BytesIO(data), "r") as f:  # type: ignore[attr-defined]
-                arr = np.asarray(f["value"][()])
-            arr = arr.astype(arr.dtype.newbyteorder("="), copy=False)
+            from comsamy.submission.hdf5 import decode_h5
+
+            arr = decode_h5(data, hdr.shape)
         else:
             raise FormatProblem(f"expected an extension in {SCORE_EXTENSIONS}, got {ext!r}")
     except FormatProblem:
         raise
     except Exception as exc:
         raise FormatProblem(f"expected decodable {ext} data, got corrupt data ({type(exc).__name__}: {exc})") from exc
+    if arr.shape != hdr.shape and arr.size == int(np.prod(hdr.shape)) and squeeze_singleton(arr.shape) == hdr.shape:
+        arr = arr.reshape(hdr.shape)  # validation squeezed (1, H, W) / (H, W, 1) to (H, W)
     if arr.shape != hdr.shape or arr.dtype.name != hdr.dtype:
         raise FormatProblem(f"expected a {hdr.dtype} array of shape {hdr.shape}, decoded {arr.dtype} {arr.shape}")
     return arr

@@ -6,9 +6,9 @@ import numpy as np
 
 from comsamy.submission.container import Container, MemberEntry, MemberReadError
 from comsamy.submission.formats import FormatProblem, decode_member
-from comsamy.submission.validate import ScoreMember
+from comsamy.submission.index import ScoreMember
 
-__all__ = ["FLOAT16_MAX", "entry_for", "load_scores", "value_problems"]
+__all__ = ["FLOAT16_MAX", "apply_polarity", "entry_for", "load_scores", "value_problems"]
 
 FLOAT16_MAX = float(np.finfo(np.float16).max)
 _F16_EXP = 0x7C00
@@ -46,6 +46,19 @@ def value_problems(scores: np.ndarray, *, precision: str = "float16") -> list[st
     return out
 
 
+def apply_polarity(scores: np.ndarray, polarity: str) -> np.ndarray:
+    """Scores ranked higher = more anomalous: unchanged for ``"anomaly"``; reversed exactly for ``"confidence"``.
+
+    Integer confidences become ``max - value`` in the same dtype (``65535 - c`` for uint16), floats their negation:
+    both reverse the order without ties being created or lost.
+    """
+    if polarity != "confidence":
+        return scores
+    if scores.dtype.kind == "u":
+        return np.iinfo(scores.dtype).max - scores
+    return -scores
+
+
 def load_scores(
     container: Container, member: ScoreMember, cap: int, *, precision: str = "float16"
 ) -> tuple[np.ndarray | None, list[str]]:
@@ -62,7 +75,7 @@ def load_scores(
     problems = value_problems(scores, precision=precision)
     if problems:
         return None, [f"member {member.name!r}: {p}" for p in problems]
-    return scores, []
+    return apply_polarity(scores, member.polarity), []
 
 
 def entry_for(container: Container, name: str) -> MemberEntry:

@@ -14,6 +14,7 @@ import numpy as np
 from comsamy.constants import IGNORE_INDEX, LABEL_ANOMALY, LABEL_INLIER, LABEL_VOID
 from comsamy.synthetic.objects import OBJECT_KINDS, render_object
 from comsamy.synthetic.scenes import Scene, render_scene
+from comsamy.synthetic.splits import ObjectSplit, get_split
 from comsamy.synthetic.weather import apply_weather
 
 # kinds that suit each landform get a higher weight (animals in the countryside, debris on highways ...)
@@ -68,8 +69,8 @@ class BenchmarkImage:
     scene: Scene
 
 
-def _pick_kind(rng: np.random.Generator, landform: str) -> str:
-    kinds = sorted(OBJECT_KINDS)
+def _pick_kind(rng: np.random.Generator, landform: str, allowed: tuple[str, ...] | None = None) -> str:
+    kinds = sorted(OBJECT_KINDS if allowed is None else allowed)
     fav = set(_AFFINITY[landform])
     w = np.array([4.0 if k in fav else 1.0 for k in kinds])
     return kinds[int(rng.choice(len(kinds), p=w / w.sum()))]
@@ -106,12 +107,13 @@ def _shadow(image: np.ndarray, frozen: np.ndarray, cx: float, base: float, half_
     image[y0:y1, x0:x1] = (image[y0:y1, x0:x1] * k[..., None]).astype(np.uint8)
 
 
-def _plan_objects(rng: np.random.Generator, scene: Scene) -> list[tuple[str, bool, float, float]]:
+def _plan_objects(rng: np.random.Generator, scene: Scene,
+                  allowed: tuple[str, ...] | None = None) -> list[tuple[str, bool, float, float]]:
     """(kind, void, t, x_m) for every object of one image: 2-4 anomalies (fewer if they would collide), void ones."""
     g = scene.geometry
     plan: list[tuple[str, bool, float, float]] = []
     for _ in range(int(rng.choice([2, 2, 3, 3, 4]))):
-        kind = _pick_kind(rng, scene.landform)
+        kind = _pick_kind(rng, scene.landform, allowed)
         for _try in range(6):  # keep objects from standing inside one another
             t = float(0.4 + 0.6 * np.sqrt(rng.random()))  # biased toward the camera, as in the photos
             x_m = float(rng.uniform(-1, 1) * scene.near_m)
@@ -124,7 +126,7 @@ def _plan_objects(rng: np.random.Generator, scene: Scene) -> list[tuple[str, boo
         edge = 0.97 * g.width if side > 0 else 0.03 * g.width
         lo, hi = scene.near_m + 4.0, side * (edge - float(g.center(t))) / float(g.ppm(t))
         if hi > lo:
-            plan.append((_pick_kind(rng, scene.landform), True, t, side * float(rng.uniform(lo, hi))))
+            plan.append((_pick_kind(rng, scene.landform, allowed), True, t, side * float(rng.uniform(lo, hi))))
     return plan
 
 
@@ -135,7 +137,7 @@ def _overlap(k1: str, t1: float, x1: float, k2: str, t2: float, x2: float) -> bo
 
 
 def render_benchmark_image(landform: str, weather: str, rng: np.random.Generator, size: tuple[int, int] = (480, 270),
-                           *, severity: float | None = None) -> BenchmarkImage:
+                           *, severity: float | None = None, split: str | ObjectSplit | None = None) -> BenchmarkImage:
     """Render one benchmark example: scene, anomalies (label 1), void objects and bonnet (255), weather.
 
     Args:
@@ -144,10 +146,14 @@ def render_benchmark_image(landform: str, weather: str, rng: np.random.Generator
         rng: Source of randomness; the example is a pure function of its state.
         size: ``(width, height)``.
         severity: Weather severity; ``None`` draws one in [0.5, 0.85].
+        split: Draw every object (anomalies and void ones) from this object split's kinds, hues and textures
+            (:data:`comsamy.synthetic.splits.OBJECT_SPLITS`); ``None``: every kind, in its own colours.
 
     Returns:
         The :class:`BenchmarkImage`; at least one anomaly is visible.
     """
+    part = get_split(split) if split is not None else None
+    allowed = part.kinds if part is not None else None
     scene = render_scene(landform, rng, size, weather=weather)
     g = scene.geometry
     h, w = scene.labels.shape
@@ -156,13 +162,13 @@ def render_benchmark_image(landform: str, weather: str, rng: np.random.Generator
         frozen = scene.labels == IGNORE_INDEX
         label = np.where(frozen, LABEL_VOID, LABEL_INLIER).astype(np.uint8)
         placed: list[tuple[str, bool, float, tuple[int, int, int, int], np.ndarray]] = []
-        for kind, void, t, x_m in sorted(_plan_objects(rng, scene), key=lambda p: p[2]):
+        for kind, void, t, x_m in sorted(_plan_objects(rng, scene, allowed), key=lambda p: p[2]):
             spec = OBJECT_KINDS[kind]
             hpx = int(round(min(spec.height_m * rng.uniform(*SIZE_SCALE) * float(g.ppm(t)), MAX_HEIGHT_FRAC * h)))
             sprite_rng = np.random.default_rng(rng.integers(2**63))  # drawn first: same layout at any size
             if hpx < 4:
                 continue
-            rgb, mask = render_object(kind, sprite_rng, hpx)
+            rgb, mask = render_object(kind, sprite_rng, hpx, split=part)
             cx, base = float(g.x(t, x_m)), float(g.row(t))
             x0, y0 = int(round(cx - mask.shape[1] / 2)), int(round(base - mask.shape[0] + 0.03 * hpx))
             _shadow(image, frozen, cx, base, mask.shape[1] / 2, 0.45)

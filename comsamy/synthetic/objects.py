@@ -19,6 +19,7 @@ from PIL import Image
 from comsamy.errors import UsageError
 from comsamy.synthetic import _animals, _things
 from comsamy.synthetic._sprite import Color, Sprite
+from comsamy.synthetic.splits import ObjectSplit, get_split
 
 CATEGORIES = ("animal", "static_obstacle", "debris", "unusual_vehicle")
 """Anomaly categories of the paper: animals, static obstacles, debris (fallen loads) and unusual vehicles."""
@@ -84,23 +85,30 @@ _THINGS: dict[str, Callable[[Sprite, np.random.Generator, Color], None]] = {
 }
 
 
-def render_object(kind: str, rng: np.random.Generator, height_px: int) -> tuple[np.ndarray, np.ndarray]:
+def render_object(kind: str, rng: np.random.Generator, height_px: int, *,
+                  split: str | ObjectSplit | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Draw one anomaly object as a sprite.
 
     Args:
         kind: A key of :data:`OBJECT_KINDS`.
         rng: Source of randomness (colour, pose details, mirroring, texture).
         height_px: Height of the drawing canvas in pixels (the object fills it, give or take a few pixels).
+        split: An object split (:data:`comsamy.synthetic.splits.OBJECT_SPLITS`): ``kind`` must be one of its
+            kinds, and the base colour and texture amplitude are drawn from the split's hue sectors and texture
+            range. ``None`` keeps the kind's own colours (the benchmark's appearance, unchanged).
 
     Returns:
         ``(rgb, mask)``: uint8 (h, w, 3) colours (0 outside the mask) and the bool (h, w) silhouette,
         cropped to the silhouette.
 
     Raises:
-        UsageError: Unknown kind or a height below 4 pixels.
+        UsageError: Unknown kind, a kind outside ``split`` or a height below 4 pixels.
     """
     if kind not in OBJECT_KINDS:
         raise UsageError(f"kind: expected one of {sorted(OBJECT_KINDS)}, got {kind!r}")
+    part = get_split(split) if split is not None else None
+    if part is not None and kind not in part.kinds:
+        raise UsageError(f"kind: expected one of split {part.name!r}'s kinds {list(part.kinds)}, got {kind!r}")
     if not isinstance(height_px, int | np.integer) or height_px < 4:
         raise UsageError(f"height_px: expected an integer >= 4, got {height_px!r}")
     spec = OBJECT_KINDS[kind]
@@ -109,12 +117,15 @@ def render_object(kind: str, rng: np.random.Generator, height_px: int) -> tuple[
     base = spec.colors[int(rng.integers(len(spec.colors)))]
     k = rng.uniform(0.85, 1.12) * (1 + rng.uniform(-0.04, 0.04, 3))  # brightness, and a little hue
     color: Color = tuple(int(np.clip(c * f, 0, 255)) for c, f in zip(base, k, strict=True))  # type: ignore[assignment]
+    texture = 0.12
+    if part is not None:
+        color, texture = part.recolor(color, rng), part.draw_texture(rng)
     if spec.category == "animal":
         q = _animals.SPECIES[kind]
         _animals.draw_quadruped(sp, q if abs(aspect - q.aspect) < 1e-9 else _with_aspect(q, aspect), rng, color)
     else:
         _THINGS[kind](sp, rng, color)
-    return sp.finish(rng, mirror=bool(rng.random() < 0.5))
+    return sp.finish(rng, texture=texture, mirror=bool(rng.random() < 0.5))
 
 
 def _with_aspect(q: _animals.Quadruped, aspect: float) -> _animals.Quadruped:
@@ -123,16 +134,20 @@ def _with_aspect(q: _animals.Quadruped, aspect: float) -> _animals.Quadruped:
     return replace(q, aspect=aspect)
 
 
-def write_object_bank(out_dir: str | Path, *, count: int = 64, seed: int = 0, size: int = 128) -> Path:
+def write_object_bank(out_dir: str | Path, *, count: int = 64, seed: int = 0, size: int = 128,
+                      split: str | ObjectSplit | None = None) -> Path:
     """Write an object bank: ``images/<id>.png`` (RGB), ``masks/<id>.png`` (L, 0/255), ``provenance.jsonl``.
 
-    Kinds cycle through :data:`OBJECT_KINDS` so every kind appears when ``count`` allows.
+    Kinds cycle through :data:`OBJECT_KINDS` (or the kinds of ``split``) so every kind appears when ``count``
+    allows.
 
     Args:
         out_dir: Folder to create (may exist; files with the same ids are overwritten).
         count: Number of objects.
         seed: Seed; the bank is byte-identical for a seed.
         size: Canvas height of each sprite in pixels.
+        split: Draw only this object split's kinds, hues and textures (see :func:`render_object`); the
+            provenance of every object then names the split.
 
     Returns:
         The bank folder.
@@ -144,16 +159,20 @@ def write_object_bank(out_dir: str | Path, *, count: int = 64, seed: int = 0, si
     out = Path(out_dir)
     (out / "images").mkdir(parents=True, exist_ok=True)
     (out / "masks").mkdir(parents=True, exist_ok=True)
-    kinds = sorted(OBJECT_KINDS)
+    part = get_split(split) if split is not None else None
+    kinds = sorted(part.kinds if part is not None else OBJECT_KINDS)
     lines = []
     for i in range(count):
         kind = kinds[i % len(kinds)]
         rng = np.random.default_rng([seed, i, 7])
-        rgb, mask = render_object(kind, rng, size)
+        rgb, mask = render_object(kind, rng, size, split=part)
         oid = f"obj_{i:05d}"
         Image.fromarray(rgb, "RGB").save(out / "images" / f"{oid}.png", optimize=False)
         Image.fromarray(mask.astype(np.uint8) * 255, "L").save(out / "masks" / f"{oid}.png", optimize=False)
-        lines.append(json.dumps({"id": oid, "kind": kind, "category": OBJECT_KINDS[kind].category, "seed": seed,
-                                 "source": "procedural"}, sort_keys=True))
+        record: dict[str, object] = {"id": oid, "kind": kind, "category": OBJECT_KINDS[kind].category,
+                                     "seed": seed, "source": "procedural"}
+        if part is not None:
+            record["split"] = part.name
+        lines.append(json.dumps(record, sort_keys=True))
     (out / "provenance.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return out

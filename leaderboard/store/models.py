@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 models of the leaderboard (the Alembic revision ``0001`` creates exactly these).
+"""SQLAlchemy 2 models of the leaderboard (the Alembic revisions ``0001`` and ``0002`` create exactly these).
 
 Times are stored as UTC seconds since the epoch (float): portable between SQLite and PostgreSQL and
 free of naive/aware datetime mix-ups. JSON documents are stored as text.
@@ -6,11 +6,17 @@ free of naive/aware datetime mix-ups. JSON documents are stored as text.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-STATUSES = ("queued", "running", "scored", "failed")
-VISIBILITIES = ("private", "public", "anonymous")
+from leaderboard.vocab import FailureKind, JobStatus, Visibility, check_sql
+
+#: name -> SQL of the CHECK constraints on ``submissions`` (migration 0002 creates the same ones).
+SUBMISSION_CHECKS = {
+    "ck_submissions_status": check_sql("status", JobStatus),
+    "ck_submissions_visibility": check_sql("visibility", Visibility),
+    "ck_submissions_failure_kind": check_sql("failure_kind", FailureKind, nullable=True),
+}
 
 
 class Base(DeclarativeBase):
@@ -42,6 +48,7 @@ class Submission(Base):
     """One uploaded archive and its way through the queue (queued → running → scored | failed)."""
 
     __tablename__ = "submissions"
+    __table_args__ = tuple(CheckConstraint(sql, name=name) for name, sql in SUBMISSION_CHECKS.items())
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
     method: Mapped[str] = mapped_column(String(200))
@@ -54,11 +61,15 @@ class Submission(Base):
     visibility: Mapped[str] = mapped_column(String(16), default="public")
     archive_sha256: Mapped[str] = mapped_column(String(64), index=True)
     archive_size: Mapped[int] = mapped_column(Integer)
+    archive_name: Mapped[str] = mapped_column(String(255), default="")
+    """The uploaded file's name as the submitter chose it: failure messages name it, never the storage path."""
     status: Mapped[str] = mapped_column(String(16), index=True, default="queued")
     version: Mapped[int] = mapped_column(Integer, default=0)
     """Bumped by every state change: the compare-and-set fence of claims, heartbeats and completions."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    failure_kind: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    """:class:`~leaderboard.vocab.FailureKind` of a failed job (archive and budget failures are rate limited)."""
     worker_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[float] = mapped_column(Float)
     started_at: Mapped[float | None] = mapped_column(Float, nullable=True)

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from leaderboard.store.models import Result, Submission, Worker
+from leaderboard.vocab import FailureKind, JobStatus
 
 INTERRUPTED = "scoring was interrupted {n} times (a worker stopped mid-job); please submit again later"
 INTERNAL = "an internal error stopped the scoring (the operator has the details); please submit again later"
@@ -30,6 +31,8 @@ class Claim:
     archive_sha256: str
     attempts: int
     worker_id: str
+    archive_name: str = "archive.zip"
+    """The uploaded file's name (messages to the submitter name it, never the storage path)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict view."""
@@ -46,8 +49,9 @@ def claim(engine: Engine, worker_id: str, *, lease_s: float, now: float | None =
         t = time.time() if now is None else now
         with Session(engine) as session, session.begin():
             row = session.execute(
-                select(Submission.id, Submission.version, Submission.archive_sha256, Submission.attempts)
-                .where(Submission.status == "queued")
+                select(Submission.id, Submission.version, Submission.archive_sha256, Submission.attempts,
+                       Submission.archive_name)
+                .where(Submission.status == JobStatus.QUEUED)
                 .order_by(Submission.id)
                 .limit(1)
             ).first()
@@ -55,15 +59,17 @@ def claim(engine: Engine, worker_id: str, *, lease_s: float, now: float | None =
                 return None
             res = session.execute(
                 update(Submission)
-                .where(Submission.id == row.id, Submission.status == "queued", Submission.version == row.version)
+                .where(Submission.id == row.id, Submission.status == JobStatus.QUEUED,
+                       Submission.version == row.version)
                 .values(
-                    status="running", version=row.version + 1, attempts=row.attempts + 1, worker_id=worker_id,
+                    status=JobStatus.RUNNING, version=row.version + 1, attempts=row.attempts + 1, worker_id=worker_id,
                     started_at=t, heartbeat_at=t, lease_expires_at=t + lease_s,
                 )
                 .execution_options(synchronize_session=False)
             )
             if _rowcount(res) == 1:
-                return Claim(row.id, row.version + 1, row.archive_sha256, row.attempts + 1, worker_id)
+                return Claim(row.id, row.version + 1, row.archive_sha256, row.attempts + 1, worker_id,
+                             row.archive_name or "archive.zip")
     return None
 
 
@@ -74,7 +80,7 @@ def heartbeat(engine: Engine, job: Claim, *, lease_s: float, now: float | None =
         res = session.execute(
             update(Submission)
             .where(Submission.id == job.submission_id, Submission.version == job.version,
-                   Submission.status == "running")
+                   Submission.status == JobStatus.RUNNING)
             .values(heartbeat_at=t, lease_expires_at=t + lease_s)
             .execution_options(synchronize_session=False)
         )
@@ -93,18 +99,19 @@ def requeue_expired(engine: Engine, *, max_attempts: int, now: float | None = No
     with Session(engine) as session, session.begin():
         rows = session.execute(
             select(Submission.id, Submission.version, Submission.attempts)
-            .where(Submission.status == "running", Submission.lease_expires_at < t)
+            .where(Submission.status == JobStatus.RUNNING, Submission.lease_expires_at < t)
         ).all()
         for row in rows:
             done = row.attempts >= max_attempts
             values: dict[str, Any] = {"version": row.version + 1, "worker_id": None, "lease_expires_at": None}
             if done:
-                values.update(status="failed", finished_at=t, error=INTERRUPTED.format(n=row.attempts))
+                values.update(status=JobStatus.FAILED, finished_at=t, error=INTERRUPTED.format(n=row.attempts),
+                              failure_kind=FailureKind.SERVER)
             else:
-                values.update(status="queued")
+                values.update(status=JobStatus.QUEUED)
             res = session.execute(
                 update(Submission)
-                .where(Submission.id == row.id, Submission.version == row.version, Submission.status == "running")
+                .where(Submission.id == row.id, Submission.version == row.version, Submission.status == JobStatus.RUNNING)
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
@@ -117,7 +124,7 @@ def _leave_running(session: Session, job: Claim, **values: Any) -> bool:
     """Move ``job`` out of ``running`` (compare-and-set on its version); False when it is no longer ours."""
     res = session.execute(
         update(Submission)
-        .where(Submission.id == job.submission_id, Submission.version == job.version, Submission.status == "running")
+        .where(Submission.id == job.submission_id, Submission.version == job.version, Submission.status == JobStatus.RUNNING)
         .values(version=job.version + 1, lease_expires_at=None, **values)
         .execution_options(synchronize_session=False)
     )
@@ -131,7 +138,7 @@ def complete(
     """Mark ``job`` scored and store its result, in one transaction; False (nothing written) if not ours."""
     t = time.time() if now is None else now
     with Session(engine) as session, session.begin():
-        if not _leave_running(session, job, status="scored", finished_at=t, error=None):
+        if not _leave_running(session, job, status=JobStatus.SCORED, finished_at=t, error=None):
             return False
         session.add(Result(
             submission_id=job.submission_id, archive_sha256=job.archive_sha256, results_json=results_json,
@@ -141,11 +148,17 @@ def complete(
     return True
 
 
-def fail(engine: Engine, job: Claim, message: str, *, now: float | None = None) -> bool:
-    """Mark ``job`` failed for good with a message for the submitter; False if not ours."""
+def fail(engine: Engine, job: Claim, message: str, *, kind: FailureKind = FailureKind.ARCHIVE,
+         now: float | None = None) -> bool:
+    """Mark ``job`` failed for good with a message for the submitter; False if not ours.
+
+    Args:
+        kind: whose fault it was; archive and budget failures count toward the team's failure limit.
+    """
     t = time.time() if now is None else now
     with Session(engine) as session, session.begin():
-        return _leave_running(session, job, status="failed", finished_at=t, error=message)
+        return _leave_running(session, job, status=JobStatus.FAILED, finished_at=t, error=message,
+                              failure_kind=kind)
 
 
 def release(engine: Engine, job: Claim, *, max_attempts: int, now: float | None = None) -> str | None:
@@ -155,9 +168,9 @@ def release(engine: Engine, job: Claim, *, max_attempts: int, now: float | None 
         The new status, or None if the job was no longer ours.
     """
     if job.attempts >= max_attempts:
-        return "failed" if fail(engine, job, INTERNAL, now=now) else None
+        return "failed" if fail(engine, job, INTERNAL, kind=FailureKind.SERVER, now=now) else None
     with Session(engine) as session, session.begin():
-        return "queued" if _leave_running(session, job, status="queued", worker_id=None) else None
+        return "queued" if _leave_running(session, job, status=JobStatus.QUEUED, worker_id=None) else None
 
 
 def find_reusable(engine: Engine, sha256: str, *, scorer_version: str, data_revision: str) -> Result | None:
@@ -195,10 +208,10 @@ def queue_position(engine: Engine, submission_id: int) -> int | None:
     """1-based position of a queued submission in the queue, None when it is not queued."""
     with Session(engine) as session:
         status = session.scalar(select(Submission.status).where(Submission.id == submission_id))
-        if status != "queued":
+        if status != JobStatus.QUEUED:
             return None
         ahead = session.scalar(
             select(func.count()).select_from(Submission)
-            .where(Submission.status == "queued", Submission.id < submission_id)
+            .where(Submission.status == JobStatus.QUEUED, Submission.id < submission_id)
         )
         return int(ahead or 0) + 1

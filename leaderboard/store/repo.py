@@ -1,20 +1,33 @@
-"""Read-side queries of the pages: the public table, a team's submissions, one submission's result."""
+"""Read-side queries of the pages: the public table, one method's page, a team's submissions.
+
+Every :class:`Entry` carries the leak-safe view of its results (:func:`leaderboard.publish.public_results`) and
+of its curves (:func:`leaderboard.publish.public_curves`), never the stored document itself: pages cannot show
+what they never receive. The board reads no curves at all (:func:`public_entries`); a method page loads the
+curves of the methods it shows (:func:`entries_by_id` with ``curves=True``).
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from leaderboard.publish import public_curves, public_results
 from leaderboard.store.models import Result, Submission, Team
+from leaderboard.vocab import JobStatus, Visibility
+
+__all__ = ["Entry", "SubmissionView", "board_version", "entries_by_id", "public_entries", "team_entries",
+           "team_submissions"]
+SHOWN = (Visibility.PUBLIC.value, Visibility.ANONYMOUS.value)
 
 
 @dataclass(frozen=True)
 class Entry:
-    """A scored submission as the pages show it (aggregates only)."""
+    """A scored submission as the pages show it (published aggregates only)."""
 
     submission_id: int
     method: str
@@ -27,9 +40,10 @@ class Entry:
     code_url: str
     visibility: str
     results: dict[str, Any] = field(repr=False)
-    curves: dict[str, Any] = field(repr=False)
+    curves: dict[str, Any] = field(repr=False, default_factory=dict)
     scorer_version: str = ""
     data_revision: str = ""
+    description: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict view."""
@@ -38,7 +52,7 @@ class Entry:
 
 @dataclass(frozen=True)
 class SubmissionView:
-    """One of a team's submissions, for the status page."""
+    """One of a team's submissions, for the status page (overall metrics already made public-safe)."""
 
     submission_id: int
     method: str
@@ -58,44 +72,81 @@ class SubmissionView:
         return dict(self.__dict__)
 
 
-def _entry(sub: Submission, team: str, res: Result) -> Entry:
+def _entry(sub: Submission, team: str, results_json: str, curves_json: str | None, scorer_version: str,
+           data_revision: str, *, min_images: int) -> Entry:
+    results = json.loads(results_json)
+    curves = public_curves(json.loads(curves_json), results, min_images=min_images) if curves_json else {}
     return Entry(
-        submission_id=sub.id, method=sub.method, team="anonymous" if sub.visibility == "anonymous" else team,
+        submission_id=sub.id, method=sub.method,
+        team="anonymous" if sub.visibility == Visibility.ANONYMOUS else team,
         finished_at=sub.finished_at or 0.0, extra_data=sub.extra_data, outlier_data=sub.outlier_data,
         backbone=sub.backbone, paper_url=sub.paper_url, code_url=sub.code_url, visibility=sub.visibility,
-        results=json.loads(res.results_json), curves=json.loads(res.curves_json),
-        scorer_version=res.scorer_version, data_revision=res.data_revision,
+        results=public_results(results, min_images=min_images), curves=curves,
+        scorer_version=scorer_version, data_revision=data_revision, description=sub.description,
     )
 
 
-def public_entries(engine: Engine) -> list[Entry]:
-    """Every scored submission whose visibility is public or anonymous, newest first."""
-    with Session(engine) as session:
-        rows = session.execute(
-            select(Submission, Team.name, Result)
-            .join(Team, Team.id == Submission.team_id)
+def _select(curves: bool) -> Any:
+    cols = [Submission, Team.name, Result.results_json, Result.curves_json if curves else Result.id,
+            Result.scorer_version, Result.data_revision]
+    return (select(*cols).join(Team, Team.id == Submission.team_id)
             .join(Result, Result.submission_id == Submission.id)
-            .where(Submission.status == "scored", Submission.visibility.in_(("public", "anonymous")))
-            .order_by(Submission.finished_at.desc())
-        ).all()
-        return [_entry(sub, team, res) for sub, team, res in rows]
+            .where(Submission.status == JobStatus.SCORED))
 
 
-def team_entries(engine: Engine, team_id: int) -> list[Entry]:
-    """Every scored submission of one team, private ones included."""
+def _entries(engine: Engine, query: Any, *, min_images: int, curves: bool) -> list[Entry]:
     with Session(engine) as session:
-        rows = session.execute(
-            select(Submission, Team.name, Result)
-            .join(Team, Team.id == Submission.team_id)
-            .join(Result, Result.submission_id == Submission.id)
-            .where(Submission.team_id == team_id, Submission.status == "scored")
-            .order_by(Submission.id.desc())
-        ).all()
-        return [_entry(sub, team, res) for sub, team, res in rows]
+        rows = session.execute(query).all()
+        return [_entry(sub, team, res, cur if curves else None, ver, rev, min_images=min_images)
+                for sub, team, res, cur, ver, rev in rows]
 
 
-def team_submissions(engine: Engine, team_id: int) -> list[SubmissionView]:
-    """A team's submissions, newest first, with the overall metrics of scored ones."""
+def public_entries(engine: Engine, *, min_images: int = 5) -> list[Entry]:
+    """Every scored public or anonymous submission, newest first, without curves (the board needs none)."""
+    query = _select(False).where(Submission.visibility.in_(SHOWN)).order_by(Submission.finished_at.desc())
+    return _entries(engine, query, min_images=min_images, curves=False)
+
+
+def entries_by_id(engine: Engine, ids: Iterable[int], *, min_images: int = 5, team_id: int | None = None,
+                  curves: bool = True) -> list[Entry]:
+    """The given scored submissions that the viewer may see, in the order of ``ids``.
+
+    Args:
+        ids: submission ids.
+        team_id: the viewer's team (from a verified token): its private submissions are included too.
+        curves: load the (fixed-level) curves as well.
+    """
+    wanted = [int(i) for i in ids]
+    if not wanted:
+        return []
+    visible = Submission.visibility.in_(SHOWN)
+    if team_id is not None:
+        visible = visible | (Submission.team_id == team_id)
+    query = _select(curves).where(Submission.id.in_(wanted), visible)
+    found = {e.submission_id: e for e in _entries(engine, query, min_images=min_images, curves=curves)}
+    return [found[i] for i in wanted if i in found]
+
+
+def team_entries(engine: Engine, team_id: int, *, min_images: int = 5) -> list[Entry]:
+    """Every scored submission of one team, private ones included, newest first, with curves."""
+    query = _select(True).where(Submission.team_id == team_id).order_by(Submission.id.desc())
+    return _entries(engine, query, min_images=min_images, curves=True)
+
+
+def board_version(engine: Engine) -> tuple[int, int, int]:
+    """``(newest result id, number of results, newest submission change)``: the board's cache key.
+
+    A new result, a withdrawal or a visibility change (each bumps the submission's ``version``) changes it.
+    """
+    with Session(engine) as session:
+        newest, count = session.execute(select(func.max(Result.id), func.count(Result.id))).one()
+        changes = session.scalar(select(func.sum(Submission.version)).where(Submission.status.in_(
+            (JobStatus.SCORED, JobStatus.WITHDRAWN))))
+        return int(newest or 0), int(count or 0), int(changes or 0)
+
+
+def team_submissions(engine: Engine, team_id: int, *, min_images: int = 5) -> list[SubmissionView]:
+    """A team's submissions, newest first, with the published overall metrics of scored ones."""
     with Session(engine) as session:
         rows = session.execute(
             select(Submission, Result.results_json)
@@ -105,7 +156,8 @@ def team_submissions(engine: Engine, team_id: int) -> list[SubmissionView]:
         ).all()
         out = []
         for sub, results_json in rows:
-            overall = json.loads(results_json).get("overall") if results_json else None
+            overall = public_results(json.loads(results_json), min_images=min_images)["overall"] \
+                if results_json else None
             out.append(SubmissionView(
                 sub.id, sub.method, sub.status, sub.visibility, sub.created_at, sub.started_at, sub.finished_at,
                 sub.heartbeat_at, sub.attempts, sub.error, sub.archive_sha256, overall,

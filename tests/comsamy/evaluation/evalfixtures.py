@@ -267,7 +267,7 @@ def make_bad_archives(tmp: Path) -> dict[str, tuple[Path, list[str]]]:
     np.save(pickled, np.array([[{"x": 1}] * 5] * 4, dtype=object), allow_pickle=True)
     cases["pickled_npy"] = (with_(a__npy=pickled.getvalue()), ["'a.npy'", "pickled"])
     cases["wrong_shape"] = (with_(a__npy=npy_bytes(np.zeros((5, 4), np.float16))), ["'a.npy'", "(4, 5)", "(5, 4)"])
-    cases["not_2d"] = (with_(a__npy=npy_bytes(np.zeros((4, 5, 1), np.float16))), ["'a.npy'", "2-D", "3-D"])
+    cases["not_2d"] = (with_(a__npy=npy_bytes(np.zeros((2, 4, 5), np.float16))), ["'a.npy'", "2-D", "3-D"])
     cases["wrong_dtype"] = (with_(a__npy=npy_bytes(np.zeros(SMALL_SHAPE, np.int32))), ["'a.npy'", "int32"])
     nan = np.ones(SMALL_SHAPE, np.float32)
     nan[0, :3] = np.nan

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 # id: (labels, scores, AP, AUROC, FPR95 first, closest, interp, trapezoid AUPRC), from spec/metrics.md
+# (T12 / T13: the closest-rule anchors of issue 11; their AP / AUROC / trapezoid are scikit-learn's numbers)
 ANCHORS = {
     "T1": ([1, 1, 0, 0], [0.9, 0.8, 0.2, 0.1], 1.0, 1.0, 0.0, 0.0, 0.0, 0.5),
     "T2": ([0, 0, 0, 0, 0, 1, 1, 0, 1], [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
@@ -19,6 +20,11 @@ ANCHORS = {
     "T9": ([[0, 0, 1, 255], [0, 1, 1, 255], [255, 0, 0, 1]],
            [[0.1, 0.4, 0.8, 0.99], [0.3, 0.7, 0.35, 0.0], [0.95, 0.2, 0.6, 0.9]],
            0.916667, 0.9, 0.4, 0.4, 0.4, 0.658333),
+    # 20 positives, the only negative, one positive; scores 22, 21, ..., 1: TPR 20/21 twice, lowest threshold wins
+    "T12": ([1] * 20 + [0, 1], list(range(22, 0, -1)), 0.997835, 0.952381, 0.0, 1.0, 0.0, 0.950165),
+    # 47 positives, one positive tied with the only negative, 2 positives: TPR 0.94 and 0.96 equally near 0.95
+    "T13": ([1] * 47 + [1, 0, 1, 1], list(range(100, 53, -1)) + [10, 10, 5, 4], 0.998800, 0.95, 1.0, 1.0, 0.5,
+            0.978996),
 }
 
 # T10: three images with conditions (void dropped inside each image)
@@ -38,23 +44,35 @@ def sk_metrics(y: np.ndarray, s: np.ndarray) -> dict[str, float]:
     y = np.asarray(y).ravel()
     s = np.asarray(s, dtype=np.float64).ravel()
     fpr_full, tpr_full, _ = roc_curve(y, s, drop_intermediate=False)
-    fpr_drop, tpr_drop, _ = roc_curve(y, s)  # the ood-metrics package's call
+    fpr_drop, tpr_drop, _ = roc_curve(y, s)  # the ood-metrics and RbA call (thinned curve)
     precision, recall, _ = precision_recall_curve(y, s)
     return {
         "auprc": average_precision_score(y, s),
         "auroc": roc_auc_score(y, s),
         "fpr95": fpr_full[np.argmax(tpr_full >= 0.95)],
-        "closest": closest_oracle(fpr_full, tpr_full),
+        "closest": hendrycks_fpr_at_recall(y, s),
+        "strict": float(fpr_drop[np.flatnonzero(tpr_drop > 0.95)[0]]),
         "interp": float(np.interp(0.95, tpr_drop, fpr_drop)),
+        "tpr_at_5fpr": float(tpr_full[fpr_full <= 0.05].max()),
         # without scikit-learn's appended (R=0, P=1) point; a single point has no area
         "trapezoid": auc(recall[:-1], precision[:-1]) if len(recall) > 2 else 0.0,
     }
 
 
-def closest_oracle(fpr: np.ndarray, tpr: np.ndarray, target: float = 0.95) -> float:
-    """FPR of the point nearest in TPR; at equal TPR: the last point at or below the target, the first above it."""
-    dist = np.abs(tpr - target)
-    best = dist.min()
-    cands = np.flatnonzero(dist == best)
-    below = [i for i in cands if tpr[i] <= target]
-    return float(fpr[max(below)] if below else fpr[min(cands)])
+def hendrycks_fpr_at_recall(y: np.ndarray, s: np.ndarray, recall_level: float = 0.95) -> float:
+    """Hendrycks' ``fpr_and_fdr_at_recall`` (the RPL / PEBAL code), written out step by step from its definition.
+
+    Thresholds from high to low; the curve is cut at the first threshold with every positive found, walked from
+    there back to the highest threshold, and the first point of that walk nearest the recall level wins.
+    """
+    order = np.argsort(s, kind="mergesort")[::-1]
+    s_sorted, y_sorted = s[order], y[order]
+    ends = np.r_[np.flatnonzero(np.diff(s_sorted)), y_sorted.size - 1]  # last index of each distinct score
+    tps = np.cumsum(y_sorted)[ends]
+    fps = 1 + ends - tps
+    recall = tps / tps[-1]
+    last = int(np.searchsorted(tps, tps[-1]))
+    walk = slice(last, None, -1)
+    recall_walk, fps_walk = np.r_[recall[walk], 1], np.r_[fps[walk], 0]
+    cutoff = int(np.argmin(np.abs(recall_walk - recall_level)))
+    return float(fps_walk[cutoff] / np.sum(y == 0))

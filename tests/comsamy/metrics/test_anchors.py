@@ -1,4 +1,4 @@
-"""The spec's numeric anchors T1-T11, through the public API."""
+"""The spec's numeric anchors T1-T13, through the public API."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from comsamy.metrics import MetricAccumulator, anomaly_metrics
-from tests.comsamy.metrics.oracles import ANCHORS, T10_IMAGES, T11
+from tests.comsamy.metrics.oracles import ANCHORS, T10_IMAGES, T11, hendrycks_fpr_at_recall, sk_metrics
 
 
 @pytest.mark.parametrize("name", sorted(ANCHORS))
@@ -22,6 +22,47 @@ def test_anchor_defaults_and_variants(name: str) -> None:
     assert anomaly_metrics(s, y, fpr95="closest").fpr95 == pytest.approx(closest, abs=1e-12)
     assert anomaly_metrics(s, y, fpr95="interp").fpr95 == pytest.approx(interp, abs=1e-12)
     assert anomaly_metrics(s, y, auprc="trapezoid").auprc == pytest.approx(trapezoid, abs=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(ANCHORS))
+def test_anchor_oracles_agree_with_the_table(name: str) -> None:
+    """The oracles themselves reproduce the spec's columns (so a wrong oracle cannot hide a wrong rule)."""
+    labels, scores, ap, auroc, fpr95, closest, interp, trapezoid = ANCHORS[name]
+    y, s = np.asarray(labels).ravel(), np.asarray(scores, np.float64).ravel()
+    keep = y != 255
+    want = sk_metrics(y[keep], s[keep])
+    assert (want["fpr95"], want["closest"], want["interp"]) == pytest.approx((fpr95, closest, interp), abs=1e-12)
+    assert (want["auprc"], want["auroc"], want["trapezoid"]) == pytest.approx((ap, auroc, trapezoid), abs=1e-6)
+
+
+def test_closest_rule_takes_the_lowest_threshold_and_the_higher_tpr() -> None:
+    """Issue 11's anchors: T12 (equal TPR at two thresholds), T13 (0.94 and 0.96 equally near 0.95)."""
+    for name in ("T12", "T13"):
+        labels, scores = ANCHORS[name][:2]
+        y, s = np.asarray(labels, np.uint8), np.asarray(scores, np.float64)
+        assert anomaly_metrics(s, y, fpr95="closest").fpr95 == 1.0
+        assert hendrycks_fpr_at_recall(y, s) == 1.0
+    # T13's two candidate TPRs really are equally near 0.95 in float64 (the tie the rule must break upwards)
+    assert abs(47 / 50 - 0.95) == abs(48 / 50 - 0.95)
+
+
+def test_strict_differs_from_first_on_a_thinned_run() -> None:
+    """Equal steps of one positive and one negative per threshold: thinning drops the point first would take."""
+    y = np.array([1] * 90 + [1, 0] * 10, np.uint8)
+    s = np.array(list(range(200, 110, -1)) + [v for v in range(100, 90, -1) for _ in (0, 1)], np.float64)
+    first = anomaly_metrics(s, y).fpr95
+    strict = anomaly_metrics(s, y, fpr95="strict").fpr95
+    want = sk_metrics(y, s)["strict"]
+    assert strict == want
+    assert strict > first  # TPR > 0.95 on the thinned curve only at its last point
+
+
+def test_tpr_at_5fpr_is_in_every_metrics_object() -> None:
+    y = np.array([1] * 9 + [0] * 3 + [1] + [0] * 17, np.uint8)
+    s = np.arange(30, 0, -1) / 32
+    result = anomaly_metrics(s, y)
+    assert result.tpr_at_5fpr == pytest.approx(0.9)  # 1 negative of 20 is 5 %: the 9 positives above it count
+    assert result.to_dict()["tpr_at_5fpr"] == pytest.approx(0.9)
 
 
 def test_anchor_exact_fractions() -> None:

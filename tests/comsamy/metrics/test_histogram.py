@@ -29,7 +29,7 @@ from comsamy.metrics.keys import float16_bits_to_keys, float16_keys_to_values, f
 
 
 def test_definition_names() -> None:
-    assert FPR95_DEFINITIONS == ("first", "closest", "interp")
+    assert FPR95_DEFINITIONS == ("first", "closest", "strict", "interp")
     assert AUPRC_DEFINITIONS == ("step", "trapezoid")
     assert PRECISIONS == ("float16", "float32")
 
@@ -115,7 +115,7 @@ def test_metric_result_to_dict() -> None:
     r = MetricResult(auprc=math.nan, fpr95=0.25, auroc=math.nan, num_images=2, num_anomaly_pixels=0,
                      num_inlier_pixels=5, num_void_pixels=1)
     d = r.to_dict()
-    assert d == {"auprc": None, "fpr95": 0.25, "auroc": None, "num_images": 2, "num_anomaly_pixels": 0,
+    assert d == {"auprc": None, "fpr95": 0.25, "auroc": None, "tpr_at_5fpr": None, "num_images": 2, "num_anomaly_pixels": 0,
                  "num_inlier_pixels": 5, "num_void_pixels": 1}
     json.dumps(d, allow_nan=False)
     e = EvaluationResult(overall=r, by_condition={"weather": {"fog": r}}).to_dict()

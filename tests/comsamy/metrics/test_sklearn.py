@@ -27,6 +27,7 @@ def _check_all_definitions(y: np.ndarray, s: np.ndarray, ranked: np.ndarray, pre
         "default": anomaly_metrics(s, y, precision=precision),  # type: ignore[arg-type]
         "closest": anomaly_metrics(s, y, precision=precision, fpr95="closest"),  # type: ignore[arg-type]
         "interp": anomaly_metrics(s, y, precision=precision, fpr95="interp"),  # type: ignore[arg-type]
+        "strict": anomaly_metrics(s, y, precision=precision, fpr95="strict"),  # type: ignore[arg-type]
         "trapezoid": anomaly_metrics(s, y, precision=precision, auprc="trapezoid"),  # type: ignore[arg-type]
     }
     assert got["default"].auprc == pytest.approx(want["auprc"], abs=TOL)
@@ -34,6 +35,8 @@ def _check_all_definitions(y: np.ndarray, s: np.ndarray, ranked: np.ndarray, pre
     assert got["default"].fpr95 == pytest.approx(want["fpr95"], abs=TOL)
     assert got["closest"].fpr95 == pytest.approx(want["closest"], abs=TOL)
     assert got["interp"].fpr95 == pytest.approx(want["interp"], abs=TOL)
+    assert got["strict"].fpr95 == pytest.approx(want["strict"], abs=TOL)
+    assert got["default"].tpr_at_5fpr == pytest.approx(want["tpr_at_5fpr"], abs=TOL)
     assert got["trapezoid"].auprc == pytest.approx(want["trapezoid"], abs=TOL)
 
 

@@ -122,14 +122,14 @@ def test_all_problems_are_reported_together(tmp_path: Path) -> None:
     members["../a.npy"] = members.pop("a.npy")
     members["b.npy"] = ef.npy_bytes(np.zeros((2, 2), np.float16))
     members["zzz.npy"] = members["c.npy"]
-    members["readme.txt"] = b"hello"
+    members["notes.txt"] = b"hello"
     shapes = {**SHAPES, "d": ef.SMALL_SHAPE}
     with pytest.raises(ArchiveError) as info:
         validate_archive(ef.write_zip(tmp_path / "p.zip", members), shapes)
     problems = info.value.problems
     assert len(problems) == 5, problems
     joined = "\n".join(problems)
-    for needle in ("'../a.npy'", "'b.npy'", "'zzz.npy'", "'readme.txt'", "'d'"):
+    for needle in ("'../a.npy'", "'b.npy'", "'zzz.npy'", "'notes.txt'", "'d'"):
         assert needle in joined
 
 

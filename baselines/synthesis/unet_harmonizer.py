@@ -1,8 +1,10 @@
-"""A DoveNet-style harmonisation network: a U-Net that maps (composite RGB, mask) to a harmonised RGB image.
+"""Our U-Net harmonisation network, in the style of DoveNet's generator: (composite RGB, mask) -> harmonised RGB.
 
-Only the generator is needed at synthesis time. The layout is a pix2pix-like U-Net of ``depth`` levels with
-``base`` channels; :func:`load_dovenet` builds it with the width/depth inferred from the state dict and loads
-the user's weights. The output replaces the composite only under the object mask.
+This is not DoveNet (Cong et al., CVPR 2020) and the official DoveNet checkpoint does not load into it: it is a
+pix2pix-like U-Net of ``depth`` levels with ``base`` channels, DoveNet's generator without its attention and
+domain-verification parts, for weights you train yourself. :func:`load_unet_harmonizer` builds it with the
+width / depth inferred from the state dict and loads the weights. The output replaces the composite only under the
+object mask.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from torch import nn
 
 from comsamy.errors import ConfigError
 
+__all__ = ["UNetHarmonizer", "load_unet_harmonizer"]
 
-class DoveNetGenerator(nn.Module):
+
+class UNetHarmonizer(nn.Module):
     """U-Net harmoniser. Input (N, 4, S, S): RGB in [-1, 1] and the mask in {0, 1}; output (N, 3, S, S) in [-1, 1]."""
 
     def __init__(self, base: int = 64, depth: int = 5) -> None:
@@ -54,20 +58,20 @@ class DoveNetGenerator(nn.Module):
         return torch.tanh(self.head(h))
 
 
-def load_dovenet(path: str | Path, *, device: str = "cpu") -> DoveNetGenerator:
-    """Build a :class:`DoveNetGenerator` sized from the state dict at ``path`` and load it."""
+def load_unet_harmonizer(path: str | Path, *, device: str = "cpu") -> UNetHarmonizer:
+    """Build a :class:`UNetHarmonizer` sized from the state dict at ``path`` and load it."""
     from baselines.synthesis.u2net import load_state_dict_file
 
-    state = load_state_dict_file(path, what="DoveNet")
+    state = load_state_dict_file(path, what="U-Net harmonizer")
     w = state.get("down.0.0.weight")
     if w is None or w.ndim != 4 or w.shape[1] != 4:
-        raise ConfigError(f"DoveNet weights {path}: expected 'down.0.0.weight' of shape (base, 4, 4, 4), "
+        raise ConfigError(f"U-Net harmonizer weights {path}: expected 'down.0.0.weight' of shape (base, 4, 4, 4), "
                           f"got {None if w is None else tuple(w.shape)}")
     depth = len({k.split(".")[1] for k in state if k.startswith("down.")})
-    model = DoveNetGenerator(base=int(w.shape[0]), depth=depth)
+    model = UNetHarmonizer(base=int(w.shape[0]), depth=depth)
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as exc:
-        raise ConfigError(f"DoveNet weights {path}: expected a DoveNetGenerator state dict, got mismatched keys "
+        raise ConfigError(f"U-Net harmonizer weights {path}: expected a UNetHarmonizer state dict, got mismatched keys "
                           f"or shapes ({str(exc).splitlines()[0]})") from exc
     return model.eval().to(device)

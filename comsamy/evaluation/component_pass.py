@@ -1,0 +1,160 @@
+"""Component-level metrics in the evaluator (``--components``): per-image work and the threshold pass.
+
+With a numeric threshold every worker computes its images' :class:`~comsamy.metrics.components.ComponentStats`
+during the one pass over the archive. With ``best-f1`` the threshold is known only once every image's histogram
+is pooled, so during that pass each worker appends its images' ranked score maps (float16 bit patterns: 2 bytes
+per pixel; float32: 4; integer: 2) and label maps (1 byte per pixel) to its own file in a temporary folder; after
+the threshold is known, a second, parallel pass reads them back (from the page cache, typically) and computes the
+components. The archive is read once; no mask is kept in memory beyond its image.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from comsamy.metrics.components import (
+    DEFAULT_MIN_GT_SIZE,
+    DEFAULT_MIN_PRED_SIZE,
+    ComponentResult,
+    ComponentStats,
+    binarize,
+    binarize_bits,
+    component_result,
+    component_stats,
+)
+
+__all__ = ["CachedMap", "ComponentOptions", "ComponentSummary", "image_components", "run_threshold_pass"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ComponentOptions:
+    """What workers need for ``--components``.
+
+    Attributes:
+        threshold: the score threshold, or None for ``best-f1`` (then ``cache_dir`` is set).
+        min_pred_size: predicted components under this many pixels are dropped.
+        min_gt_size: ground-truth components under this many pixels are turned void.
+        cache_dir: temporary folder for the ranked maps (``best-f1`` only).
+    """
+
+    threshold: float | None = None
+    min_pred_size: int = DEFAULT_MIN_PRED_SIZE
+    min_gt_size: int = DEFAULT_MIN_GT_SIZE
+    cache_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class CachedMap:
+    """Where a worker stored one image's ranked scores and labels for the threshold pass."""
+
+    path: str
+    offset: int
+    shape: tuple[int, int]
+    dtype: str  # "float16-bits", "float32", "uint8" or "uint16"
+
+
+def ranked_map(scores: np.ndarray, precision: str) -> tuple[np.ndarray, str]:
+    """The scores as ranked by the histogram: ``(array, dtype name)`` (float16 bits, float32 or integers)."""
+    if scores.dtype.kind in "iu":
+        arr = scores if scores.dtype in (np.uint8, np.uint16) else scores.astype(np.uint16)
+        return arr, arr.dtype.name
+    if precision == "float32":
+        return scores.astype(np.float32, copy=False), "float32"
+    return scores.astype(np.float16, copy=False).view(np.uint16), "float16-bits"
+
+
+def _binarize(ranked: np.ndarray, dtype: str, threshold: float) -> np.ndarray:
+    return binarize_bits(ranked, threshold) if dtype == "float16-bits" else binarize(ranked, threshold)
+
+
+def image_components(options: ComponentOptions, image_id: str, ranked: np.ndarray, dtype: str,
+                     labels: np.ndarray) -> ComponentStats | CachedMap:
+    """Worker side: the image's component stats now (numeric threshold) or its maps cached for later."""
+    if options.threshold is not None:
+        pred = _binarize(ranked, dtype, options.threshold)
+        return component_stats(pred, labels, min_pred_size=options.min_pred_size,
+                               min_gt_size=options.min_gt_size, image_id=image_id)
+    assert options.cache_dir is not None  # set by evaluate_archive whenever threshold is None
+    path = os.path.join(options.cache_dir, f"maps-{os.getpid()}.bin")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        offset = os.lseek(fd, 0, os.SEEK_END)
+        os.write(fd, np.ascontiguousarray(ranked).astype(ranked.dtype.newbyteorder("="), copy=False).data)
+        os.write(fd, np.ascontiguousarray(labels, dtype=np.uint8).data)
+    finally:
+        os.close(fd)
+    return CachedMap(path, offset, (int(labels.shape[0]), int(labels.shape[1])), dtype)
+
+
+_ITEM = {"float16-bits": np.uint16, "float32": np.float32, "uint8": np.uint8, "uint16": np.uint16}
+
+
+def _from_cache(image_id: str, ref: CachedMap, threshold: float, min_pred: int, min_gt: int) -> ComponentStats:
+    dtype = np.dtype(_ITEM[ref.dtype])
+    n = ref.shape[0] * ref.shape[1]
+    with open(ref.path, "rb") as f:
+        f.seek(ref.offset)
+        ranked = np.fromfile(f, dtype=dtype, count=n).reshape(ref.shape)
+        labels = np.fromfile(f, dtype=np.uint8, count=n).reshape(ref.shape)
+    pred = _binarize(ranked, ref.dtype, threshold)
+    return component_stats(pred, labels, min_pred_size=min_pred, min_gt_size=min_gt, image_id=image_id)
+
+
+def _batch(items: list[tuple[str, CachedMap]], threshold: float, min_pred: int, min_gt: int
+           ) -> list[tuple[str, ComponentStats]]:
+    return [(i, _from_cache(i, ref, threshold, min_pred, min_gt)) for i, ref in items]
+
+
+def run_threshold_pass(refs: Mapping[str, CachedMap], options: ComponentOptions, threshold: float, *,
+                       workers: int) -> dict[str, ComponentStats]:
+    """Second pass of ``best-f1``: every cached image's component stats at ``threshold`` (parallel when > 1)."""
+    items = list(refs.items())
+    args = (threshold, options.min_pred_size, options.min_gt_size)
+    if workers <= 1 or len(items) <= 1:
+        return dict(_batch(items, *args))
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = max(1, min(8, -(-len(items) // (workers * 4))))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_batch, chunk, *args) for chunk in chunks]
+        return {i: s for fut in futures for i, s in fut.result()}
+
+
+@dataclass(frozen=True)
+class ComponentSummary:
+    """Per-image component stats of an evaluation and the threshold they were taken at.
+
+    Attributes:
+        threshold: the score threshold (NaN when ``best-f1`` had no anomaly pixel to optimise).
+        per_image: ``{image id: ComponentStats}``.
+        min_pred_size: the predicted-component size filter used.
+        min_gt_size: the ground-truth-component size filter used.
+        rule: ``"best-f1"`` or ``"fixed"``.
+    """
+
+    threshold: float
+    per_image: Mapping[str, ComponentStats] = field(repr=False)
+    min_pred_size: int = DEFAULT_MIN_PRED_SIZE
+    min_gt_size: int = DEFAULT_MIN_GT_SIZE
+    rule: str = "best-f1"
+
+    def result(self, image_ids: Iterable[str] | None = None) -> ComponentResult:
+        """Pooled component metrics of the given images (default: all)."""
+        ids = self.per_image if image_ids is None else image_ids
+        return component_result((self.per_image[i] for i in ids), threshold=self.threshold)
+
+    def settings(self) -> dict[str, Any]:
+        """The ``settings.components`` JSON object."""
+        return {"threshold_rule": self.rule, "threshold": None if self.threshold != self.threshold else self.threshold,
+                "min_pred_size": self.min_pred_size, "min_gt_size": self.min_gt_size,
+                "prediction": "score >= threshold, 8-connected components inside the non-void region"}
