@@ -17,7 +17,15 @@ from torch import nn
 
 from comsamy.errors import ConfigError
 
-__all__ = ["CHECKPOINT_FORMAT", "build_from_checkpoint", "capture_rng", "load_checkpoint", "restore_rng", "save_checkpoint"]
+__all__ = [
+    "CHECKPOINT_FORMAT",
+    "build_from_checkpoint",
+    "capture_rng",
+    "export_pretrained",
+    "load_checkpoint",
+    "restore_rng",
+    "save_checkpoint",
+]
 
 CHECKPOINT_FORMAT = "comsamy-baseline-checkpoint/1"
 
@@ -84,3 +92,15 @@ def build_from_checkpoint(path_or_ckpt: str | Path | dict[str, Any]) -> tuple[nn
     model = create_baseline(ckpt["model_name"], **config)
     model.load_state_dict(ckpt["model"])
     return model, ckpt
+
+
+def export_pretrained(checkpoint: str | Path | dict[str, Any], folder: str | Path) -> Path:
+    """Convert a ``comsamy-train`` checkpoint into the one saved-model format: a ``save_pretrained`` folder.
+
+    The folder (``config.json``, ``model.safetensors``, a model card) loads with ``from_pretrained``, with
+    ``baselines.hub.load_pretrained_baseline`` and with ``comsamy-infer``, and can be pushed with ``push_to_hub``;
+    the optimizer and random state of the checkpoint (needed only to resume training) are left out.
+    """
+    model, _ = build_from_checkpoint(checkpoint)
+    path: Path = model.save_pretrained(folder)  # type: ignore[operator]
+    return path

@@ -80,6 +80,7 @@ class BaselineHubMixin(
     """
 
     config_class: ClassVar[type]
+    registry_names: ClassVar[tuple[str, ...]] = ()
     config: Any
 
     def registry_name(self) -> str:
@@ -91,6 +92,16 @@ class BaselineHubMixin(
         if "pretrained" in data:
             data["pretrained"] = None  # the weights are in the folder: never re-read a path from another machine
         self._hub_mixin_config = {MODEL_KEY: self.registry_name(), **data}
+
+    def save_pretrained(self, save_directory: str | Path, *, push_to_hub: bool = False,  # type: ignore[override]
+                        **kwargs: Any) -> Any:
+        """Write ``config.json``, ``model.safetensors`` and a model card to ``save_directory``.
+
+        Returns:
+            The folder (a :class:`~pathlib.Path`), or the commit URL with ``push_to_hub=True``.
+        """
+        url = super().save_pretrained(save_directory, push_to_hub=push_to_hub, **kwargs)
+        return url if push_to_hub else Path(save_directory)
 
     @classmethod
     def config_from_json(cls, data: dict[str, Any], overrides: dict[str, Any]) -> Any:
@@ -110,6 +121,24 @@ class BaselineHubMixin(
         return cls.config_class(**values)
 
     @classmethod
+    def from_pretrained(  # type: ignore[override]
+        cls,
+        pretrained_model_name_or_path: str | Path,
+        *,
+        force_download: bool = False,
+        token: str | bool | None = None,
+        cache_dir: str | Path | None = None,
+        local_files_only: bool = False,
+        revision: str | None = None,
+        **overrides: Any,
+    ) -> Any:
+        """Rebuild a model from a ``save_pretrained`` folder or a Hub id; ``overrides`` change config fields
+        (e.g. ``flip=False``, ``blur=True``; ``map_location="cuda"``). Every weight must match."""
+        return cls._from_pretrained(model_id=str(pretrained_model_name_or_path), revision=revision,
+                                    cache_dir=cache_dir, force_download=force_download,
+                                    local_files_only=local_files_only, token=token, **overrides)
+
+    @classmethod
     def _from_pretrained(  # type: ignore[override]
         cls,
         *,
@@ -127,6 +156,13 @@ class BaselineHubMixin(
         hub = {"revision": revision, "cache_dir": cache_dir, "force_download": force_download,
                "local_files_only": local_files_only, "token": token}
         data = config if isinstance(config, dict) else read_hub_config(model_id, **hub)
+        if not is_baseline_folder(data):
+            raise ConfigError(f"expected a {CONFIG_NAME} written by save_pretrained (with a {MODEL_KEY!r} key) in "
+                              f"{model_id}, got keys {sorted(data)[:8]}")
+        name = data.get(MODEL_KEY)
+        if name is not None and name not in cls.registry_names:
+            raise ConfigError(f"expected a {' / '.join(cls.registry_names)} model in {model_id} for {cls.__name__}, "
+                              f"got {MODEL_KEY} {name!r} (use baselines.hub.load_pretrained_baseline for any model)")
         model = cls(cls.config_from_json(data, overrides))
         weights = _hub_file(model_id, WEIGHTS_NAME, **hub)
         from safetensors.torch import load_file

@@ -52,7 +52,7 @@ def _check(logits: torch.Tensor, anomaly_mask: torch.Tensor, void_label: int) ->
 
 
 def eel_loss(
-    logits: torch.Tensor, anomaly_mask: torch.Tensor, alpha: float = 1.0, void_label: int = IGNORE_INDEX
+    logits: torch.Tensor, anomaly_mask: torch.Tensor, *, alpha: float = 1.0, void_label: int = IGNORE_INDEX
 ) -> torch.Tensor:
     """Energy-entropy learning loss (paper Eq. 7), a scalar.
 
@@ -89,7 +89,7 @@ def eel_loss(
 
 
 def energy_hinge_loss(
-    logits: torch.Tensor, anomaly_mask: torch.Tensor, margin: float = 0.0, void_label: int = IGNORE_INDEX
+    logits: torch.Tensor, anomaly_mask: torch.Tensor, *, margin: float = 0.0, void_label: int = IGNORE_INDEX
 ) -> torch.Tensor:
     """RPL's energy loss on anomaly pixels: ``mean_{m=1} relu(E - margin)``, ``E = logsumexp_c y_c``.
 

@@ -99,7 +99,7 @@ def load_torch_file(path: str | Path, *, what: str = "checkpoint") -> Any:
             op = re.search(r"Unsupported operand (\d+)", text)
             detail = f" (unsupported pickle operand {op.group(1)})" if op else ""
             raise UnsafeFileError(
-                f"expected a torch.save {what} in {str(p)!r}, got a file the safe reader cannot parse{detail}: "
+                f"expected a torch.save {what} in {str(p)!r}, got an unreadable file{detail}: "
                 "refused without running it"
             ) from None
         raise ConfigError(f"expected a torch {what} in {str(p)!r}, got an unreadable file ({text[:300]})") from exc

@@ -77,7 +77,7 @@ def energy(logits: torch.Tensor) -> torch.Tensor:
     return -free_energy(logits)
 
 
-def eel_score(logits: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
+def eel_score(logits: torch.Tensor, *, alpha: float = 1.0) -> torch.Tensor:
     """Energy-entropy score ``S = alpha * H(y) - E(y)`` (Eq. 6)."""
     return alpha * entropy(logits) - free_energy(logits)
 
@@ -131,7 +131,7 @@ def score_by_name(name: str, logits: torch.Tensor, *, alpha: float = 1.0) -> tor
     return SCORE_FUNCTIONS[name](logits)
 
 
-def gaussian_blur(scores: torch.Tensor, kernel_size: int = 7, sigma: float = 1.0) -> torch.Tensor:
+def gaussian_blur(scores: torch.Tensor, *, kernel_size: int = 7, sigma: float = 1.0) -> torch.Tensor:
     """Blur (N, H, W) score maps with a normalised Gaussian kernel (RPL's 7x7, sigma 1), reflect padding."""
     import torch
     import torch.nn.functional as F

@@ -120,7 +120,7 @@ _TYPE_WORDS = {
 
 
 def _origins(overrides: Sequence[str], source: str | None) -> dict[str, str]:
-    out: dict[str, str] = {"": source or "the mapping"}
+    out: dict[str, str] = {"": source or "the config"}
     for item in overrides:
         key = item.partition("=")[0].strip()
         out[key] = f"override {item}"

@@ -221,9 +221,10 @@ def _step(run: _Run, images: torch.Tensor, labels: torch.Tensor, step: int) -> t
         if "Expected more than 1 value per channel" not in str(exc):
             raise
         raise ConfigError(
-            f"expected batch_size >= 2 for model {run.config.model!r}, got batch_size={run.config.batch_size} "
-            f"(per process): its batch-norm layers in training mode need more than one value per channel, and the "
-            f"pooled branch of its ASPP has one value per image. Use batch_size=2 or more."
+            f"expected batches of at least 2 images for model {run.config.model!r}, got a batch of "
+            f"{images.shape[0]} (batch_size={run.config.batch_size} per process): some of its batch-norm layers "
+            "see a globally pooled feature, one value per channel per image, and batch norm in training needs more "
+            "than one. Set batch_size=2 or more (and give every process at least 2 training rows)."
         ) from None
     if not torch.isfinite(loss):
         raise FloatingPointError(f"expected a finite loss at step {step}, got {float(loss)} ({parts})")

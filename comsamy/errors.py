@@ -68,6 +68,25 @@ class ConfigError(ComsamyError, ValueError):
     exit_code = 2
 
 
+#: Top-level import name of an optional package → the extra that provides it (for the ``pip install`` hint).
+EXTRA_OF_MODULE: dict[str, str] = {
+    "torch": "baselines",
+    "transformers": "baselines",
+    "diffusers": "baselines",
+    "safetensors": "baselines",
+    "cv2": "baselines",
+    "pydantic": "baselines",
+    "h5py": "hdf5",
+    "matplotlib": "plots",
+    "streamlit": "leaderboard",
+    "sqlalchemy": "leaderboard",
+    "alembic": "leaderboard",
+    "pandas": "leaderboard",
+    "altair": "leaderboard",
+    "psycopg": "postgres",
+}
+
+
 class MissingDependencyError(ComsamyError, ImportError):
     """An optional package (an extra) is missing or too old; the message is the one ``pip install`` line (exit 5)."""
 
@@ -76,9 +95,24 @@ class MissingDependencyError(ComsamyError, ImportError):
     def __init__(self, package: str, extra: str | None = None, *, detail: str = "") -> None:
         self.package = package
         self.extra = extra
-        hint = f"pip install 'comsamy[{extra}]'" if extra else f"pip install {package}"
+        hint = f"pip install 'comsamy[{extra}]'" if extra else f"pip install --upgrade {package}"
         tail = f" ({detail})" if detail else ""
         super().__init__(f"expected the package {package!r} to be installed{tail}; install it with: {hint}")
+
+    @classmethod
+    def from_import_error(cls, exc: ImportError) -> MissingDependencyError | None:
+        """The error for an ``ImportError`` of a third-party package, or None when ComsAmy's own code failed.
+
+        >>> MissingDependencyError.from_import_error(ModuleNotFoundError("no", name="h5py")).extra
+        'hdf5'
+        """
+        if isinstance(exc, MissingDependencyError):
+            return exc
+        name = (getattr(exc, "name", None) or "").split(".")[0]
+        if not name or name in ("comsamy", "baselines", "leaderboard"):
+            return None
+        detail = "" if isinstance(exc, ModuleNotFoundError) else f"it is too old or broken: {exc}"
+        return cls(name, EXTRA_OF_MODULE.get(name), detail=detail)
 
 
 class ComsamyWarning(UserWarning):
@@ -95,6 +129,7 @@ class ArchiveNote(ComsamyWarning):
 
 
 __all__ = [
+    "EXTRA_OF_MODULE",
     "ArchiveError",
     "ArchiveNote",
     "ComsamyWarning",

@@ -12,8 +12,9 @@ import streamlit as st
 from leaderboard.views import board, detail, status, submit
 from leaderboard.views.common import get_context
 
-PAGES = {"Leaderboard": board, "Submit": submit, "My submissions": status, "Method detail": detail}
-SLUGS = {"leaderboard": "Leaderboard", "submit": "Submit", "status": "My submissions", "detail": "Method detail"}
+PAGES = {"Leaderboard": board, "Method": detail, "Submit": submit, "My submissions": status}
+SLUGS = {"leaderboard": "Leaderboard", "method": "Method", "detail": "Method", "submit": "Submit",
+         "status": "My submissions"}
 
 
 def public_data_name(data: str) -> str:
@@ -28,7 +29,8 @@ def main() -> None:
     if "page" not in st.session_state:
         st.session_state["page"] = SLUGS.get(st.query_params.get("page", ""), "Leaderboard")
     page = st.sidebar.radio("Page", list(PAGES), key="page")
-    st.sidebar.caption(f"Scoring against `{public_data_name(ctx.settings.data)}` ({ctx.settings.config}/{ctx.settings.split}).")
+    st.sidebar.caption(f"Scoring against {public_data_name(ctx.settings.data)} ({ctx.settings.config} / "
+                       f"{ctx.settings.split}).")
     PAGES[page].render(ctx)
 
 

@@ -1,4 +1,8 @@
-"""Altair charts of the method-detail page: per-weather bars and PR / ROC curves (aggregates only)."""
+"""Altair charts of the method page: per-weather bars and PR / ROC curves (published aggregates only).
+
+Curves are the fixed-level samples of :mod:`leaderboard.publish` (precision at fixed recalls, TPR at fixed
+FPRs), drawn as points joined by lines.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from comsamy.constants import WEATHERS
+from leaderboard.safetext import clean_text
 from leaderboard.store.repo import Entry
 
 
 def label_of(entry: Entry) -> str:
     """How a method is named in legends: ``method (team, #id)``."""
-    return f"{entry.method} ({entry.team}, #{entry.submission_id})"
+    return f"{clean_text(entry.method)} ({clean_text(entry.team)}, #{entry.submission_id})"
 
 
 def weather_frame(entries: Sequence[Entry]) -> Any:
@@ -67,7 +72,7 @@ def curve_chart(entries: Sequence[Entry], kind: str, condition: str = "overall")
     df = curve_frame(entries, kind, condition)
     x_title, y_title = ("recall", "precision") if kind == "pr" else ("false positive rate", "true positive rate")
     title = ("Precision-recall" if kind == "pr" else "ROC") + f" ({condition})"
-    return alt.Chart(df, title=title).mark_line().encode(
+    return alt.Chart(df, title=title).mark_line(point=True).encode(
         x=alt.X("x:Q", title=x_title, scale=alt.Scale(domain=[0, 1])),
         y=alt.Y("y:Q", title=y_title, scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("method:N", legend=alt.Legend(orient="bottom", columns=1, labelLimit=400)),

@@ -13,12 +13,9 @@ import logging
 import os
 import signal
 import subprocess
-import sys
-import tempfile
 import time
 import zipfile
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -85,29 +82,29 @@ def seed_demo(engine: Engine, settings: Settings) -> str | None:
     return token
 
 
-def run_demo(args: Any, settings_fn: Callable[[Any], Settings], announce: Callable[[str], None]) -> int:
+def run_demo(settings: Settings, *, port: int = 8501, address: str = "127.0.0.1",
+             announce: Callable[[str], None] = log.info) -> int:
     """Seed, then run the app and one worker as child processes until ctrl-C (which stops both).
 
-    ``announce`` shows the URL and token to the person at the terminal (the CLI passes ``print``).
+    Args:
+        settings: the demo's settings (the CLI defaults ``data`` to the bundled ``sample`` and ``storage`` to a
+            new temporary folder); the quota is raised to at least 50.
+        port, address: where the app listens (default: this machine only).
+        announce: shows the URL and token to the person at the terminal (the CLI passes ``print``).
     """
-    from leaderboard.cli import streamlit_command
+    from leaderboard.cli import streamlit_command, worker_command
     from leaderboard.store import make_engine, migrate
 
-    if args.data is None:
-        args.data = "sample"
-    if args.storage is None:
-        args.storage = tempfile.mkdtemp(prefix="comsamy-leaderboard-demo-")
-    settings = settings_fn(args)
-    settings = replace(settings, quota=max(settings.quota, 50))
+    settings = settings.replace(quota=max(settings.quota, 50))
     engine = make_engine(settings.db_url)
     migrate(engine)
     token = seed_demo(engine, settings)
     engine.dispose()
     env = {**os.environ, **settings.to_env()}
     signal.signal(signal.SIGTERM, _raise_interrupt)  # stop both children on SIGTERM as on ctrl-C
-    worker = subprocess.Popen([sys.executable, "-m", "leaderboard.cli", "worker", "--poll", "0.5"], env=env)
-    app = subprocess.Popen(streamlit_command(settings, args.port), env=env)
-    announce(f"ComsAmy leaderboard demo on http://localhost:{args.port}  (storage {settings.storage})")
+    worker = subprocess.Popen(worker_command("--poll", "0.5"), env=env)
+    app = subprocess.Popen(streamlit_command(settings, port, address), env=env)
+    announce(f"ComsAmy leaderboard demo on http://{address}:{port}  (storage {settings.storage})")
     if token:
         announce(f"Demo team token (for the Submit page): {token}")
     announce("Press ctrl-C to stop the app and the worker.")

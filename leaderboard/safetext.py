@@ -11,7 +11,7 @@ import re
 import unicodedata
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["CSV_FORMULA_START", "clean_text", "csv_cell", "safe_url"]
+__all__ = ["CSV_FORMULA_START", "clean_text", "csv_cell", "md_escape", "safe_url"]
 
 _INVISIBLE = re.compile(
     "[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad\u061c\u180e]"  # zero-width, bidi, BOM
@@ -29,6 +29,19 @@ def clean_text(text: str, *, multiline: bool = False) -> str:
     text = _INVISIBLE.sub("", str(text))
     keep = "\n" if multiline else ""
     return "".join(c for c in text if c in keep or unicodedata.category(c) not in ("Cc", "Cf"))
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]()#!|<>~$])")
+
+
+def md_escape(text: str) -> str:
+    """``text`` with every Markdown special character backslash-escaped, for Streamlit elements that render
+    Markdown (``st.error``, ``st.info``): a message quoting user text shows it verbatim.
+
+    >>> print(md_escape("![x](http://evil/a.png)"))
+    \\!\\[x\\]\\(http://evil/a.png\\)
+    """
+    return _MD_SPECIAL.sub(r"\\\1", clean_text(text, multiline=True))
 
 
 def safe_url(url: str) -> str | None:

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from leaderboard.manifest import SubmissionInfo
 from leaderboard.quotas import check_quota
-from leaderboard.settings import Settings
 from leaderboard.safetext import clean_text
-from leaderboard.storage import ArchiveStore, check_zip_start
+from leaderboard.settings import Settings
+from leaderboard.storage import ArchiveStore, UploadTooLargeError, check_zip_start
 from leaderboard.store.models import Submission, Team
 from leaderboard.tokens import verify_token
 from leaderboard.vocab import JobStatus
@@ -56,6 +56,9 @@ def submit_archive(
     fileobj.seek(0, 2)
     size = fileobj.tell()
     fileobj.seek(0)
+    if size > settings.max_upload_bytes:
+        raise UploadTooLargeError(f"{name}: expected at most {settings.max_upload_mb} MB, got "
+                                  f"{size / 2**20:.1f} MB")
     check_zip_start(fileobj.read(4), size, name=name)
     stored = ArchiveStore(settings.storage).put_file(fileobj, max_bytes=settings.max_upload_bytes)
     t = time.time() if now is None else now

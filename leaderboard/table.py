@@ -1,7 +1,10 @@
 """The leaderboard table: the paper's Table II layout first, then weathers and landforms (pure pandas).
 
-Metrics are shown in percent with the direction in the column name (``↑`` higher is better for AUPRC,
-``↓`` lower is better for FPR95); :func:`sort_table` sorts each metric its own way.
+Metrics are shown in percent with the direction in the column name (``↑`` higher is better for AUPRC and AUROC,
+``↓`` lower is better for FPR95); :func:`sort_table` sorts each metric its own way. Rows hold only what
+:mod:`leaderboard.publish` lets out: metrics and image counts of conditions with enough images, no pixel counts.
+The paper's reported rows are a table of their own (:func:`reference_table`): they were measured on the real
+468 images, not on this server's data, so they are never ranked in one list with scored rows.
 """
 
 from __future__ import annotations
@@ -12,23 +15,33 @@ from typing import Any
 
 from comsamy.constants import LANDFORMS, WEATHERS
 from leaderboard.reference import PAPER, TABLE_II
+from leaderboard.safetext import clean_text, csv_cell
 from leaderboard.store.repo import Entry
 
+__all__ = [
+    "REPORTED", "TABLE_II_GROUPS", "auprc_col", "auroc_col", "board_columns", "build_table", "conditions",
+    "entry_row", "fpr_col", "higher_is_better", "metric_columns", "reference_table", "sort_table", "to_csv",
+]
+
 TABLE_II_GROUPS = (("Clear", "split", "clear"), ("Adverse", "split", "adverse"), ("Whole", None, None))
-SCORED = "scored"
-REPORTED = "reported, not scored"
-COUNT_FIELDS = (("images", "num_images"), ("anomaly px", "num_anomaly_pixels"),
-                ("inlier px", "num_inlier_pixels"), ("void px", "num_void_pixels"))
+REPORTED = "reported in the paper (468 images), not scored here"
+ARROW = {"auprc": "↑", "auroc": "↑", "fpr95": "↓"}
+INFO_COLUMNS = ("Extra data", "Outlier data", "Backbone", "Data", "Scorer", "Metrics")
 
 
 def auprc_col(name: str) -> str:
     """Column name of a condition's AUPRC."""
-    return f"{name} AUPRC ↑"
+    return f"{name} AUPRC {ARROW['auprc']}"
 
 
 def fpr_col(name: str) -> str:
     """Column name of a condition's FPR95."""
-    return f"{name} FPR95 ↓"
+    return f"{name} FPR95 {ARROW['fpr95']}"
+
+
+def auroc_col(name: str) -> str:
+    """Column name of a condition's AUROC."""
+    return f"{name} AUROC {ARROW['auroc']}"
 
 
 def conditions() -> list[tuple[str, str | None, str | None]]:
@@ -41,15 +54,17 @@ def conditions() -> list[tuple[str, str | None, str | None]]:
 
 
 def metric_columns() -> list[str]:
-    """Every metric column, in table order."""
+    """Every metric column, in table order (AUROC for the Table II groups only)."""
     cols = []
-    for label, _, _ in conditions():
+    for label, group, _ in conditions():
         cols += [auprc_col(label), fpr_col(label)]
+        if group in (None, "split"):
+            cols.append(auroc_col(label))
     return cols
 
 
 def higher_is_better(column: str) -> bool:
-    """Sort direction of a metric column: True for AUPRC (and AUROC), False for FPR95."""
+    """Sort direction of a metric column: True for AUPRC and AUROC, False for FPR95."""
     return "↑" in column
 
 
@@ -64,88 +79,97 @@ def _metrics_of(results: dict[str, Any], group: str | None, value: str | None) -
 
 
 def entry_row(entry: Entry) -> dict[str, Any]:
-    """One table row of a scored submission."""
+    """One table row of a scored submission (published numbers only)."""
     res = entry.results
     row: dict[str, Any] = {
-        "Method": entry.method, "Team": entry.team,
-        "Date": time.strftime("%Y-%m-%d", time.gmtime(entry.finished_at)),
-        "Source": SCORED, "Submission": entry.submission_id,
+        "Method": clean_text(entry.method), "Team": clean_text(entry.team),
+        "Date": time.strftime("%Y-%m-%d", time.gmtime(entry.finished_at)), "Submission": entry.submission_id,
     }
     for label, group, value in conditions():
         m = _metrics_of(res, group, value)
         row[auprc_col(label)] = _pct(m.get("auprc"))
         row[fpr_col(label)] = _pct(m.get("fpr95"))
-    row["Extra data"] = entry.extra_data
-    row["Outlier data"] = entry.outlier_data
-    row["Backbone"] = entry.backbone
-    for label, group, value in conditions():
-        m = _metrics_of(res, group, value)
-        for suffix, key in COUNT_FIELDS:
-            row[f"{label} {suffix}"] = m.get(key)
+        if group in (None, "split"):
+            row[auroc_col(label)] = _pct(m.get("auroc"))
+    for label, group, value in TABLE_II_GROUPS:
+        row[f"{label} images"] = _metrics_of(res, group, value).get("num_images")
     settings = res.get("settings") or {}
     dataset = res.get("dataset") or {}
-    row["Data"] = f"{dataset.get('name', '?')}@{entry.data_revision or dataset.get('revision', '?')}"
-    row["Scorer"] = f"comsamy {entry.scorer_version}"
-    row["Metrics"] = (f"AUPRC {settings.get('auprc', '?')}, FPR95 {settings.get('fpr95', '?')}, "
-                      f"{settings.get('precision', '?')}")
+    row.update({
+        "Extra data": entry.extra_data, "Outlier data": entry.outlier_data, "Backbone": clean_text(entry.backbone),
+        "Data": f"{dataset.get('name', '?')}@{entry.data_revision or dataset.get('revision', '?')}",
+        "Scorer": f"comsamy {entry.scorer_version}",
+        "Metrics": f"AUPRC {settings.get('auprc', '?')}, FPR95 {settings.get('fpr95', '?')}, "
+                   f"{settings.get('precision', '?')}",
+    })
     return row
 
 
-def reference_rows() -> list[dict[str, Any]]:
-    """The paper's Table II rows (weather and landform cells empty)."""
+def row_columns() -> list[str]:
+    """Every column of a scored row, in order (the CSV export's columns after ``Rank``)."""
+    return ["Method", "Team", "Date", "Submission", *metric_columns(),
+            *(f"{label} images" for label, _, _ in TABLE_II_GROUPS), *INFO_COLUMNS]
+
+
+def board_columns(metric: str) -> list[str]:
+    """The columns the page shows, the ranking metric right after the method."""
+    table2 = [c for label, _, _ in TABLE_II_GROUPS for c in (auprc_col(label), fpr_col(label), auroc_col(label))]
+    rest = [c for c in metric_columns() if c not in table2]
+    cols = ["Rank", "Method", metric, "Team", "Date", *table2, *rest, "Extra data", "Outlier data",
+            "Whole images", "Backbone", "Data", "Scorer", "Page"]
+    seen: set[str] = set()
+    return [c for c in cols if not (c in seen or seen.add(c))]
+
+
+def build_table(entries: Iterable[Entry], *, metric: str | None = None) -> Any:
+    """A DataFrame of the scored entries, ranked by ``metric`` (default whole-set AUPRC)."""
+    import pandas as pd
+
+    df = pd.DataFrame([entry_row(e) for e in entries], columns=row_columns())
+    df["Submission"] = df["Submission"].astype("Int64")
+    for label, _, _ in TABLE_II_GROUPS:
+        df[f"{label} images"] = df[f"{label} images"].astype("Int64")
+    for col in metric_columns():
+        df[col] = df[col].astype("Float64")
+    return sort_table(df, metric or auprc_col("Whole"))
+
+
+def reference_table() -> Any:
+    """The paper's Table II rows (percent, as reported): a table of their own, never ranked with scored rows."""
+    import pandas as pd
+
     rows = []
     for ref in TABLE_II:
-        row: dict[str, Any] = {"Method": ref.method, "Team": "paper authors", "Date": "", "Source": REPORTED,
-                               "Submission": None}
-        for label, _, _ in conditions():
-            row[auprc_col(label)] = row[fpr_col(label)] = None
+        row: dict[str, Any] = {"Method": ref.method, "Source": PAPER}
         for label in ("Clear", "Adverse", "Whole"):
             row[auprc_col(label)] = getattr(ref, f"{label.lower()}_auprc")
             row[fpr_col(label)] = getattr(ref, f"{label.lower()}_fpr95")
-        row.update({"Extra data": None, "Outlier data": None, "Backbone": "", "Data": "ComsAmy (468 images)",
-                    "Scorer": PAPER, "Metrics": "as reported"})
         rows.append(row)
-    return rows
-
-
-def build_table(entries: Iterable[Entry], *, reference: bool = True) -> Any:
-    """A DataFrame of the scored entries (plus Table II reference rows), sorted by whole-set AUPRC."""
-    import pandas as pd
-
-    rows = [entry_row(e) for e in entries]
-    if reference:
-        rows += reference_rows()
-    df = pd.DataFrame(rows, columns=list(entry_row_columns()))
-    return sort_table(df, auprc_col("Whole"))
-
-
-def entry_row_columns() -> list[str]:
-    """Every column of the table, in order."""
-    cols = ["Method", "Team", "Date", "Source", "Submission", *metric_columns(), "Extra data", "Outlier data",
-            "Backbone"]
-    for label, _, _ in conditions():
-        cols += [f"{label} {suffix}" for suffix, _ in COUNT_FIELDS]
-    return [*cols, "Data", "Scorer", "Metrics"]
-
-
-def display_columns() -> list[str]:
-    """The columns the page shows (the CSV export has all of them)."""
-    counts = [f"{label} images" for label in ("Clear", "Adverse", "Whole")]
-    counts += ["Whole anomaly px", "Whole inlier px", "Whole void px"]
-    return ["Method", "Team", "Source", "Date", *metric_columns(), "Extra data", "Outlier data", *counts, "Data",
-            "Scorer", "Metrics"]
+    return pd.DataFrame(rows)
 
 
 def sort_table(df: Any, column: str) -> Any:
-    """Sort by a metric in its own direction (best first), empty cells last; ties keep their order."""
+    """Sort by a metric in its own direction (best first), empty cells last; ties keep their order.
+
+    A ``Rank`` column (1, 2, ...; empty where the metric is) is put first, replacing any earlier one.
+    """
+    import pandas as pd
+
     if column not in df.columns:
         raise KeyError(f"sort column: expected one of the metric columns, got {column!r}")
+    df = df.drop(columns="Rank", errors="ignore")
     out = df.sort_values(column, ascending=not higher_is_better(column), na_position="last", kind="stable")
     out = out.reset_index(drop=True)
-    out.insert(0, "Rank", [i + 1 if v == v and v is not None else None for i, v in enumerate(out[column])])
+    ranks = [None if pd.isna(v) else i + 1 for i, v in enumerate(out[column])]
+    out.insert(0, "Rank", ranks)
+    out["Rank"] = out["Rank"].astype("Int64")
     return out
 
 
 def to_csv(df: Any) -> bytes:
-    """CSV export of the table (UTF-8)."""
-    return df.to_csv(index=False).encode("utf-8")
+    """CSV export (UTF-8): blank where undefined, integer ids, text cells a spreadsheet would run are quoted."""
+    out = df.drop(columns=["Page"], errors="ignore").copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(csv_cell)
+    return out.to_csv(index=False).encode("utf-8")

@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 
 from comsamy.errors import ArchiveError, ComsamyError
 from leaderboard.budget import BudgetExceededError, score_with_budget
-from leaderboard.scoring import Scorer, ScoreOutcome
+from leaderboard.scoring import ScoreOutcome, Scorer
 from leaderboard.settings import Settings
 from leaderboard.storage import ArchiveStore, CorruptedArchiveError
 from leaderboard.store import queue

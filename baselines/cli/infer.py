@@ -1,71 +1,95 @@
-"""``comsamy-infer``: score a benchmark split with a trained checkpoint and write a prediction archive.
+"""``comsamy-infer``: score a benchmark split or an image folder with any model and write a prediction archive.
 
-Example::
+Examples::
 
-    comsamy-infer runs/rpl_eel/last.pt preds.zip --data sample --config all --split test --score eel
+    comsamy-infer runs/rpl_eel/last.pt preds.zip --data sample --score eel          # a comsamy-train checkpoint
+    comsamy-infer --model nvidia/segformer-b0-finetuned-cityscapes-1024-1024 --score msp --data sample preds.zip
+    comsamy-infer --model rpl_release.pth --score eel --images photos/ maps/         # released RPL weights, any images
     comsamy-eval preds.zip --data sample
 
-Exit codes: 0 written; 2 bad arguments or checkpoint; 4 data not available.
+``--model`` (or the first positional argument) is a ``comsamy-train`` checkpoint, released RPL / DeepLabV3+
+weights (``.pth``), a ``save_pretrained`` baseline folder, or any ``transformers`` semantic-segmentation model
+(Hub id or folder) scored zero-shot. An interrupted run continues when started again with the same arguments.
+
+Exit codes: 0 written; 2 bad arguments, model or resume settings; 3 invalid maps; 4 data not available.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
-import sys
 from collections.abc import Sequence
 
-from comsamy.cli.common import size_argument
-from comsamy.errors import ComsamyError
+from comsamy.cli.common import positive_int, run_cli, size_argument
+from comsamy.errors import UsageError
+
+PROG = "comsamy-infer"
+SCORES = ("msp", "maxlogit", "max_logit", "entropy", "energy", "eel")
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="comsamy-infer", description=__doc__.split("\n\n")[0])
-    p.add_argument("checkpoint", help="checkpoint written by comsamy-train (last.pt)")
-    p.add_argument("out", help="archive to write: a folder, or a path ending with .zip")
-    p.add_argument("--data", default="sample", help="dataset for comsamy.load_dataset (default: sample)")
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    p.add_argument("paths", nargs="+", metavar="[MODEL] OUT",
+                   help="the output (a .zip archive or a folder), after the model when --model is not given")
+    p.add_argument("--model", default=None,
+                   help="checkpoint / weights file, save_pretrained folder, or transformers Hub id / folder")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--data", default=None, help="dataset for comsamy.load_dataset (default: sample)")
+    source.add_argument("--images", default=None, help="a folder of images to score instead of a dataset")
     p.add_argument("--config", default="all", help="dataset config (default: all)")
     p.add_argument("--split", default="test", help="split (default: test)")
-    p.add_argument("--score", default="eel", choices=["msp", "max_logit", "entropy", "energy", "eel"])
-    p.add_argument("--device", default="auto", help="auto, cpu or cuda[:i]")
-    p.add_argument("--input-size", type=size_argument, default=None, help="resize images to WIDTHxHEIGHT before the model")
+    p.add_argument("--score", default="eel", choices=SCORES, help="anomaly score (default: eel)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:i (default: auto)")
+    p.add_argument("--dtype", default="float32", choices=["float32", "float16", "bfloat16"],
+                   help="model parameter dtype (default: float32); scores are computed in float32")
+    p.add_argument("--batch-size", type=positive_int, default=1, help="images per forward pass (default: 1)")
+    p.add_argument("--input-size", type=size_argument, default=None,
+                   help="resize images to WIDTHxHEIGHT before the model (maps are resized back)")
     blur = p.add_mutually_exclusive_group()
     blur.add_argument("--blur", dest="blur", action="store_true", default=None, help="7x7 Gaussian blur (sigma 1)")
     blur.add_argument("--no-blur", dest="blur", action="store_false", help="no blur")
     p.add_argument("--method", default=None, help="method name written to manifest.json")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--debug", action="store_true", help="show tracebacks")
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        from baselines.inference import predict_archive
+def _run(args: argparse.Namespace) -> int:
+    from baselines.inference import predict_archive
 
-        result = predict_archive(
-            args.checkpoint,
-            args.out,
-            data=args.data,
-            config=args.config,
-            split=args.split,
-            score=args.score,
-            device=args.device,
-            input_size=args.input_size,
-            blur=args.blur,
-            method=args.method,
-            progress=not args.quiet,
-        )
-    except ComsamyError as exc:
-        if args.debug:
-            raise
-        print(f"comsamy-infer: error: {exc.report()}", file=sys.stderr)
-        return exc.exit_code
-    print(json.dumps({"archive": result.archive, "num_images": result.num_images, "seconds": round(result.seconds, 2)}))
+    if len(args.paths) > 2:
+        raise UsageError(f"expected [MODEL] OUT, got {len(args.paths)} paths: {args.paths}")
+    if len(args.paths) == 2 and args.model is not None:
+        raise UsageError(f"expected the model either as --model or as the first path, got both ({args.model!r} and "
+                         f"{args.paths[0]!r})")
+    if len(args.paths) == 1 and args.model is None:
+        raise UsageError(f"expected a model (--model or a first path) and an output, got only {args.paths[0]!r}")
+    model = args.model if args.model is not None else args.paths[0]
+    result = predict_archive(
+        model,
+        args.paths[-1],
+        data=args.data if args.data is not None else "sample",
+        config=args.config,
+        split=args.split,
+        images=args.images,
+        score=args.score,
+        device=args.device,
+        dtype=args.dtype,
+        batch_size=args.batch_size,
+        input_size=args.input_size,
+        blur=args.blur,
+        method=args.method,
+        progress=not args.quiet,
+    )
+    print(json.dumps({"archive": result.archive, "num_images": result.num_images, "resumed": result.resumed,
+                      "seconds": round(result.seconds, 2)}))
     return 0
 
 
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_cli(PROG, build_parser(), _run, argv)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -25,9 +25,16 @@ from comsamy.errors import UsageError
 PROG = "comsamy-train"
 
 
+class _IntermixedParser(argparse.ArgumentParser):
+    """Options may come between the overrides: ``comsamy-train tiny_cpu --resume auto steps=400``."""
+
+    def parse_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def,override]  # noqa: ANN001
+        return self.parse_intermixed_args(args, namespace)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``comsamy-train`` argument parser."""
-    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
+    p = _IntermixedParser(prog=PROG, description=__doc__.split("\n\n")[0])
     p.add_argument(
         "items", nargs="*", metavar="CONFIG|KEY=VALUE",
         help="a YAML training config (a file, or a packaged name such as tiny_cpu), then key=value overrides "

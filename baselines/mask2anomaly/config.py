@@ -22,12 +22,25 @@ from comsamy.errors import ConfigError
 if TYPE_CHECKING:
     from transformers import Mask2FormerConfig
 
-__all__ = ["ANOMALY_LOSSES", "PRESETS", "VARIANTS", "Mask2AnomalyConfig"]
+__all__ = ["ANOMALY_LOSSES", "OFFICIAL_REFINE_CLASSES", "PRESETS", "VARIANTS", "Mask2AnomalyConfig", "non_road_classes"]
 
 VARIANTS = ("mask2anomaly", "mask2anomaly_diffeel")
 """Registry names: Mask2Anomaly with its mask contrastive loss, and with that loss swapped for EEL (Eq. 10)."""
 ANOMALY_LOSSES = ("contrastive", "eel")
 PRESETS = ("paper", "tiny")
+
+OFFICIAL_REFINE_CLASSES = tuple(range(2, 11))
+"""Train ids 2..10 (building, wall, fence, pole, traffic light, traffic sign, vegetation, terrain, sky): the classes
+under whose confident masks the official Mask2Anomaly inference (``semantic_inference``: ``labels > 1`` and
+``labels < 11``) removes anomaly. Road, sidewalk and the eight object classes (person ... bicycle) are not used."""
+
+
+def non_road_classes(num_classes: int = NUM_INLIER_CLASSES, road_id: int = TRAIN_ID["road"]) -> tuple[int, ...]:
+    """Every inlier class but road: our earlier refinement rule, kept as a switch (``refine_classes=...``)."""
+    return tuple(c for c in range(num_classes) if c != road_id)
+
+BACKBONE_TYPES = ("resnet", "swin")
+"""``transformers`` backbones Mask2Anomaly takes (ResNet as in the paper, Swin as in Mask2Former's best models)."""
 
 _VARIANT_LOSS = {"mask2anomaly": "contrastive", "mask2anomaly_diffeel": "eel"}
 
@@ -49,6 +62,7 @@ _PRESET_VALUES: dict[str, dict[str, Any]] = {
         "dim_feedforward": 64,
         "num_queries": 8,
         "train_num_points": 256,
+        "freeze_backbone": False,  # a random tiny backbone must train; the paper's ResNet-50 starts pretrained
     },
 }
 
@@ -71,13 +85,22 @@ class Mask2AnomalyConfig:
         contrastive_margin: margin of the mask contrastive loss (anomaly pixels must score at least this much
             below the inlier target of 1 on the largest mask-wise class score).
         class_weight, mask_weight, dice_weight, no_object_weight: Mask2Former's own loss weights (2, 5, 5, 0.1).
-        refine, refine_threshold, road_id: inference refinement: scores inside the masks of queries whose top
-            inlier-class probability exceeds ``refine_threshold`` for a class other than ``road_id`` are set to the
-            most-inlier value.
+        refine, refine_threshold: inference refinement: scores inside the masks of queries whose top class
+            probability exceeds ``refine_threshold`` for a class of ``refine_classes`` are set to the most-inlier
+            value.
         flip: average scores with those of the horizontally flipped image.
         weight_decay, backbone_lr_multiplier: AdamW settings (paper: lr 1e-5, weight decay 0.05; Mask2Former's
             backbone multiplier 0.1). Norm and embedding parameters get no weight decay, as in Mask2Former.
-        freeze_backbone: exclude the whole backbone from training.
+        backbone: a ``transformers`` ResNet or Swin checkpoint (Hub id such as ``microsoft/resnet-50`` /
+            ``microsoft/swin-tiny-patch4-window7-224``, or a local ``save_pretrained`` folder) whose architecture and
+            weights replace the random ResNet; ``None`` builds the ResNet from the ``backbone_*`` fields.
+        backbone_config: that backbone's ``transformers`` config as a dict, filled in when the model is built
+            (so that a saved model rebuilds the architecture without the checkpoint).
+        refine_classes: the train ids under whose confident masks anomaly is removed (official: 2..10,
+            :data:`OFFICIAL_REFINE_CLASSES`; ours: every class but road, :func:`non_road_classes`).
+        refine_weighted: the official mask test ``class probability * sigmoid(mask) >= 0.5`` (True) or ours,
+            ``sigmoid(mask) > 0.5`` (False).
+        freeze_backbone: exclude the whole backbone from training (official: ``FREEZE_AT: 5``, the default).
         freeze_backbone_norm: keep the backbone's batch norms frozen (eval mode, no gradient), as Mask2Former's
             ResNet does (detectron2's ``FrozenBN``); batch statistics of 1-2 images per GPU are useless.
     """
@@ -90,6 +113,8 @@ class Mask2AnomalyConfig:
     backbone_embedding_size: int = 64
     backbone_hidden_sizes: tuple[int, ...] = (256, 512, 1024, 2048)
     backbone_depths: tuple[int, ...] = (3, 4, 6, 3)
+    backbone: str | None = None
+    backbone_config: dict[str, Any] | None = None
     # pixel decoder (MSDeformAttn encoder) and transformer decoder
     feature_size: int = 256
     mask_feature_size: int = 256
@@ -114,12 +139,13 @@ class Mask2AnomalyConfig:
     # inference
     refine: bool = True
     refine_threshold: float = 0.95
-    road_id: int = TRAIN_ID["road"]
+    refine_classes: tuple[int, ...] = OFFICIAL_REFINE_CLASSES
+    refine_weighted: bool = True
     flip: bool = True
     # optimisation
     weight_decay: float = 0.05
     backbone_lr_multiplier: float = 0.1
-    freeze_backbone: bool = False
+    freeze_backbone: bool = True
     freeze_backbone_norm: bool = True
 
     def __post_init__(self) -> None:
@@ -146,8 +172,17 @@ class Mask2AnomalyConfig:
                               f"{self.num_attention_heads}")
         if not 0.0 < self.refine_threshold < 1.0:
             raise ConfigError(f"expected refine_threshold in (0, 1), got {self.refine_threshold}")
-        if not 0 <= self.road_id < self.num_classes:
-            raise ConfigError(f"expected road_id in [0, {self.num_classes}), got {self.road_id}")
+        classes = tuple(int(c) for c in self.refine_classes)
+        object.__setattr__(self, "refine_classes", classes)
+        if not classes or any(not 0 <= c < self.num_classes for c in classes):
+            raise ConfigError(f"expected refine_classes to be train ids in [0, {self.num_classes}), got {classes}")
+        if self.backbone is not None and not (isinstance(self.backbone, str) and self.backbone.strip()):
+            raise ConfigError(f"expected backbone to be a Hub id or a folder path, got {self.backbone!r}")
+        if self.backbone_config is not None and not (
+            isinstance(self.backbone_config, dict) and self.backbone_config.get("model_type") in BACKBONE_TYPES
+        ):
+            got = self.backbone_config.get("model_type") if isinstance(self.backbone_config, dict) else self.backbone_config
+            raise ConfigError(f"expected backbone_config of a model_type in {BACKBONE_TYPES}, got {got!r}")
         for name in ("lambda_ce", "lambda_anomaly", "eel_alpha", "weight_decay", "backbone_lr_multiplier"):
             if float(getattr(self, name)) < 0:
                 raise ConfigError(f"expected {name} >= 0, got {getattr(self, name)}")
@@ -168,6 +203,13 @@ class Mask2AnomalyConfig:
     def from_dict(cls, values: dict[str, Any]) -> Mask2AnomalyConfig:
         """Rebuild from :meth:`to_dict` output (lists become tuples); unknown keys raise :class:`ConfigError`."""
         names = {f.name for f in dataclasses.fields(cls)}
+        values = dict(values)
+        if "road_id" in values:  # configs saved before refine_classes: "every class but road_id"
+            road = values.pop("road_id")
+            if not isinstance(road, int) or not 0 <= road < int(values.get("num_classes", NUM_INLIER_CLASSES)):
+                raise ConfigError(f"expected road_id in [0, num_classes), got {road!r}")
+            values.setdefault("refine_classes", non_road_classes(int(values.get("num_classes", NUM_INLIER_CLASSES)), road))
+            values.setdefault("refine_weighted", False)
         unknown = sorted(set(values) - names)
         if unknown:
             raise ConfigError(f"expected Mask2Anomaly config keys among {sorted(names)}, got unknown {unknown}")
@@ -176,7 +218,7 @@ class Mask2AnomalyConfig:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict of every field."""
         out = dataclasses.asdict(self)
-        for name in ("backbone_hidden_sizes", "backbone_depths"):
+        for name in ("backbone_hidden_sizes", "backbone_depths", "refine_classes"):
             out[name] = list(out[name])
         return out
 
@@ -195,15 +237,23 @@ class Mask2AnomalyConfig:
         finally:
             hf_logger.setLevel(level)
 
+    def _backbone_hf_config(self, resnet_cls: Any) -> Any:
+        if self.backbone_config is None:
+            return resnet_cls(
+                num_channels=3,
+                embedding_size=self.backbone_embedding_size,
+                hidden_sizes=list(self.backbone_hidden_sizes),
+                depths=list(self.backbone_depths),
+                layer_type=self.backbone_layer_type,
+                out_features=["stage1", "stage2", "stage3", "stage4"],
+            )
+        from transformers import AutoConfig
+
+        values = {k: v for k, v in self.backbone_config.items() if k not in ("out_features", "out_indices")}
+        return AutoConfig.for_model(**values, out_features=["stage1", "stage2", "stage3", "stage4"])
+
     def _hf_config(self, config_cls: Any, resnet_cls: Any) -> Mask2FormerConfig:
-        backbone = resnet_cls(
-            num_channels=3,
-            embedding_size=self.backbone_embedding_size,
-            hidden_sizes=list(self.backbone_hidden_sizes),
-            depths=list(self.backbone_depths),
-            layer_type=self.backbone_layer_type,
-            out_features=["stage1", "stage2", "stage3", "stage4"],
-        )
+        backbone = self._backbone_hf_config(resnet_cls)
         return config_cls(
             backbone_config=backbone,
             use_timm_backbone=False,

@@ -12,7 +12,7 @@ a folder holding ``config.json`` and ``model.safetensors``.
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from baselines.base import SCORE_NAMES
+from baselines.hub import CONFIG_NAME, WEIGHTS_NAME, BaselineHubMixin
 from baselines.mask2anomaly.attention import install_global_masked_attention
+from baselines.mask2anomaly.backbones import backbone_config_dict, load_backbone_weights
 from baselines.mask2anomaly.config import PRESETS, Mask2AnomalyConfig
 from baselines.mask2anomaly.inference import fill_value_for, flip_average, maskwise_score, refine_scores
 from baselines.mask2anomaly.loss import check_labels, compose_loss, pixel_logits, semantic_to_mask_targets
@@ -32,13 +34,13 @@ __all__ = ["CONFIG_NAME", "WEIGHTS_NAME", "Mask2Anomaly", "build_mask2anomaly", 
 
 logger = logging.getLogger(__name__)
 
-CONFIG_NAME = "config.json"
-WEIGHTS_NAME = "model.safetensors"
-FORMAT = "comsamy-mask2anomaly/1"
 
 
-class Mask2Anomaly(nn.Module):
+class Mask2Anomaly(nn.Module, BaselineHubMixin):
     """Mask2Former with global masked attention, Mask2Anomaly's inference and the Eq. 10 training loss.
+
+    ``save_pretrained`` / ``from_pretrained`` (folder or Hub id; keyword overrides such as ``flip=False``) /
+    ``push_to_hub`` come from :class:`baselines.hub.BaselineHubMixin`.
 
     Attributes:
         config: the :class:`Mask2AnomalyConfig` it was built from.
@@ -50,8 +52,12 @@ class Mask2Anomaly(nn.Module):
         super().__init__()
         from transformers import Mask2FormerForUniversalSegmentation
 
+        if config.backbone is not None and config.backbone_config is None:
+            config = dataclasses.replace(config, backbone_config=backbone_config_dict(config.backbone))
         self.config = config
         self.mask2former = Mask2FormerForUniversalSegmentation(config.to_hf_config())
+        if config.backbone is not None:
+            load_backbone_weights(self.backbone, config.backbone)
         if config.global_masked_attention:
             install_global_masked_attention(self.mask2former)
         if config.freeze_backbone:
@@ -60,10 +66,21 @@ class Mask2Anomaly(nn.Module):
             for module in self._backbone_norms():
                 module.requires_grad_(False)
         self.train(self.training)
+        self._set_hub_config()
+
+    config_class = Mask2AnomalyConfig
+    registry_names = ("mask2anomaly", "mask2anomaly_diffeel")
+
+    def registry_name(self) -> str:
+        return self.config.variant
+
+    def _set_hub_config(self) -> None:
+        super()._set_hub_config()
+        self._hub_mixin_config["backbone"] = None  # weights are in the folder; backbone_config keeps the architecture
 
     @property
     def backbone(self) -> nn.Module:
-        """The ResNet backbone (``transformers`` ``ResNetBackbone``)."""
+        """The backbone (``transformers`` ``ResNetBackbone`` or ``SwinBackbone``)."""
         return self.mask2former.model.pixel_level_module.encoder
 
     def _backbone_norms(self) -> list[nn.Module]:
@@ -192,52 +209,11 @@ class Mask2Anomaly(nn.Module):
                 masks = F.interpolate(out["mask_logits"], size=tuple(x.shape[-2:]), mode="bilinear",
                                       align_corners=False)
                 scores = refine_scores(scores, out["class_logits"], masks, threshold=cfg.refine_threshold,
-                                       road_id=cfg.road_id, fill_value=fill_value_for(score))
+                                       classes=cfg.refine_classes, weighted=cfg.refine_weighted,
+                                       fill_value=fill_value_for(score))
             return scores
 
         return flip_average(single, images) if flip else single(images)
-
-    # ------------------------------------------------------------------ persistence
-    def save_pretrained(self, directory: str | Path) -> Path:
-        """Write ``config.json`` and ``model.safetensors`` into ``directory`` (created); returns the folder."""
-        from safetensors.torch import save_file
-
-        folder = Path(directory)
-        folder.mkdir(parents=True, exist_ok=True)
-        payload = {"format": FORMAT, "config": self.config.to_dict()}
-        (folder / CONFIG_NAME).write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        state = {k: v.detach().contiguous().cpu() for k, v in self.state_dict().items()}
-        save_file(state, str(folder / WEIGHTS_NAME), metadata={"format": FORMAT})
-        return folder
-
-    @classmethod
-    def from_pretrained(cls, directory: str | Path, *, map_location: str | torch.device = "cpu",
-                        **overrides: Any) -> Mask2Anomaly:
-        """Rebuild a model saved by :meth:`save_pretrained`; ``overrides`` change non-architecture fields
-        (e.g. ``flip=False``). Every weight must match: a missing or unexpected key is an error."""
-        from safetensors.torch import load_file
-
-        folder = Path(directory)
-        config_path, weights_path = folder / CONFIG_NAME, folder / WEIGHTS_NAME
-        for path in (config_path, weights_path):
-            if not path.is_file():
-                raise UsageError(f"expected {path.name} in {folder}, got no such file")
-        try:
-            payload = json.loads(config_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"expected JSON in {config_path}, got a parse error: {exc}") from exc
-        if not isinstance(payload, dict) or payload.get("format") != FORMAT or "config" not in payload:
-            got = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
-            raise ConfigError(f"expected {config_path} with format {FORMAT!r} and a 'config' object, got {got!r}")
-        config = Mask2AnomalyConfig.from_dict({**payload["config"], **overrides})
-        model = cls(config)
-        state = load_file(str(weights_path), device=str(map_location))
-        result = model.load_state_dict(state, strict=False)
-        if result.missing_keys or result.unexpected_keys:
-            raise ConfigError(f"expected the weights in {weights_path} to match {config_path}, got missing "
-                              f"{result.missing_keys[:5]} and unexpected {result.unexpected_keys[:5]}")
-        return model
-
 
 def build_mask2anomaly(*, size: str = "paper", variant: str | None = None, diffeel: bool | None = None,
                        pretrained: str | Path | None = None, **config: Any) -> Mask2Anomaly:
@@ -263,7 +239,7 @@ def build_mask2anomaly(*, size: str = "paper", variant: str | None = None, diffe
     if pretrained is not None:
         if variant is not None:
             config["variant"] = variant
-        return Mask2Anomaly.from_pretrained(pretrained, **config)
+        return Mask2Anomaly.from_pretrained(str(pretrained), **config)
     if size not in PRESETS:
         raise ConfigError(f"expected size in {PRESETS}, got {size!r}")
     return Mask2Anomaly(Mask2AnomalyConfig.preset(size, variant=variant or "mask2anomaly", **config))

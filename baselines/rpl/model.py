@@ -99,6 +99,7 @@ class InlierSegmenter(_ScoredSegmenter, BaselineHubMixin):
     """
 
     config_class = SegmenterConfig
+    registry_names = ("inlier_segmenter",)
 
     def __init__(self, config: SegmenterConfig | None = None) -> None:
         super().__init__()
@@ -141,6 +142,7 @@ class RPLSegmenter(_ScoredSegmenter, BaselineHubMixin):
     """
 
     config_class = RPLConfig
+    registry_names = ("rpl_eel", "rpl_energy")
 
     def __init__(self, config: RPLConfig | None = None) -> None:
         super().__init__()

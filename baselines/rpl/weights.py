@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,8 @@ from torch import nn
 
 from comsamy.errors import ConfigError
 
-__all__ = ["LoadReport", "load_weights", "normalise_state_dict", "read_state_dict"]
+__all__ = ["LoadReport", "extract_state_dict", "infer_architecture", "load_weights", "normalise_state_dict",
+           "read_state_dict"]
 
 logger = logging.getLogger(__name__)
 
@@ -61,19 +63,59 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     """
     from baselines.safe_load import load_torch_file
 
-    obj = load_torch_file(path, what="weights file")
+    return extract_state_dict(load_torch_file(path, what="weights file"), str(path))
+
+
+def extract_state_dict(obj: Any, where: str) -> dict[str, torch.Tensor]:
+    """The state dict in a loaded file: ``obj`` itself, or the mapping under ``model`` / ``state_dict`` / ...."""
     if isinstance(obj, Mapping):
         for key in _WRAPPER_KEYS:
             if key in obj and isinstance(obj[key], Mapping):
                 obj = obj[key]
                 break
-    if not isinstance(obj, Mapping) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+    if not isinstance(obj, Mapping) or not obj or not all(isinstance(v, torch.Tensor) for v in obj.values()):
         got = type(obj).__name__
         if isinstance(obj, Mapping):
             got = f"a dict with keys {sorted(map(str, obj))[:6]}"
         raise ConfigError(f"expected a state dict (name -> tensor), or one under {list(_WRAPPER_KEYS)}, in "
-                          f"{str(path)!r}, got {got}")
+                          f"{where!r}, got {got}")
     return dict(obj)
+
+
+_BLOCK = re.compile(r"^branch1\.mod([2-7])\.block(\d+)\.")
+
+
+def infer_architecture(state: Mapping[str, torch.Tensor]) -> tuple[str, dict[str, Any]]:
+    """The registry name and config of the DeepLabV3+ / WiderResNet38 network that ``state`` holds.
+
+    ``width`` comes from the stem (``mod1.conv1``: 64 x width output channels), ``structure`` from the blocks per
+    trunk module, ``num_classes`` from the classifier (``final.6``); a ``residual_block`` makes it RPL.
+
+    Args:
+        state: a state dict under the official names (``module.`` / ``branch1.`` prefixes as in any release).
+
+    Raises:
+        ConfigError: the stem, a trunk module or the classifier is missing.
+    """
+    keys = normalise_state_dict(state, {"branch1.mod1.conv1.weight"})
+    stem, final = keys.get("branch1.mod1.conv1.weight"), keys.get("branch1.final.6.weight")
+    if stem is None or final is None:
+        raise ConfigError("expected DeepLabV3+ / WiderResNet38 weights with branch1.mod1.conv1.weight and "
+                          f"branch1.final.6.weight, got keys {sorted(keys)[:5]}")
+    blocks: dict[int, set[int]] = {}
+    for key in keys:
+        found = _BLOCK.match(key)
+        if found:
+            blocks.setdefault(int(found.group(1)), set()).add(int(found.group(2)))
+    if sorted(blocks) != [2, 3, 4, 5, 6, 7]:
+        raise ConfigError(f"expected trunk modules mod2..mod7 in the weights, got mod{sorted(blocks)}")
+    config: dict[str, Any] = {
+        "width": int(stem.shape[0]) / 64.0,
+        "structure": [max(blocks[m]) for m in range(2, 8)],
+        "num_classes": int(final.shape[0]),
+    }
+    residual = any(k.startswith("branch1.residual_block.") for k in keys)
+    return ("rpl_eel" if residual else "inlier_segmenter"), config
 
 
 def normalise_state_dict(state: Mapping[str, torch.Tensor], model_keys: set[str]) -> dict[str, torch.Tensor]:

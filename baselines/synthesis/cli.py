@@ -1,26 +1,33 @@
-"""``comsamy-synth``: generate object banks and compose synthesized training sets.
+"""``comsamy-synth``: generate object banks (diffusion or COCO) and compose synthesized training sets.
 
     comsamy-synth objects --generator PATH_OR_ID --out BANK --count N --seed S [--batch-size B] [--steps K]
+    comsamy-synth bank-from-coco --images DIR --annotations instances_train2017.json --out BANK
     comsamy-synth compose --inliers NAME_OR_PATH --objects BANK [--objects BANK2 ...] --out OUT --count N
-                          --seed S [--mode harmonized|copy-paste] [--anomaly-id 254] [--workers W]
+                          --seed S [--mode harmonized|copy-paste] [--placement drivable|rpl] [--workers W]
 
-Exit codes: 0 ok, 1 synthesis error, 2 bad usage, 3 invalid input data, 4 data or weights not available.
+Exit codes: 0 ok, 1 synthesis error, 2 bad usage, 3 invalid input data, 4 data or weights not available,
+5 a missing extra, 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from collections.abc import Sequence
 
+from comsamy.cli.common import positive_int, run_cli
 from comsamy.constants import ANOMALY_TRAIN_ID
-from comsamy.errors import ComsamyError
+
+PROG = "comsamy-synth"
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="comsamy-synth", description="DiffEEL anomaly data synthesizer.")
+def build_parser() -> argparse.ArgumentParser:
+    """The ``comsamy-synth`` argument parser (sub-commands ``objects``, ``bank-from-coco``, ``compose``)."""
+    from baselines.anomaly_paste import PLACEMENTS
+    from baselines.synthesis.coco import COCO_EXCLUDED_CLASSES
+
+    p = argparse.ArgumentParser(prog=PROG, description="DiffEEL anomaly data synthesizer.")
     sub = p.add_subparsers(dest="command", required=True)
 
     o = sub.add_parser("objects", help="generate an object bank with a Stable Diffusion pipeline")
@@ -38,6 +45,19 @@ def _parser() -> argparse.ArgumentParser:
     o.add_argument("--max-retries", type=int, default=2)
     o.add_argument("--no-progress", action="store_true")
 
+    b = sub.add_parser("bank-from-coco", help="cut COCO instances into an object bank (RPL / PEBAL's outliers)")
+    b.add_argument("--images", required=True, help="folder of the COCO images (e.g. train2017/)")
+    b.add_argument("--annotations", required=True, help="COCO instances JSON (e.g. instances_train2017.json)")
+    b.add_argument("--out", required=True, help="bank folder (images/, masks/, provenance.jsonl)")
+    b.add_argument("--min-area", type=int, default=1000, help="drop instances with fewer mask pixels (default 1000)")
+    b.add_argument("--min-image-side", type=int, default=480,
+                   help="skip images smaller than this on either side (Meta-OoD / PEBAL: 480)")
+    b.add_argument("--keep-truncated", action="store_true", help="keep instances whose mask touches the border")
+    b.add_argument("--exclude", action="append", default=None, metavar="CLASS",
+                   help=f"COCO class whose images are skipped (repeatable; default: {', '.join(COCO_EXCLUDED_CLASSES)})")
+    b.add_argument("--limit", type=positive_int, default=None, help="stop after this many objects")
+    b.add_argument("--no-progress", action="store_true")
+
     c = sub.add_parser("compose", help="paste bank objects into inlier images (Eq. 1)")
     c.add_argument("--inliers", required=True, help="what comsamy.load_dataset takes, e.g. 'sample' or a folder")
     c.add_argument("--inliers-config", default="inliers")
@@ -50,7 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--anomaly-id", type=int, default=ANOMALY_TRAIN_ID, help="254 (default) or the paper's 20")
     c.add_argument("--objects-per-image", default="1", help="N or MIN-MAX")
     c.add_argument("--edges", default="feather", choices=("feather", "poisson", "hard"))
-    c.add_argument("--dovenet", default=None, help="DoveNet-style state dict (harmonized mode)")
+    c.add_argument("--placement", default="drivable", choices=PLACEMENTS,
+                   help="drivable: ours (drivable ground, perspective size); rpl: RPL's uniform random position")
+    c.add_argument("--harmonizer", default=None,
+                   help="state dict of our DoveNet-style U-Net harmonizer (harmonized mode; else Reinhard transfer)")
     c.add_argument("--workers", type=int, default=1)
     c.add_argument("--chunk-size", type=int, default=16)
     c.add_argument("--no-progress", action="store_true")
@@ -96,29 +119,38 @@ def _objects(a: argparse.Namespace) -> int:
     return 0 if s.failed == 0 else 1
 
 
+def _bank_from_coco(a: argparse.Namespace) -> int:
+    from baselines.synthesis.coco import COCO_EXCLUDED_CLASSES, build_coco_bank
+
+    s = build_coco_bank(a.images, a.annotations, a.out, excluded_classes=tuple(a.exclude or COCO_EXCLUDED_CLASSES),
+                        min_image_side=a.min_image_side, min_area=a.min_area, keep_truncated=a.keep_truncated,
+                        limit=a.limit, progress=not a.no_progress)
+    sys.stdout.write(json.dumps(s.to_dict()) + "\n")
+    return 0
+
+
 def _compose(a: argparse.Namespace) -> int:
     from baselines.synthesis.blender import BlendConfig
     from baselines.synthesis.compose import ComposeConfig, compose_dataset
 
     cfg = ComposeConfig(count=a.count, seed=a.seed, mode=a.mode, anomaly_id=a.anomaly_id,
                         objects_per_image=_range(a.objects_per_image), chunk_size=a.chunk_size,
-                        blend=BlendConfig(edges=a.edges))
+                        blend=BlendConfig(edges=a.edges), placement_mode=a.placement)
     s = compose_dataset(a.inliers, a.objects, a.out, cfg, inliers_config=a.inliers_config,
-                        inliers_split=a.inliers_split, workers=a.workers, dovenet=a.dovenet,
+                        inliers_split=a.inliers_split, workers=a.workers, harmonizer=a.harmonizer,
                         progress=not a.no_progress)
     sys.stdout.write(json.dumps(s.to_dict()) + "\n")
     return 0
 
 
+def _run(args: argparse.Namespace) -> int:
+    commands = {"objects": _objects, "bank-from-coco": _bank_from_coco, "compose": _compose}
+    return commands[args.command](args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    args = _parser().parse_args(argv)
-    try:
-        return _objects(args) if args.command == "objects" else _compose(args)
-    except ComsamyError as exc:
-        sys.stderr.write(f"comsamy-synth: error: {exc.report()}\n")
-        return exc.exit_code
+    return run_cli(PROG, build_parser(), _run, argv)
 
 
 if __name__ == "__main__":  # pragma: no cover

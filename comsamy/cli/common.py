@@ -20,45 +20,11 @@ from collections.abc import Callable, Sequence
 
 from comsamy.errors import ComsamyError, MissingDependencyError
 
-#: Top-level import name → the extra that provides it (for the ``pip install 'comsamy[extra]'`` hint).
-EXTRA_OF_MODULE: dict[str, str] = {
-    "torch": "baselines",
-    "transformers": "baselines",
-    "diffusers": "baselines",
-    "safetensors": "baselines",
-    "cv2": "baselines",
-    "scipy": "baselines",
-    "h5py": "hdf5",
-    "streamlit": "leaderboard",
-    "sqlalchemy": "leaderboard",
-    "alembic": "leaderboard",
-    "pandas": "leaderboard",
-    "altair": "leaderboard",
-    "psycopg": "postgres",
-    "matplotlib": "plots",
-    "pydantic": "baselines",
-}
-
 
 def add_debug_argument(parser: argparse.ArgumentParser) -> None:
     """Add ``--debug`` (tracebacks and debug logging) unless the parser already has it."""
     if not any("--debug" in a.option_strings for a in parser._actions):
         parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
-
-
-def missing_dependency(exc: ImportError) -> MissingDependencyError | None:
-    """The :class:`MissingDependencyError` for an ``ImportError`` of an optional package, or None for other ones."""
-    name = (getattr(exc, "name", None) or "").split(".")[0]
-    if not name:
-        return None
-    extra = EXTRA_OF_MODULE.get(name)
-    if extra is None and isinstance(exc, ModuleNotFoundError) and not name.startswith(("comsamy", "baselines",
-                                                                                       "leaderboard")):
-        return MissingDependencyError(name)
-    if extra is None:
-        return None
-    detail = "" if isinstance(exc, ModuleNotFoundError) else f"it failed to import: {exc}"
-    return MissingDependencyError(name, extra, detail=detail)
 
 
 def run_cli(
@@ -98,7 +64,7 @@ def run_cli(
         print(f"{prog}: error: {exc.report()}", file=sys.stderr)
         return exc.exit_code
     except ImportError as exc:
-        dep = missing_dependency(exc)
+        dep = MissingDependencyError.from_import_error(exc)
         if dep is None:
             return _internal(prog, exc, debug)
         if debug:
@@ -154,4 +120,4 @@ def positive_int(text: str) -> int:
     return value
 
 
-__all__ = ["EXTRA_OF_MODULE", "add_debug_argument", "missing_dependency", "positive_int", "run_cli", "size_argument"]
+__all__ = ["add_debug_argument", "positive_int", "run_cli", "size_argument"]

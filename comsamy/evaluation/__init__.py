@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from comsamy.evaluation.core import evaluate_archive, resolve_workers, validate_predictions
 from comsamy.evaluation.dataset import DatasetView, ImageRecord, load_view
+from comsamy.evaluation.per_image import per_image_csv, write_per_image_csv
 from comsamy.evaluation.report import REPORT_KEYS, EvaluationReport, EvaluationSettings
+from comsamy.evaluation.summary import benchmark_summary, load_results, robustness_summary
 
 __all__ = [
     "REPORT_KEYS",
@@ -22,8 +24,13 @@ __all__ = [
     "EvaluationReport",
     "EvaluationSettings",
     "ImageRecord",
+    "benchmark_summary",
     "evaluate_archive",
+    "load_results",
     "load_view",
+    "per_image_csv",
     "resolve_workers",
+    "robustness_summary",
     "validate_predictions",
+    "write_per_image_csv",
 ]

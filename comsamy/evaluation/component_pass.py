@@ -29,7 +29,17 @@ from comsamy.metrics.components import (
     component_stats,
 )
 
-__all__ = ["CachedMap", "ComponentOptions", "ComponentSummary", "image_components", "run_threshold_pass"]
+__all__ = [
+    "CachedMap",
+    "ComponentOptions",
+    "ComponentRun",
+    "ComponentSummary",
+    "add_components",
+    "condition_members",
+    "image_components",
+    "ranked_map",
+    "run_threshold_pass",
+]
 
 log = logging.getLogger(__name__)
 
@@ -158,3 +168,75 @@ class ComponentSummary:
         return {"threshold_rule": self.rule, "threshold": None if self.threshold != self.threshold else self.threshold,
                 "min_pred_size": self.min_pred_size, "min_gt_size": self.min_gt_size,
                 "prediction": "score >= threshold, 8-connected components inside the non-void region"}
+
+
+class ComponentRun:
+    """One evaluation's ``--components`` work: the options for the workers, then :meth:`finish`.
+
+    For ``best-f1`` it owns a temporary folder for the cached maps, removed by :meth:`finish` (or, if scoring
+    fails before, when this object is collected or the interpreter exits).
+    """
+
+    def __init__(self, *, threshold: object, min_pred_size: int, min_gt_size: int) -> None:
+        import shutil
+        import tempfile
+        import weakref
+
+        from comsamy.metrics.components import _check_size, check_threshold
+
+        number = check_threshold(threshold)
+        sizes = _check_size("min_pred_size", min_pred_size), _check_size("min_gt_size", min_gt_size)
+        cache_dir = None
+        if number is None:
+            cache_dir = tempfile.mkdtemp(prefix="comsamy-components-")
+            self._cleanup = weakref.finalize(self, shutil.rmtree, cache_dir, ignore_errors=True)
+        self.options = ComponentOptions(number, *sizes, cache_dir=cache_dir)
+
+    def finish(self, outcomes: Iterable[Any], pooled_histogram: Any, *, workers: int) -> ComponentSummary:
+        """Collect the workers' results; for ``best-f1``, find the threshold and run the second pass.
+
+        Args:
+            outcomes: the workers' outcomes (``image_id`` and ``components`` attributes), in report order.
+            pooled_histogram: a callable returning the pooled histogram of every image (``acc.histogram``).
+            workers: processes for the second pass.
+        """
+        from comsamy.metrics.components import best_f1_threshold
+
+        found = {o.image_id: o.components for o in outcomes}
+        opts = self.options
+        if opts.threshold is not None:
+            return ComponentSummary(opts.threshold, found, opts.min_pred_size, opts.min_gt_size, "fixed")
+        try:
+            threshold = best_f1_threshold(pooled_histogram())
+            if threshold != threshold:  # no anomaly pixel anywhere: nothing to optimise; F1 is 0 at any threshold
+                log.warning("components: no anomaly pixel, so no best-F1 threshold; component metrics undefined")
+                empty = ComponentStats()
+                return ComponentSummary(threshold, {i: empty for i in found}, opts.min_pred_size, opts.min_gt_size)
+            log.info("components: best-F1 threshold %.6g; second pass over %d cached maps", threshold, len(found))
+            stats = run_threshold_pass(found, opts, threshold, workers=workers)
+        finally:
+            self._cleanup()
+        ordered = {i: stats[i] for i in found}
+        return ComponentSummary(threshold, ordered, opts.min_pred_size, opts.min_gt_size, "best-f1")
+
+
+def condition_members(accumulator: Any) -> dict[tuple[str, str], list[str]]:
+    """``{(group, value): [image ids]}`` of every condition of an accumulator's images, in insertion order."""
+    from comsamy.metrics.conditions import conditions_of
+
+    members: dict[tuple[str, str], list[str]] = {}
+    for image_id in accumulator.image_ids:
+        for condition in conditions_of(image_id, accumulator.metadata(image_id)):
+            members.setdefault(condition, []).append(image_id)
+    return members
+
+
+def add_components(doc: dict[str, Any], summary: ComponentSummary, accumulator: Any) -> None:
+    """Add ``components`` to ``doc["overall"]`` and to every metrics object of ``doc["by_condition"]``, and
+    ``settings.components`` (in place)."""
+    doc["overall"]["components"] = summary.result().to_dict()
+    members = condition_members(accumulator)
+    for group, values in doc["by_condition"].items():
+        for value, metrics in values.items():
+            metrics["components"] = summary.result(members.get((group, value), [])).to_dict()
+    doc["settings"]["components"] = summary.settings()

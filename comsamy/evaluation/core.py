@@ -13,16 +13,18 @@ from typing import Any
 
 from comsamy.errors import ArchiveError, ComsamyError, UsageError
 from comsamy.evaluation.dataset import DatasetView, load_view
+from comsamy.evaluation.pool import WarmPool
 from comsamy.evaluation.report import EvaluationReport, EvaluationSettings
 from comsamy.evaluation.worker import Outcome, Task, init_worker, run_batch, run_task
+from comsamy.metrics.definitions import AUPRC_DEFINITIONS, FPR95_DEFINITIONS, PRECISIONS
 from comsamy.submission import ArchiveIndex, open_container, validate_archive
 
 __all__ = ["evaluate_archive", "validate_predictions"]
 
 log = logging.getLogger(__name__)
-_PRECISIONS = ("float16", "float32")
-_FPR95 = ("first", "closest", "interp")
-_AUPRC = ("step", "trapezoid")
+_PRECISIONS = PRECISIONS
+_FPR95 = FPR95_DEFINITIONS
+_AUPRC = AUPRC_DEFINITIONS
 
 
 def _check(name: str, value: str, choices: tuple[str, ...]) -> None:
@@ -44,14 +46,33 @@ def _batches(tasks: list[Task], workers: int) -> list[list[Task]]:
     return [tasks[i : i + size] for i in range(0, len(tasks), size)]
 
 
+def _early_pool(archive_path: str, precision: str, workers: int | None) -> WarmPool | None:
+    """Worker processes started before the dataset is loaded (None when scoring in this process)."""
+    requested = resolve_workers(workers, 1 << 30)
+    if requested <= 1:
+        return None
+    from comsamy.evaluation.pool import start_pool
+
+    return start_pool(archive_path, precision, requested)
+
+
 def run_tasks(
-    archive_path: str, tasks: list[Task], *, precision: str, workers: int, progress: bool, desc: str
+    archive_path: str, tasks: list[Task], *, precision: str, workers: int, progress: bool, desc: str,
+    pool: WarmPool | None = None,
 ) -> Iterator[Outcome]:
-    """Run tasks in ``workers`` processes (in this process when 1); yields outcomes as they complete."""
+    """Run tasks in ``workers`` processes (in this process when 1); yields outcomes as they complete.
+
+    Args:
+        pool: processes already started for this archive (:func:`~comsamy.evaluation.pool.start_pool`); it is
+            used instead of starting new ones and shut down at the end.
+    """
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(tasks), desc=desc, unit="img", disable=not progress, file=sys.stderr, leave=False)
     try:
+        if pool is not None:
+            yield from _run_in(pool, archive_path, tasks, bar)
+            return
         if workers <= 1:
             with open_container(archive_path) as container:
                 for task in tasks:
@@ -72,13 +93,32 @@ def run_tasks(
                     yield from outcomes
                     bar.update(len(outcomes))
         except BrokenProcessPool as exc:
-            raise ComsamyError(
-                f"expected {workers} worker processes to score {archive_path}, got a worker that died: out of memory,"
-                " or a script that calls evaluate_archive without the `if __name__ == '__main__':` guard that"
-                " multiprocessing's spawn start method needs; pass workers=1 (--workers 1) to score in one process"
-            ) from exc
+            raise ComsamyError(_broken(workers, archive_path)) from exc
     finally:
         bar.close()
+
+
+def _run_in(pool: WarmPool, archive_path: str, tasks: list[Task], bar: Any) -> Iterator[Outcome]:
+    from concurrent.futures import as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        futures = [pool.executor.submit(run_batch, batch) for batch in _batches(tasks, pool.workers)]
+        for fut in as_completed(futures):
+            outcomes = fut.result()
+            yield from outcomes
+            bar.update(len(outcomes))
+    except BrokenProcessPool as exc:
+        raise ComsamyError(_broken(pool.workers, archive_path)) from exc
+    finally:
+        pool.close()
+
+
+def _broken(workers: int, archive_path: str) -> str:
+    return (f"expected {workers} worker processes to score {archive_path}, got a worker that died: out of memory,"
+            " or a script that calls evaluate_archive without the `if __name__ == '__main__':` guard that"
+            " multiprocessing's spawn and forkserver start methods need; pass workers=1 (--workers 1) to score in"
+            " one process")
 
 
 def _sha256_in_background(archive_path: str) -> Callable[[], str]:
@@ -134,6 +174,7 @@ def validate_predictions(
     precision: str = "float16",
     workers: int | None = None,
     progress: bool = True,
+    polarity: str | None = None,
 ) -> ArchiveIndex:
     """Run every check of the archive spec (structure, then every member's values) without scoring.
 
@@ -145,7 +186,7 @@ def validate_predictions(
         DataNotAvailableError: the dataset cannot be loaded.
     """
     _check("precision", precision, _PRECISIONS)
-    view, index = _prepare(preds, data, config, split)
+    view, index = _prepare(preds, data, config, split, polarity=polarity, precision=precision)
     tasks = [Task(i, b"", m, index.member_caps[i]) for i, m in index.members.items()]
     n = resolve_workers(workers, len(tasks))
     outcomes = list(run_tasks(index.path, tasks, precision=precision, workers=n, progress=progress, desc="checking"))
@@ -165,6 +206,14 @@ def evaluate_archive(
     auprc: str = "step",
     workers: int | None = None,
     progress: bool = True,
+    components: bool = False,
+    component_threshold: float | str = "best-f1",
+    min_pred_size: int = 500,
+    min_gt_size: int = 100,
+    polarity: str | None = None,
+    bootstrap: int = 0,
+    seed: int = 0,
+    ci_level: float = 0.95,
 ) -> EvaluationReport:
     """Score a prediction archive on a dataset split: validate it completely, then pool every image's histogram.
 
@@ -175,10 +224,20 @@ def evaluate_archive(
         config: dataset config (``"all"``: every image).
         split: dataset split (``"test"``).
         precision: ranking precision of float scores, ``"float16"`` (canonical) or ``"float32"``.
-        fpr95: ``"first"`` (default), ``"closest"`` or ``"interp"``.
+        fpr95: ``"first"`` (default), ``"closest"``, ``"strict"`` or ``"interp"``.
         auprc: ``"step"`` (default) or ``"trapezoid"``.
         workers: worker processes (default: every core); results are identical for any number.
         progress: show a progress bar on stderr.
+        polarity: ``"anomaly"`` (higher = more anomalous) or ``"confidence"`` (higher = less anomalous, e.g.
+            BRAVO's ``_conf`` maps); None: the manifest's ``polarity`` or the file naming decides.
+        bootstrap: resamples of the percentile bootstrap over images (0: none); every metrics object then
+            carries ``ci``.
+        seed: bootstrap seed (the same seed gives the same intervals for any number of workers).
+        ci_level: bootstrap interval coverage (0.95).
+        components: also compute SMIYC's component-level metrics (sIoU, PPV, mean F1; needs scipy).
+        component_threshold: ``"best-f1"`` (the pooled pixel-F1-optimal threshold) or a score threshold.
+        min_pred_size: predicted components under this many pixels are dropped (SMIYC anomaly track: 500).
+        min_gt_size: ground-truth components under this many pixels are turned void (SMIYC anomaly track: 100).
 
     With more than one worker, images are scored in processes started with ``spawn``: a script that calls this
     function must do so under ``if __name__ == "__main__":``.
@@ -197,20 +256,45 @@ def evaluate_archive(
     _check("precision", precision, _PRECISIONS)
     _check("fpr95", fpr95, _FPR95)
     _check("auprc", auprc, _AUPRC)
-    view, index = _prepare(preds, data, config, split)
-    sha256 = _sha256_in_background(index.path)
-    records = {r.image_id: r for r in view.records}
-    tasks = [Task(i, records[i].label_png, m, index.member_caps[i]) for i, m in index.members.items()]
+    if bootstrap:
+        from comsamy.metrics.bootstrap import check_options
+
+        check_options(bootstrap, ci_level)
+    if not os.path.exists(preds):
+        raise UsageError(f"--preds {preds}: expected an existing zip file or folder, got no such path")
+    # the fixed costs run beside the dataset load and the validation: the archive's SHA-256 and the workers' start
+    sha256 = _sha256_in_background(str(preds))
+    pool = _early_pool(str(preds), precision, workers)
+    try:
+        view, index = _prepare(preds, data, config, split, polarity=polarity, precision=precision)
+        records = {r.image_id: r for r in view.records}
+        comp = None
+        if components:
+            from comsamy.evaluation.component_pass import ComponentRun
+
+            comp = ComponentRun(threshold=component_threshold, min_pred_size=min_pred_size, min_gt_size=min_gt_size)
+        comp_options = comp.options if comp is not None else None
+        tasks = [Task(i, records[i].label_png, m, index.member_caps[i], comp_options)
+                 for i, m in index.members.items()]
+    except BaseException:
+        if pool is not None:
+            pool.close()
+        raise
     n = resolve_workers(workers, len(tasks))
     log.info("scoring %d images of %s with %d worker(s)", len(tasks), index.path, n)
     outcomes = {o.image_id: o for o in run_tasks(index.path, tasks, precision=precision, workers=n,
-                                                  progress=progress, desc="scoring")}
+                                                  progress=progress, desc="scoring", pool=pool)}
     ordered = [outcomes[t.image_id] for t in tasks]
     _raise_problems(index, ordered)
     acc = MetricAccumulator(precision=precision, fpr95=fpr95, auprc=auprc)  # type: ignore[arg-type]
     for outcome in ordered:
         acc.add_histogram(outcome.image_id, outcome.histogram, records[outcome.image_id].metadata)
+    summary = comp.finish(ordered, acc.histogram, workers=n) if comp is not None else None
     del outcomes, ordered
     result = acc.compute()
-    settings = EvaluationSettings(precision, fpr95, auprc, index.score_kind)
-    return EvaluationReport(result, view.to_dict(), sha256(), index.manifest, settings, __version__, acc)
+    if bootstrap:
+        result = acc.with_intervals(result, n=bootstrap, seed=seed, level=ci_level)
+    settings = EvaluationSettings(precision, fpr95, auprc, index.score_kind, bootstrap=bootstrap, seed=seed,
+                                  ci_level=ci_level, polarity=polarity)
+    return EvaluationReport(result, view.to_dict(), sha256(), index.manifest, settings, __version__, acc,
+                            components=summary)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from comsamy.errors import DataNotAvailableError, DataValidationError
+from comsamy.errors import DataNotAvailableError, DataValidationError, MissingDependencyError
 
 __all__ = ["DatasetView", "ImageRecord", "load_view"]
 
@@ -54,6 +54,8 @@ class DatasetView:
         split: the split evaluated.
         records: one :class:`ImageRecord` per image.
         labels_sha256: :func:`content_hash` of the records (ids, labels, metadata).
+        benchmark: which benchmark the dataset holds (its card's ``benchmark`` key: ``comsamy``,
+            ``roadanomaly21``, ...), None when unknown (an in-memory dataset, a Hub id).
     """
 
     name: str
@@ -62,6 +64,7 @@ class DatasetView:
     split: str | None
     records: tuple[ImageRecord, ...] = field(repr=False)
     labels_sha256: str = ""
+    benchmark: str | None = None
 
     @property
     def shapes(self) -> dict[str, tuple[int, int]]:
@@ -69,9 +72,10 @@ class DatasetView:
         return {r.image_id: r.shape for r in self.records}
 
     def to_dict(self) -> dict[str, Any]:
-        """``name``, ``revision``, ``config``, ``split``, ``num_images``, ``labels_sha256``."""
+        """``name``, ``benchmark``, ``revision``, ``config``, ``split``, ``num_images``, ``labels_sha256``."""
         return {
             "name": self.name,
+            "benchmark": self.benchmark,
             "revision": self.revision,
             "config": self.config,
             "split": self.split,
@@ -111,7 +115,9 @@ def _load(data: Any, config: str | None, split: str | None) -> tuple[Any, str]:
     name = str(data)
     try:
         ds = load_dataset(name, config=config, split=split)
-    except (ImportError, FileNotFoundError) as exc:
+    except ImportError as exc:  # a missing or too old package is never "data not available"
+        raise (MissingDependencyError.from_import_error(exc) or exc) from exc
+    except FileNotFoundError as exc:
         raise DataNotAvailableError(
             f"dataset {name!r}: expected a dataset name, folder or Hub id that can be loaded, got {exc}. Use "
             "--data sample for the bundled sample, or download the benchmark and point --data (or COMSAMY_DATA) at it."
@@ -197,4 +203,11 @@ def load_view(data: Any, *, config: str | None = "all", split: str | None = "tes
         records.append(ImageRecord(image_id, raw, png_size(raw, f"dataset {name!r}: label of {image_id!r}"), meta))
     rows = tuple(records)
     digest = content_hash(rows)
-    return DatasetView(name, _version(ds) or f"sha256:{digest[:16]}", config, split, rows, digest)
+    return DatasetView(name, _version(ds) or f"sha256:{digest[:16]}", config, split, rows, digest, _benchmark(data))
+
+
+def _benchmark(data: Any) -> str | None:
+    """The dataset card's ``benchmark`` name, None when the dataset has no card to read."""
+    from comsamy.data import benchmark_name
+
+    return benchmark_name(data)

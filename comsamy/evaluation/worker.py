@@ -15,7 +15,7 @@ import numpy as np
 from comsamy.errors import MetricInputError
 from comsamy.submission import Container, MemberReadError, ScoreMember, entry_for, load_scores, open_container
 
-__all__ = ["Outcome", "Task", "init_worker", "run_batch", "run_task"]
+__all__ = ["Outcome", "Task", "init_worker", "run_batch", "run_task", "warm_up"]
 
 _STATE: dict[str, Any] = {}
 
@@ -28,6 +28,7 @@ class Task:
     label_png: bytes
     member: ScoreMember
     cap: int
+    components: Any = None  # ComponentOptions with --components (comsamy.evaluation.component_pass)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Outcome:
     image_id: str
     histogram: Any = None
     problems: tuple[str, ...] = ()
+    components: Any = None  # ComponentStats, or the CachedMap of a best-f1 threshold pass
 
 
 def decode_label(png: bytes) -> np.ndarray:
@@ -59,6 +61,14 @@ def _is_raw_float16(member: ScoreMember) -> bool:
     return member.ext == ".npy" and hdr.dtype == "float16" and not hdr.fortran_order and member.polarity == "anomaly"
 
 
+def _components(task: Task, ranked: np.ndarray, dtype: str, labels: np.ndarray) -> Any:
+    if task.components is None:
+        return None
+    from comsamy.evaluation.component_pass import image_components
+
+    return image_components(task.components, task.image_id, ranked, dtype, labels)
+
+
 def run_task(container: Container, task: Task, precision: str) -> Outcome:
     """Score (or, without labels, only check) one image against an open container."""
     from comsamy.metrics import image_histogram, image_histogram_from_bits
@@ -75,7 +85,8 @@ def run_task(container: Container, task: Task, precision: str) -> Outcome:
                              offset=hdr.data_offset).reshape(hdr.shape)
         try:
             labels = decode_label(task.label_png)
-            return Outcome(task.image_id, image_histogram_from_bits(bits, labels, image_id=task.image_id))
+            hist = image_histogram_from_bits(bits, labels, image_id=task.image_id)
+            return Outcome(task.image_id, hist, components=_components(task, bits, "float16-bits", labels))
         except MetricInputError as exc:
             return Outcome(task.image_id, None, _member_problem(member, exc))
     scores, problems = load_scores(container, member, task.cap, precision=precision)
@@ -87,19 +98,43 @@ def run_task(container: Container, task: Task, precision: str) -> Outcome:
         labels = decode_label(task.label_png)
         hist = image_histogram(scores, labels, precision="float32" if precision == "float32" else "float16",
                                image_id=task.image_id)
-        return Outcome(task.image_id, hist)
+        if task.components is None:
+            return Outcome(task.image_id, hist)
+        from comsamy.evaluation.component_pass import ranked_map
+
+        return Outcome(task.image_id, hist, components=_components(task, *ranked_map(scores, precision), labels))
     except MetricInputError as exc:
         return Outcome(task.image_id, None, _member_problem(member, exc))
 
 
 def init_worker(archive_path: str, precision: str) -> None:
-    """Process initializer: open the archive once per worker."""
-    _STATE["container"] = open_container(archive_path)
+    """Process initializer: open the archive once per worker.
+
+    A pool may be started before the archive is validated (:mod:`comsamy.evaluation.pool`), so an archive that
+    cannot be opened is remembered instead of killing the worker; the validation reports it, and no task runs.
+    """
     _STATE["precision"] = precision
+    try:
+        _STATE["container"] = open_container(archive_path)
+    except Exception as exc:  # noqa: BLE001 - reported by the validation pass in the main process
+        _STATE["container"] = None
+        _STATE["open_error"] = f"{type(exc).__name__}: {exc}"
+
+
+def warm_up() -> int:
+    """A no-op task that makes a freshly started worker import the scoring code; returns its process id."""
+    import os
+
+    from comsamy.metrics import image_histogram  # noqa: F401 - the import is the point
+
+    return os.getpid()
 
 
 def run_batch(tasks: list[Task]) -> list[Outcome]:
     """Score a batch of images in a worker initialised by :func:`init_worker`."""
     container = _STATE["container"]
     precision = _STATE["precision"]
+    if container is None:
+        problem = f"expected an archive the worker can open, got {_STATE.get('open_error')}"
+        return [Outcome(t.image_id, None, (f"member {t.member.name!r}: {problem}",)) for t in tasks]
     return [run_task(container, t, precision) for t in tasks]

@@ -47,6 +47,7 @@ __all__ = [
     "PairedDifference",
     "bootstrap_intervals",
     "bootstrap_metrics",
+    "check_options",
     "paired_bootstrap",
     "percentile_interval",
     "resample_counts",
@@ -85,7 +86,9 @@ class PairedDifference:
         return {"difference": self.difference, "ci": list(self.interval), "p_value": self.p_value}
 
 
-def _check_options(n: int, level: float, metrics: Iterable[str], fpr95: str, auprc: str) -> tuple[str, ...]:
+def check_options(n: int, level: float = 0.95, metrics: Iterable[str] = METRIC_NAMES, fpr95: str = "first",
+                  auprc: str = "step") -> tuple[str, ...]:
+    """Validate bootstrap options (raises :class:`~comsamy.errors.UsageError`); returns the metric names."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise UsageError(f"bootstrap: expected a positive number of resamples, got {n!r}")
     if not isinstance(level, (int, float)) or not 0.0 < float(level) < 1.0:
@@ -161,18 +164,21 @@ def weighted_metrics(pos: np.ndarray, neg: np.ndarray, *, names: Sequence[str] =
     tps, fps = np.cumsum(pos[:, ::-1], axis=1), np.cumsum(neg[:, ::-1], axis=1)
     total_p, total_n = tps[:, -1:], fps[:, -1:]
     defined = (total_p[:, 0] > 0) & (total_n[:, 0] > 0)
-    # bins before a row's first pixel repeat its first real point, so every empty bin is a duplicate point
-    first = np.argmax((tps + fps) > 0, axis=1)
-    fill = np.maximum(np.arange(k)[None, :], first[:, None])
-    tps, fps = np.take_along_axis(tps, fill, 1), np.take_along_axis(fps, fill, 1)
+    if auprc == "trapezoid" and "auprc" in names:
+        # bins before a row's first pixel repeat its first real point (zero-width segments); the other metrics
+        # treat those bins as copies of the (0, 0) start already
+        first = np.argmax((tps + fps) > 0, axis=1)
+        fill = np.maximum(np.arange(k)[None, :], first[:, None])
+        tps, fps = np.take_along_axis(tps, fill, 1), np.take_along_axis(fps, fill, 1)
     out: dict[str, np.ndarray] = {}
     with np.errstate(invalid="ignore", divide="ignore"):
         tpr, fpr = tps / total_p, fps / total_n
-        precision = tps / (tps + fps)
         zeros = np.zeros((rows, 1))
         tpr_full, fpr_full = np.hstack([zeros, tpr]), np.hstack([zeros, fpr])
         if "auprc" in names:
-            if auprc == "step":
+            seen = tps + fps
+            precision = np.divide(tps, seen, out=np.zeros_like(tps), where=seen > 0)
+            if auprc == "step":  # an empty bin adds recall 0 (its precision is set to 0, never 0/0)
                 out["auprc"] = np.sum(np.diff(tpr, axis=1, prepend=0.0) * precision, axis=1)
             else:
                 out["auprc"] = np.sum(np.diff(tpr, axis=1) * (precision[:, 1:] + precision[:, :-1]) / 2.0, axis=1)
@@ -220,7 +226,7 @@ def bootstrap_metrics(
     auprc: AuprcDefinition = "step",
 ) -> dict[str, np.ndarray]:
     """Each metric on each of ``n`` resamples of the images: ``{metric: (n,) array}`` (NaN where undefined)."""
-    names = _check_options(n, 0.95, metrics, fpr95, auprc)
+    names = check_options(n, 0.95, metrics, fpr95, auprc)
     weights = resample_counts(len(per_image), n=n, seed=seed, stream=stream)
     return _metrics_of_resamples(per_image, weights, names, fpr95, auprc)
 
@@ -284,7 +290,7 @@ def bootstrap_intervals(
     Returns:
         ``{metric: (lo, hi)}``; ``(None, None)`` where no resample defines the metric.
     """
-    names = _check_options(n, level, metrics, fpr95, auprc)
+    names = check_options(n, level, metrics, fpr95, auprc)
     values = bootstrap_metrics(per_image, n=n, seed=seed, stream=stream, metrics=names, fpr95=fpr95, auprc=auprc)
     return {name: percentile_interval(values[name], level) for name in names}
 
@@ -328,7 +334,7 @@ def paired_bootstrap(
     Returns:
         ``{metric: PairedDifference}``.
     """
-    names = _check_options(n, level, metrics, fpr95, auprc)
+    names = check_options(n, level, metrics, fpr95, auprc)
     if len(per_image_a) != len(per_image_b):
         raise UsageError(f"paired_bootstrap: expected the same images for both methods, got {len(per_image_a)} "
                          f"and {len(per_image_b)} histograms")

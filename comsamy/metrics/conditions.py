@@ -16,6 +16,8 @@ ALL = "all"
 """The overall condition (every image)."""
 GROUP_ORDER = ("split", "weather", "landform", "anomaly_type")
 """Standard condition groups, in report order; other metadata columns follow, sorted."""
+WEATHER_SEVERITY = "weather_severity"
+"""The joint group of a weather × severity dataset (``comsamy-data corrupt``): values ``weather@severity``."""
 _SKIPPED_COLUMNS = frozenset({"id", "image_id", "image", "label", "labels", "scores", "split"})
 _ANOMALY_COLUMNS = ("anomaly_types", "anomaly_type")
 
@@ -74,6 +76,9 @@ def conditions_of(image_id: str, metadata: Mapping[str, Any] | None) -> list[Con
             continue
         values = value if isinstance(value, (list, tuple)) else [value]
         out += [(column, str(v)) for v in dict.fromkeys(values)]
+    severity = metadata.get("severity")
+    if weather is not None and severity is not None and not isinstance(severity, (list, tuple)):
+        out.append((WEATHER_SEVERITY, f"{_name(weather, WEATHERS, 'weather', image_id)}@{severity}"))
     return out
 
 
@@ -100,4 +105,21 @@ def sort_values(group: str, values: Iterable[str]) -> list[str]:
     """Values in vocabulary order (clear before adverse, WEATHERS, LANDFORMS order), others alphabetically."""
     vocab = {"split": ("clear", "adverse"), "weather": WEATHERS, "landform": LANDFORMS}.get(group, ())
     rank = {v: i for i, v in enumerate(vocab)}
+    if group == WEATHER_SEVERITY:
+        def joint(v: str) -> tuple[int, str, tuple[int, float | str]]:
+            weather, _, severity = v.partition("@")
+            return rank_w.get(weather, len(rank_w)), weather, _number_first(severity)
+
+        rank_w = {w: i for i, w in enumerate(WEATHERS)}
+        return sorted(values, key=joint)
+    if group == "severity":
+        return sorted(values, key=_number_first)
     return sorted(values, key=lambda v: (rank.get(v, len(rank)), v))
+
+
+def _number_first(value: str) -> tuple[int, float | str]:
+    """Sort key: numbers in numeric order, before other strings."""
+    try:
+        return 0, float(value)
+    except ValueError:
+        return 1, value

@@ -20,6 +20,7 @@ __all__ = ["Container", "FolderContainer", "MemberEntry", "MemberReadError", "Zi
 _UTF8_FLAG = 0x800
 _ENCRYPTED_FLAG = 0x1
 _UNIX_SYSTEM = 3
+_BOUNDED_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 IGNORED_PREFIXES = ("__MACOSX/",)
 IGNORED_BASENAMES = frozenset({".DS_Store", "Thumbs.db"})
 
@@ -71,10 +72,24 @@ class Container:
 
     path: Path
     kind: str = "?"
+    _by_name: dict[str, MemberEntry] | None = None
 
     def entries(self) -> list[MemberEntry]:
         """Every member (files and directories), in stored order."""
         raise NotImplementedError
+
+    def entry(self, name: str) -> MemberEntry:
+        """The listing entry of a file member by name (the listing is read once per container and cached).
+
+        Raises:
+            MemberReadError: no such member (it disappeared after validation).
+        """
+        if self._by_name is None:
+            self._by_name = {e.name: e for e in self.entries() if not e.is_dir}
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise MemberReadError("member disappeared from the archive after validation") from None
 
     def read(self, entry: MemberEntry, limit: int) -> bytes:
         """All bytes of a member; raises :class:`MemberReadError` when unreadable or longer than ``limit``."""
@@ -118,6 +133,9 @@ class ZipContainer(Container):
                     name = name.encode("cp437").decode("utf-8")
                 except (UnicodeEncodeError, UnicodeDecodeError):
                     problems.append(f"member {name!r}: expected a UTF-8 name, got bytes in another encoding")
+            if info.compress_type not in _BOUNDED_METHODS and not info.is_dir():
+                problems.append(f"member {name!r}: expected a stored or deflated member, got compression method"
+                                f" {info.compress_type} (only those two inflate with a bounded output)")
             if info.flag_bits & _ENCRYPTED_FLAG:
                 problems.append(f"member {name!r}: expected an unencrypted member, got an encrypted one")
             mode = info.external_attr >> 16

@@ -22,12 +22,12 @@ from typing import Any
 
 import numpy as np
 
+from comsamy.errors import MissingDependencyError
 from comsamy.submission.formats import ArrayHeader, FormatProblem, check_dtype, squeeze_singleton
 
 __all__ = ["H5PY_MISSING", "decode_h5", "h5py_missing", "probe_h5"]
 
-H5PY_MISSING = ("expected the package 'h5py' to read .h5/.hdf5 members, got no h5py installed; install it with: "
-                "pip install 'comsamy[hdf5]'")
+H5PY_MISSING = str(MissingDependencyError("h5py", "hdf5", detail="to read .h5 / .hdf5 members"))
 _DATASET = "value"
 
 

@@ -79,12 +79,5 @@ def load_scores(
 
 
 def entry_for(container: Container, name: str) -> MemberEntry:
-    """The listing entry of a member by name (the listing is read once per container and cached)."""
-    cache = getattr(container, "_entry_cache", None)
-    if cache is None:
-        cache = {e.name: e for e in container.entries() if not e.is_dir}
-        container._entry_cache = cache  # type: ignore[attr-defined]
-    try:
-        return cache[name]
-    except KeyError:
-        raise MemberReadError("member disappeared from the archive after validation") from None
+    """The listing entry of a member by name (:meth:`Container.entry`; kept for callers of the function)."""
+    return container.entry(name)

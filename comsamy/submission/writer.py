@@ -6,12 +6,13 @@ at one map whatever the number of images. The archive appears at ``path`` only w
 finds every image; until then it is written to ``<path>.partial``.
 
 Example:
-    >>> import numpy as np, tempfile, os
+    >>> import os, tempfile, zipfile
+    >>> import numpy as np
     >>> from comsamy import ArchiveWriter
     >>> out = os.path.join(tempfile.mkdtemp(), "preds.zip")
     >>> with ArchiveWriter(out, method="my method") as writer:
     ...     writer.add("img_0", np.zeros((2, 3), np.float32))
-    >>> sorted(__import__("zipfile").ZipFile(out).namelist())
+    >>> sorted(zipfile.ZipFile(out).namelist())
     ['img_0.npy', 'manifest.json']
 """
 

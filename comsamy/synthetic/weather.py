@@ -10,6 +10,13 @@ somewhere near the middle), so they stay plausible on photos from other benchmar
 >>> night = apply_weather(img, "night", severity=0.8, seed=1)
 >>> bool(np.asarray(night).mean() < 128)
 True
+
+Benchmark-style integer severities 1..5 (as in ImageNet-C) map to ``severity = level / 5`` through
+:func:`severity_of_level`; ``apply_weather(img, "fog", level=3)`` is the same as ``severity=0.6``. Every
+effect's strength grows monotonically with the severity (the contact sheet in docs/data.md shows it).
+
+>>> severity_of_level(3)
+0.6
 """
 
 from __future__ import annotations
@@ -24,7 +31,23 @@ from comsamy.constants import WEATHERS
 from comsamy.errors import UsageError
 from comsamy.synthetic import _noise
 
-__all__ = ["apply_weather", "to_rgb_array"]
+__all__ = ["MAX_LEVEL", "SEVERITY_LEVELS", "apply_weather", "severity_of_level", "to_rgb_array"]
+
+MAX_LEVEL = 5
+"""The strongest integer severity level."""
+SEVERITY_LEVELS: tuple[int, ...] = tuple(range(MAX_LEVEL + 1))
+"""Integer severity levels: 0 (unchanged) to 5 (strongest)."""
+
+
+def severity_of_level(level: int) -> float:
+    """The continuous severity in [0, 1] of an integer level 0..5 (``level / 5``).
+
+    Raises:
+        UsageError: a level that is not an integer in 0..5.
+    """
+    if isinstance(level, bool) or not isinstance(level, int | np.integer) or not 0 <= int(level) <= MAX_LEVEL:
+        raise UsageError(f"level: expected an integer severity level in 0..{MAX_LEVEL}, got {level!r}")
+    return round(int(level) / MAX_LEVEL, 6)
 
 
 def to_rgb_array(image: Any, *, name: str = "image") -> np.ndarray:
@@ -50,7 +73,8 @@ def to_rgb_array(image: Any, *, name: str = "image") -> np.ndarray:
     return np.ascontiguousarray(arr)
 
 
-def apply_weather(image: Any, weather: str, *, severity: float = 0.6, seed: int = 0) -> Image.Image:
+def apply_weather(image: Any, weather: str, *, severity: float = 0.6, seed: int = 0,
+                  level: int | None = None) -> Image.Image:
     """Render ``image`` under ``weather``.
 
     Args:
@@ -58,12 +82,14 @@ def apply_weather(image: Any, weather: str, *, severity: float = 0.6, seed: int 
         weather: One of :data:`comsamy.constants.WEATHERS`; ``"clear"`` returns the image unchanged.
         severity: Strength in [0, 1]; 0 returns the image unchanged.
         seed: Seed of the random parts (streaks, flakes, crystals, noise).
+        level: An integer severity level 0..5 instead of ``severity`` (``severity = level / 5``).
 
     Returns:
         A new RGB PIL image of the same size.
 
     Raises:
-        UsageError: Unknown weather, severity outside [0, 1], a non-integer seed or a bad image.
+        UsageError: Unknown weather, severity outside [0, 1], a level outside 0..5, a non-integer seed or a bad
+            image.
 
     Effects:
         - ``rain``: darker, bluish-grey, slightly blurred, slanted streaks, wet sheen on the lower half.
@@ -75,6 +101,8 @@ def apply_weather(image: Any, weather: str, *, severity: float = 0.6, seed: int 
     """
     if not isinstance(weather, str) or weather not in WEATHERS:
         raise UsageError(f"weather: expected one of {WEATHERS}, got {weather!r}")
+    if level is not None:
+        severity = severity_of_level(level)
     if isinstance(severity, bool) or not isinstance(severity, int | float) or not 0.0 <= float(severity) <= 1.0:
         raise UsageError(f"severity: expected a number in [0, 1], got {severity!r}")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):

@@ -1,4 +1,4 @@
-"""What every page needs: settings, the engine (migrated once per process), small formatting helpers."""
+"""What every page needs: settings, the engine (migrated once per process), cached board data, formatting."""
 
 from __future__ import annotations
 
@@ -21,6 +21,11 @@ class Context:
     settings: Settings
     engine: Any
 
+    @property
+    def min_images(self) -> int:
+        """Smallest condition (in images) that pages may show."""
+        return self.settings.min_condition_images
+
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict view (settings only)."""
         return {"settings": self.settings.to_dict()}
@@ -39,6 +44,28 @@ def get_context() -> Context:
     """The app's context, from ``COMSAMY_LB_*`` env vars."""
     settings = Settings.from_env()
     return Context(settings, _engine(settings.db_url))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _board(db_url: str, version: tuple[int, int, int], min_images: int) -> tuple[list[Any], Any]:
+    """Entries (no curves) and the ranked table; ``version`` is the cache key (see ``board_version``)."""
+    from leaderboard.store.repo import public_entries
+    from leaderboard.table import build_table
+
+    entries = public_entries(_engine(db_url), min_images=min_images)
+    return entries, build_table(entries)
+
+
+def board_data(ctx: Context) -> tuple[list[Any], Any]:
+    """The public entries and their table, recomputed only when a result arrives or one changes."""
+    from leaderboard.store.repo import board_version
+
+    return _board(ctx.settings.db_url, board_version(ctx.engine), ctx.min_images)
+
+
+def method_link(submission_id: int) -> str:
+    """The permalink of a method page (relative to the app)."""
+    return f"./?page=method&id={int(submission_id)}"
 
 
 def ago(t: float | None, now: float | None = None) -> str:

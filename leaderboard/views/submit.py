@@ -6,9 +6,10 @@ import streamlit as st
 
 from comsamy.errors import ComsamyError
 from leaderboard.manifest import SubmissionInfo, read_manifest
-from leaderboard.store.models import VISIBILITIES
+from leaderboard.safetext import md_escape
 from leaderboard.submit import submit_archive
 from leaderboard.views.common import Context, log
+from leaderboard.vocab import Visibility
 
 FIELDS = ("method", "description", "paper_url", "code_url", "backbone", "extra_data", "outlier_data")
 
@@ -55,7 +56,7 @@ def render(ctx: Context) -> None:
         c3, c4 = st.columns(2)
         c3.checkbox("Extra training data", key="submit_extra_data")
         c4.checkbox("Outlier (OoD) training data", key="submit_outlier_data")
-        st.radio("Visibility", VISIBILITIES, index=1, horizontal=True, key="submit_visibility",
+        st.radio("Visibility", [v.value for v in Visibility], index=1, horizontal=True, key="submit_visibility",
                  help="private: only your team sees it; public: on the board with your team; anonymous: on the "
                       "board without your team's name.")
         clicked = st.form_submit_button("Submit", type="primary")
@@ -74,9 +75,10 @@ def _handle(ctx: Context, token: str, uploaded) -> None:
     info = SubmissionInfo(**{f: state.get(f"submit_{f}", SubmissionInfo.__dataclass_fields__[f].default)
                              for f in (*FIELDS, "visibility")})
     try:
-        receipt = submit_archive(ctx.engine, ctx.settings, token=token, fileobj=uploaded, info=info)
+        receipt = submit_archive(ctx.engine, ctx.settings, token=token, fileobj=uploaded, info=info,
+                                 filename=uploaded.name)
     except ComsamyError as exc:
-        st.error(str(exc))
+        st.error(md_escape(str(exc)))
         return
     except Exception:  # noqa: BLE001 - the operator's log gets the traceback, the user a short message
         log.exception("submission failed")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from baselines.anomaly_paste import choose_placement, paste_object, resize_object
 from baselines.data import DataConfig, ObjectBank, SegmentationTrainSet
@@ -123,3 +124,123 @@ def test_data_config_errors() -> None:
         DataConfig(anomaly_id=255)
     with pytest.raises(ConfigError, match="scale_range"):
         DataConfig(scale_range=(2.0, 1.0))
+
+
+# --- Cityscapes, in the official layout ------------------------------------------------------------------------------
+
+_CS_IDS = {"road": 7, "sky": 23, "vegetation": 21, "car": 26, "parking": 9, "ego": 1}
+
+
+def write_cityscapes(root: Path, *, train_ids_for: tuple[str, ...] = ("aachen",)) -> dict[str, np.ndarray]:
+    """A tiny Cityscapes: two cities of one image each, ``aachen`` with ``*_gtFine_labelTrainIds.png`` (as written by
+    cityscapesScripts), ``bochum`` with only the shipped ``*_gtFine_labelIds.png``. Returns the label ids per stem."""
+    ids = {}
+    for n, city in enumerate(("aachen", "bochum")):
+        stem = f"{city}_{n:06d}_000019"
+        image, train = scene(n, 24, 32)
+        label_ids = np.full(train.shape, _CS_IDS["road"], np.uint8)
+        label_ids[train == TRAIN_ID["sky"]] = _CS_IDS["sky"]
+        label_ids[train == TRAIN_ID["vegetation"]] = _CS_IDS["vegetation"]
+        label_ids[-3:, :4] = _CS_IDS["ego"]  # void
+        label_ids[-3:, 4:8] = _CS_IDS["parking"]  # void too
+        label_ids[-6:-3, 10:14] = _CS_IDS["car"]
+        for sub in ("leftImg8bit", "gtFine"):
+            (root / sub / "train" / city).mkdir(parents=True, exist_ok=True)
+        Image.fromarray(image).save(root / "leftImg8bit" / "train" / city / f"{stem}_leftImg8bit.png")
+        Image.fromarray(label_ids).save(root / "gtFine" / "train" / city / f"{stem}_gtFine_labelIds.png")
+        if city in train_ids_for:
+            from baselines.cityscapes import label_ids_to_train_ids
+
+            Image.fromarray(label_ids_to_train_ids(label_ids)).save(
+                root / "gtFine" / "train" / city / f"{stem}_gtFine_labelTrainIds.png")
+        (root / "gtFine" / "train" / city / f"{stem}_gtFine_color.png").write_bytes(b"not read")
+        ids[stem] = label_ids
+    return ids
+
+
+def test_cityscapes_reader_uses_train_ids_or_converts_label_ids(tmp_path: Path) -> None:
+    from baselines.cityscapes import LABEL_ID_TO_TRAIN_ID, CityscapesRows
+
+    ids = write_cityscapes(tmp_path / "cityscapes")
+    rows = CityscapesRows(tmp_path / "cityscapes", "train")
+    assert len(rows) == 2 and [rows[i]["id"] for i in range(2)] == sorted(ids)
+    for i in range(2):
+        row = rows[i]
+        label, label_ids = np.asarray(row["label"]), ids[row["id"]]
+        assert row["image"].size == (32, 24) and label.shape == (24, 32)
+        want = np.vectorize(lambda v: LABEL_ID_TO_TRAIN_ID.get(int(v), 255))(label_ids)
+        np.testing.assert_array_equal(label, want)
+        assert label[-1, 0] == 255 and label[-1, 5] == 255 and label[-4, 11] == TRAIN_ID["car"]
+    assert len(LABEL_ID_TO_TRAIN_ID) == 19 and sorted(LABEL_ID_TO_TRAIN_ID.values()) == list(range(19))
+
+
+def test_cityscapes_selected_from_the_training_yaml(tmp_path: Path) -> None:
+    from baselines.data import build_train_set
+    from baselines.train_config import TrainConfig
+
+    write_cityscapes(tmp_path / "cs")
+    yaml_file = tmp_path / "cs.yaml"
+    yaml_file.write_text(f"data:\n  inliers: cityscapes:{tmp_path / 'cs'}\n  crop_size: 16\n")
+    cfg = TrainConfig.from_file(yaml_file)
+    assert cfg.data.dataset == f"cityscapes:{tmp_path / 'cs'}"
+    ds = build_train_set(cfg.data)
+    image, label = ds[1]
+    assert len(ds) == 2 and tuple(image.shape) == (3, 16, 16) and tuple(label.shape) == (16, 16)
+    with pytest.raises(ConfigError, match="same key"):
+        TrainConfig.from_mapping({"data": {"inliers": "cityscapes:/a", "dataset": "sample"}})
+
+
+def test_cityscapes_errors_name_the_files(tmp_path: Path) -> None:
+    from baselines.cityscapes import CityscapesRows
+    from comsamy.errors import DataNotAvailableError
+
+    with pytest.raises(DataNotAvailableError, match="leftImg8bit/train"):
+        CityscapesRows(tmp_path / "nowhere")
+    write_cityscapes(tmp_path / "cs")
+    for p in (tmp_path / "cs" / "gtFine" / "train" / "bochum").glob("*_labelIds.png"):
+        p.unlink()
+    with pytest.raises(DataValidationError, match="without a label") as info:
+        CityscapesRows(tmp_path / "cs")
+    assert "bochum_000001_000019_gtFine_labelTrainIds.png" in info.value.report()
+    (tmp_path / "empty" / "leftImg8bit" / "val").mkdir(parents=True)
+    with pytest.raises(DataValidationError, match="got none"):
+        CityscapesRows(tmp_path / "empty", "val")
+
+
+# --- RPL's placement vs ours -----------------------------------------------------------------------------------------
+
+
+def test_rpl_placement_is_uniform_inside_the_image_and_ignores_the_scene() -> None:
+    from baselines.anomaly_paste import RPL_OOD_SCALES, rpl_placement
+
+    rng = np.random.default_rng(0)
+    tops, lefts, heights = [], [], set()
+    for _ in range(400):
+        p = rpl_placement((48, 64), (40, 20), rng)
+        width = round(20 * p.height / 40)
+        assert 0 <= p.top <= 48 - p.height and 0 <= p.left <= 64 - width
+        tops.append(p.top)
+        lefts.append(p.left)
+        heights.add(p.height)
+    assert heights == {max(2, round(40 * s)) for s in RPL_OOD_SCALES}
+    assert min(tops) == 0 and max(tops) >= 40 and min(lefts) == 0 and max(lefts) >= 55  # the whole image
+    big = rpl_placement((10, 10), (400, 400), np.random.default_rng(1), scales=(1.0,))
+    assert big.height <= 10 and big.top == 0 and big.left == 0  # shrunk to fit
+
+
+def test_data_placement_switch(tmp_path: Path) -> None:
+    bank = str(write_bank(tmp_path / "bank"))
+    rows = inlier_rows(3)
+    road_top = int(np.nonzero(np.asarray(rows[0]["label"]) == TRAIN_ID["road"])[0].min())
+
+    def anomaly_rows(placement: str) -> set[int]:
+        cfg = DataConfig(crop_size=0, scale_range=(1.0, 1.0), flip=False, object_bank=bank, placement=placement,
+                         max_objects=1)
+        ds = SegmentationTrainSet(rows, cfg)
+        return {int(r) for e in range(12) for i in range(3) for r in np.nonzero(ds.sample(i, e)[1] == 254)[0]}
+
+    ours, rpl = anomaly_rows("drivable"), anomaly_rows("rpl")
+    assert rpl and min(rpl) < road_top // 2  # RPL puts objects anywhere, sky included
+    assert ours and min(ours) > road_top // 2  # ours stands them on the road, sized by their row
+    with pytest.raises(ConfigError, match="placement"):
+        DataConfig(placement="sky")

@@ -22,8 +22,9 @@ def test_torchrun_two_processes(tmp_path: Path) -> None:
     out = tmp_path / "run"
     cmd = [
         sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-        "-m", "baselines.cli.train",
-        "model=rpl_eel", "model_config.width=0.0625", "model_config.structure=[1,1,1,1,1,1]",
+        "-m", "baselines.cli.train", "rpl_eel",  # the packaged config, as docs/baselines.md runs it
+        "model_config.pretrained=null", "model_config.width=0.0625", "model_config.structure=[1,1,1,1,1,1]",
+        "data.object_bank=null", "num_workers=0",
         "data.resize=[64,36]", "data.crop_size=32", f"out_dir={out}", "steps=3", "batch_size=2",
         "device=cpu", "threads=1", "log_every=1", "ckpt_every=3", "--quiet",
     ]
@@ -35,3 +36,16 @@ def test_torchrun_two_processes(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == ["last.pt"]
     ckpt = load_checkpoint(out / "last.pt")
     assert ckpt["step"] == 3 and ckpt["model_name"] == "rpl_eel"
+
+
+def test_dist_env_reads_torchrun_variables() -> None:
+    from baselines.distributed import DistEnv, dist_env
+    from comsamy.errors import ConfigError
+
+    assert dist_env({}) == DistEnv(rank=0, local_rank=0, world=1) and not dist_env({}).distributed
+    env = dist_env({"RANK": "3", "LOCAL_RANK": "1", "WORLD_SIZE": "4"})
+    assert (env.rank, env.local_rank, env.world, env.is_main, env.distributed) == (3, 1, 4, False, True)
+    with pytest.raises(ConfigError, match="integer environment variable WORLD_SIZE, got 'two'"):
+        dist_env({"WORLD_SIZE": "two"})
+    with pytest.raises(ConfigError, match="RANK=2"):
+        dist_env({"RANK": "2", "WORLD_SIZE": "2"})

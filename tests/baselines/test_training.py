@@ -104,7 +104,7 @@ def test_config_from_yaml_and_overrides(tmp_path: Path) -> None:
     assert cfg.to_dict()["data"]["anomaly_id"] == 20
     with pytest.raises(ConfigError, match="unknown"):
         TrainConfig.from_mapping({"lr_typo": 1})
-    with pytest.raises(ConfigError, match="data keys"):
+    with pytest.raises(ConfigError, match="data config keys"):
         TrainConfig.from_mapping({"data": {"crop": 3}})
     with pytest.raises(ConfigError, match="key=value"):
         TrainConfig.from_mapping({}, ["steps"])
@@ -121,3 +121,75 @@ def test_cli_maps_errors_to_exit_codes(tmp_path: Path, capsys: pytest.CaptureFix
     assert "absent.yaml" in capsys.readouterr().err
     assert train_main(["model=nope", "device=cpu", "--quiet"]) == 2
     assert "baseline name" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("override", "key", "expected"),
+    [
+        ("steps=abc", "steps", "expected an integer, got 'abc'"),
+        ("batch_size=2.5", "batch_size", "expected a whole number, got 2.5"),
+        ("lr=fast", "lr", "expected a number, got 'fast'"),
+        ("progress=maybe", "progress", "expected true or false, got 'maybe'"),
+        ("data.crop_size=-4", "data.crop_size", "expected data.crop_size >= 0, got -4"),
+        ("data.resize=[64]", "data.resize", "expected a list with an item at position 1"),
+        ("model_config=3", "model_config", "expected a mapping"),
+        ("stepz=10", "stepz", "did you mean steps?"),
+        ("data.crop=1", "data.crop", "did you mean data.crop_size?"),
+    ],
+)
+def test_bad_values_give_one_line_naming_the_key(override: str, key: str, expected: str,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert train_main(["tiny_cpu", override]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.startswith(f"comsamy-train: error: training config: {key} (override {override}): "), err
+    assert expected in err
+
+
+def test_yaml_type_errors_name_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("steps: abc\nlr: fast\n")
+    with pytest.raises(ConfigError) as info:
+        TrainConfig.from_file(path)
+    assert str(info.value) == ("training config: steps (bad.yaml): expected an integer, got 'abc'; "
+                               "lr (bad.yaml): expected a number, got 'fast'")
+
+
+def test_batch_size_one_is_a_config_error_not_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    argv = ["model=rpl_eel", "model_config.width=0.0625", "model_config.structure=[1,1,1,1,1,1]", "steps=1",
+            "batch_size=1", "data.resize=[64,36]", "data.crop_size=32", "device=cpu", f"out_dir={tmp_path}"]
+    assert train_main([*argv, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "expected batches of at least 2 images for model 'rpl_eel'" in err
+    assert "without an inlier checkpoint" in caplog.text  # warned first: rpl_eel has no pretrained segmenter
+    assert not (tmp_path / "last.pt").exists()
+
+
+def test_missing_weights_warning() -> None:
+    from baselines.training import missing_weights_warning
+
+    assert "model_config.pretrained" in missing_weights_warning(TrainConfig.from_mapping({"model": "rpl_energy"}))
+    assert missing_weights_warning(TrainConfig.from_file("tiny_cpu")) is None
+    assert missing_weights_warning(TrainConfig.from_mapping({"model": "inlier_segmenter"})) is None
+    assert "random backbone" in missing_weights_warning(TrainConfig.from_file("mask2anomaly_tiny"))
+    m2a = TrainConfig.from_mapping({"model": "mask2anomaly", "model_config": {"backbone": "facebook/x"}})
+    assert missing_weights_warning(m2a) is None
+
+
+def test_packaged_configs_resolve_by_name_and_by_old_path(capsys: pytest.CaptureFixture[str]) -> None:
+    from baselines.configs import CONFIG_DIR, available_configs, resolve_config
+
+    names = available_configs()
+    assert {"tiny_cpu", "tiny_inlier", "inlier_segmenter", "rpl_eel", "rpl_energy", "mask2anomaly"} <= set(names)
+    assert resolve_config("tiny_cpu") == resolve_config("configs/tiny_cpu.yaml") == CONFIG_DIR / "tiny_cpu.yaml"
+    for name in names:  # every packaged config is a valid training config
+        assert TrainConfig.from_file(name).steps >= 1
+    with pytest.raises(ConfigError, match="packaged config name among"):
+        resolve_config("tiny_gpu")
+    with pytest.raises(ConfigError, match="no such file"):
+        resolve_config("/elsewhere/tiny_cpu.yaml")  # a full path is never replaced by a packaged config
+    assert train_main(["--list"]) == 0
+    assert capsys.readouterr().out.split() == names
+    assert train_main(["tiny_cpu", "steps"]) == 2
+    assert "key=value" in capsys.readouterr().err

@@ -18,7 +18,7 @@ from comsamy.errors import ArchiveError
 from leaderboard.scoring import ScoreOutcome
 
 
-def metric(auprc: float, fpr95: float, n: int = 2) -> dict[str, Any]:
+def metric(auprc: float, fpr95: float, n: int = 6) -> dict[str, Any]:
     """One per-condition entry shaped like comsamy-eval's JSON."""
     return {"auprc": auprc, "fpr95": fpr95, "auroc": 0.9, "num_images": n, "num_anomaly_pixels": 10 * n,
             "num_inlier_pixels": 100 * n, "num_void_pixels": n}
@@ -41,8 +41,17 @@ def fake_results(auprc: float, sha: str = "0" * 64) -> dict[str, Any]:
     }
 
 
+FAKE_MEMBER = "fake.bin"
+
+
+def fake_payload(archive: Path) -> bytes:
+    """The payload of an :func:`archive_bytes` zip (its one member)."""
+    with zipfile.ZipFile(archive) as zf:
+        return zf.read(FAKE_MEMBER)
+
+
 class FakeScorer:
-    """Scores any archive from its bytes: AUPRC = first byte / 255; b"BAD" archives fail validation.
+    """Scores an :func:`archive_bytes` zip from its payload: AUPRC = first byte / 255; b"BAD" payloads fail.
 
     ``calls`` counts real scorings; ``delay`` makes each take that long; ``gate`` (an Event) blocks until set.
     With ``count_file`` each scoring appends a line there (visible across processes).
@@ -58,7 +67,7 @@ class FakeScorer:
 
     def score(self, archive: Path) -> ScoreOutcome:
         self.started.set()
-        data = Path(archive).read_bytes()
+        data = fake_payload(Path(archive))
         if self.gate is not None:
             self.gate.wait(30)
         if self.delay:
@@ -70,8 +79,7 @@ class FakeScorer:
             with open(self.count_file, "a") as fh:
                 fh.write(f"{os.getpid()} {Path(archive).name}\n")
         auprc = round(data[0] / 255, 4) if data else 0.5
-        return ScoreOutcome(fake_results(auprc), {"overall": {"precision": [1, 0.5], "recall": [0, 1],
-                                                              "fpr": [0, 1], "tpr": [0, 1]}}, "0.1.0", "rev1")
+        return ScoreOutcome(fake_results(auprc), {"overall": fixed_curve(auprc)}, "0.1.0", "rev1")
 
 
 def env_scorer(_settings: Any) -> FakeScorer:
@@ -79,9 +87,20 @@ def env_scorer(_settings: Any) -> FakeScorer:
     return FakeScorer(delay=float(os.environ.get("FAKE_DELAY", "0")), count_file=os.environ.get("FAKE_COUNT_FILE"))
 
 
-def archive_bytes(first: int, tag: str = "") -> bytes:
-    """Distinct small payloads for the fake scorer: first byte sets the AUPRC."""
-    return bytes([first]) + f"archive-{tag}".encode()
+def fixed_curve(level: float) -> dict[str, list[float]]:
+    """A curve in the published form (fixed recall / FPR levels)."""
+    from leaderboard.publish import FPR_LEVELS, RECALL_LEVELS
+
+    return {"recall": list(RECALL_LEVELS), "precision": [round(level, 3)] * len(RECALL_LEVELS),
+            "fpr": list(FPR_LEVELS), "tpr": [round(min(1.0, f + level), 3) for f in FPR_LEVELS]}
+
+
+def archive_bytes(first: int, tag: str = "", *, payload: bytes | None = None) -> bytes:
+    """A small zip for the fake scorer, distinct per ``(first, tag)``: its payload's first byte sets the AUPRC."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr(FAKE_MEMBER, payload if payload is not None else bytes([first]) + f"archive-{tag}".encode())
+    return buf.getvalue()
 
 
 def npy_zip(scores: dict[str, np.ndarray], manifest: dict[str, Any] | None = None) -> bytes:

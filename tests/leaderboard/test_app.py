@@ -144,7 +144,7 @@ def test_submit_rejections_queue_nothing(app_env, engine, token, case):
 
 def test_quota_exceeded_on_page(app_env, engine, token):
     for i in range(app_env.quota):
-        submit_archive(engine, app_env, token=token, fileobj=io.BytesIO(bytes([i])), info=SubmissionInfo(method="m"))
+        submit_archive(engine, app_env, token=token, fileobj=io.BytesIO(archive_bytes(i)), info=SubmissionInfo(method="m"))
     at = _app("Submit")
     at.text_input(key="submit_token").input(token)
     at.get("file_uploader")[0].upload("preds.zip", b"another", "application/zip")
@@ -171,7 +171,7 @@ def test_status_page(app_env, engine, token, scored):
 
 def test_status_queue_position(app_env, engine, token):
     for i in range(2):
-        submit_archive(engine, app_env, token=token, fileobj=io.BytesIO(bytes([i])), info=SubmissionInfo(method="m"))
+        submit_archive(engine, app_env, token=token, fileobj=io.BytesIO(archive_bytes(i)), info=SubmissionInfo(method="m"))
     at = _app("My submissions")
     at.text_input(key="status_token").input(token).run()
     text = _texts(at)

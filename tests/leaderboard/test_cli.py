@@ -24,14 +24,14 @@ def test_token_create_and_revoke(tmp_path, capsys):
     assert "revoked 1 token(s)" in capsys.readouterr().out
     assert main(["token", "--db", db, "revoke", "no-such-team"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: revoke: expected a token or the name of a known team") and "Traceback" not in err
+    assert err.startswith("comsamy-leaderboard: error: revoke: expected a token or the name of a known team") and "Traceback" not in err
     assert main(["token", "--db", db, "create", "bad;name"]) == 2
 
 
 def test_migrate_and_bad_db(tmp_path, capsys):
     db = f"sqlite:///{tmp_path / 'm.db'}"
     assert main(["migrate", "--db", db]) == 0
-    assert "schema at revision 0001" in capsys.readouterr().out
+    assert "schema at revision 0002" in capsys.readouterr().out
     assert main(["migrate", "--db", "nonsense://"]) == 2
     assert "--db: expected a database URL" in capsys.readouterr().err
 
@@ -52,7 +52,7 @@ def test_streamlit_command_has_server_flags():
 def test_settings_env_roundtrip_and_checks():
     s = Settings(db="sqlite:///x.db", quota=9, lease_s=2.5)
     assert Settings.from_env(s.to_env()) == s
-    with pytest.raises(ConfigError, match="COMSAMY_LB_QUOTA: expected int, got 'many'"):
+    with pytest.raises(ConfigError, match="COMSAMY_LB_QUOTA: expected an integer, got 'many'"):
         Settings.from_env({"COMSAMY_LB_QUOTA": "many"})
     with pytest.raises(ConfigError, match="lease_s: expected a number > 0"):
         Settings.from_env({}, lease_s=0)

@@ -113,7 +113,7 @@ def test_worker_scores_and_reuses(engine, settings, token):
 
 def test_bad_archive_fails_with_report_others_unaffected(engine, settings, token):
     scorer = FakeScorer()
-    bad = submit_archive(engine, settings, token=token, fileobj=io.BytesIO(b"BAD archive"),
+    bad = submit_archive(engine, settings, token=token, fileobj=io.BytesIO(archive_bytes(0, payload=b"BAD archive")),
                          info=SubmissionInfo(method="bad")).submission_id
     good = _submit(engine, settings, token, tag="good")
     Worker(engine, settings, scorer).run(once=True)
@@ -140,9 +140,7 @@ def test_internal_error_requeued_then_failed_without_traceback(engine, settings,
 
 def test_heartbeat_keeps_lease_alive(engine, settings, token):
     """A job longer than its lease is not taken over while the worker heartbeats."""
-    from dataclasses import replace
-
-    short = replace(settings, lease_s=0.6)
+    short = settings.replace(lease_s=0.6)
     _submit(engine, short, token)
     gate = threading.Event()
     scorer = FakeScorer(gate=gate)

@@ -7,11 +7,12 @@ import json
 
 import numpy as np
 import pytest
-from sklearn.metrics import average_precision_score, roc_auc_score
+from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score, roc_curve
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leaderboard.manifest import SubmissionInfo
+from leaderboard.publish import FPR_LEVELS, RECALL_LEVELS
 from leaderboard.scoring import ComsamyScorer
 from leaderboard.store import Result, Submission
 from leaderboard.submit import submit_archive
@@ -29,12 +30,17 @@ def scorer(labels):
     return ComsamyScorer(tiny_dataset(labels), config="all", split="test", workers=1)
 
 
-def _oracle(labels, scores, ids=None):
+def _pooled(labels, scores, ids=None):
     ids = list(labels) if ids is None else ids
     y = np.concatenate([labels[i].ravel() for i in ids])
     s = np.concatenate([scores[i].astype(np.float16).astype(np.float64).ravel() for i in ids])
     keep = y != 255
-    return average_precision_score(y[keep], s[keep]), roc_auc_score(y[keep], s[keep])
+    return y[keep], s[keep]
+
+
+def _oracle(labels, scores, ids=None):
+    y, s = _pooled(labels, scores, ids)
+    return average_precision_score(y, s), roc_auc_score(y, s)
 
 
 def test_worker_real_scoring_matches_sklearn(engine, settings, token, labels, scorer):
@@ -55,7 +61,14 @@ def test_worker_real_scoring_matches_sklearn(engine, settings, token, labels, sc
     assert results["archive"]["sha256"] == res.archive_sha256
     curves = json.loads(res.curves_json)
     assert set(curves) >= {"overall", "clear", "adverse"}
-    assert curves["overall"]["recall"][0] == 0 and curves["overall"]["recall"][-1] == 1
+    # only the scorer's fixed levels are stored, checked against scikit-learn's full curves
+    y, sc = _pooled(labels, scores)
+    precision, recall, _ = precision_recall_curve(y, sc)
+    fpr, tpr, _ = roc_curve(y, sc)
+    overall = curves["overall"]
+    assert overall["recall"] == list(RECALL_LEVELS) and overall["fpr"] == list(FPR_LEVELS)
+    assert overall["precision"] == pytest.approx([precision[recall >= r].max() for r in RECALL_LEVELS], abs=6e-4)
+    assert overall["tpr"] == pytest.approx([tpr[fpr <= f].max() for f in FPR_LEVELS], abs=6e-4)
     assert res.scorer_version == results["version"] and res.data_revision == results["dataset"]["revision"]
 
 
@@ -65,12 +78,14 @@ def test_real_bad_archive_reports_members_only(engine, settings, token, labels, 
     scores[first] = scores[first][:5, :5]        # wrong shape
     del scores[list(scores)[-1]]                 # a missing id
     sid = submit_archive(engine, settings, token=token, fileobj=io.BytesIO(npy_zip(scores)),
-                         info=SubmissionInfo(method="bad")).submission_id
+                         info=SubmissionInfo(method="bad"), filename="my_preds.zip").submission_id
     Worker(engine, settings, scorer).run(once=True)
     with Session(engine) as s:
         sub = s.get(Submission, sid)
     assert sub.status == "failed"
     assert first in sub.error and "Traceback" not in sub.error
+    assert settings.storage not in sub.error and sub.archive_sha256 not in sub.error  # no server path
+    assert sub.failure_kind == "archive"
     # the report names members and shapes, never label content (no run of label-sized data)
     lab = labels[first]
     assert str(lab.tolist()) not in sub.error and len(sub.error) < 4000

@@ -26,7 +26,7 @@ def test_migration_matches_models_and_is_idempotent(engine):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    assert migrate(engine) == "0001" == current_revision(engine)
+    assert migrate(engine) == "0002" == current_revision(engine)
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from comsamy.constants import VALID_LABEL_VALUES
 from comsamy.errors import UsageError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["LabelMap", "parse_label_map"]
 
@@ -58,6 +60,8 @@ class LabelMap:
 
     def lut(self, size: int = 256) -> tuple[np.ndarray, np.ndarray]:
         """``(table, covered)``: uint8 targets and a bool mask of the covered values, for values ``0..size-1``."""
+        import numpy as np
+
         table = np.zeros(size, np.uint8)
         covered = np.zeros(size, bool)
         if self.default is not None:
@@ -85,6 +89,8 @@ class LabelMap:
             ``(mapped, present, unmapped)``: the uint8 result, the sorted source values present and those the
             map does not cover (empty when the map is complete for this array).
         """
+        import numpy as np
+
         if values.dtype == np.uint8:
             hist = np.bincount(values.ravel(), minlength=256)
             present = np.flatnonzero(hist)

@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from comsamy.constants import LABEL_ANOMALY, LABEL_VOID
 from comsamy.data.benchmarks.base import Benchmark, Discovery, Pair
 from comsamy.data.benchmarks.labelmap import LabelMap
@@ -109,6 +107,7 @@ def _image_bytes(pair: Pair, rel: str, problems: list[str]) -> tuple[bytes, str,
 
 def _overlaid(im: Any, pair: Pair, rel: str, problems: list[str]) -> tuple[bytes, str, tuple[int, int]] | None:
     """Fishyscapes Static: base image + the signed ``rgb`` overlay, clipped to [0, 255], as a PNG."""
+    import numpy as np
     from PIL import Image
 
     assert pair.overlay is not None
@@ -134,6 +133,7 @@ def _overlaid(im: Any, pair: Pair, rel: str, problems: list[str]) -> tuple[bytes
 
 def _label_bytes(pair: Pair, rel: str, size: tuple[int, int], label_map: LabelMap,
                  problems: list[str]) -> tuple[bytes, Counter[int]] | None:
+    import numpy as np
     from PIL import Image, UnidentifiedImageError
 
     try:

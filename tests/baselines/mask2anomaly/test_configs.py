@@ -1,14 +1,12 @@
-"""The configs/mask2anomaly*.yaml files parse as training configs and describe valid models."""
+"""The packaged mask2anomaly*.yaml configs (baselines/configs/) parse as training configs and describe valid models."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from baselines.mask2anomaly.config import Mask2AnomalyConfig
 
-CONFIGS = Path(__file__).resolve().parents[3] / "configs"
+from baselines.configs import CONFIG_DIR as CONFIGS
 
 
 @pytest.mark.parametrize(
@@ -30,3 +28,5 @@ def test_config_files(name, variant, size):
     if size == "paper":
         assert (cfg.lr, cfg.weight_decay, cfg.batch_size, cfg.steps, cfg.optimizer) == (1e-5, 0.05, 8, 4000, "adamw")
         assert (m2a.lambda_ce, m2a.lambda_anomaly, m2a.decoder_layers, m2a.num_queries) == (1.0, 0.05, 9, 100)
+        # the official Mask2Anomaly behaviours are the paper config's defaults
+        assert m2a.freeze_backbone and m2a.refine_weighted and m2a.refine_classes == tuple(range(2, 11))

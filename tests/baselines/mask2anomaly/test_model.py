@@ -151,7 +151,8 @@ def test_save_then_load_gives_identical_outputs(tmp_path):
     model = make_tiny(seed=7, variant="mask2anomaly_diffeel")
     images, _ = make_batch(n=1)
     folder = model.save_pretrained(tmp_path / "m2a")
-    assert sorted(p.name for p in folder.iterdir()) == ["config.json", "model.safetensors"]
+    assert sorted(p.name for p in folder.iterdir()) == ["README.md", "config.json", "model.safetensors"]
+    assert json.loads((folder / "config.json").read_text())["comsamy_model"] == "mask2anomaly_diffeel"
     torch.manual_seed(123)  # a different initialisation must be fully overwritten
     loaded = Mask2Anomaly.from_pretrained(folder).eval()
     assert loaded.config == model.config
@@ -166,19 +167,22 @@ def test_save_then_load_gives_identical_outputs(tmp_path):
 
 
 def test_loading_bad_folders_is_an_error(tmp_path):
-    with pytest.raises(UsageError, match="config.json"):
+    with pytest.raises(ConfigError, match="config.json"):
         Mask2Anomaly.from_pretrained(tmp_path)
     folder = make_tiny().save_pretrained(tmp_path / "ok")
     (folder / "config.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(ConfigError, match="JSON"):
         Mask2Anomaly.from_pretrained(folder)
     (folder / "config.json").write_text(json.dumps({"format": "other", "config": {}}), encoding="utf-8")
-    with pytest.raises(ConfigError, match="format"):
+    with pytest.raises(ConfigError, match="comsamy_model"):
+        Mask2Anomaly.from_pretrained(folder)
+    (folder / "config.json").write_text(json.dumps({"comsamy_model": "rpl_eel"}), encoding="utf-8")
+    with pytest.raises(ConfigError, match="expected a mask2anomaly / mask2anomaly_diffeel model"):
         Mask2Anomaly.from_pretrained(folder)
     # weights of another architecture
     other = make_tiny(num_queries=4).save_pretrained(tmp_path / "other")
     cfg = json.loads((other / "config.json").read_text(encoding="utf-8"))
-    cfg["config"]["global_masked_attention"] = False
+    cfg["global_masked_attention"] = False
     (other / "config.json").write_text(json.dumps(cfg), encoding="utf-8")
     with pytest.raises(ConfigError, match="unexpected"):
         Mask2Anomaly.from_pretrained(other)

@@ -114,26 +114,26 @@ def test_feather_alpha_is_inside_the_mask():
     assert (a[~m] == 0).all() and (a[m] > 0).all() and a[10, 10] == 1.0 and a[4, 10] < 0.5
 
 
-def test_dovenet_weights_load_and_harmonise_only_inside_the_mask(tmp_path: Path):
+def test_unet_harmonizer_weights_load_and_harmonise_only_inside_the_mask(tmp_path: Path):
     import torch
 
-    from baselines.synthesis.dovenet import DoveNetGenerator, load_dovenet
+    from baselines.synthesis.unet_harmonizer import UNetHarmonizer, load_unet_harmonizer
 
     torch.manual_seed(0)
-    net = DoveNetGenerator(base=4, depth=3)
-    torch.save(net.state_dict(), tmp_path / "dove.pth")
-    loaded = load_dovenet(tmp_path / "dove.pth")
+    net = UNetHarmonizer(base=4, depth=3)
+    torch.save(net.state_dict(), tmp_path / "harmonizer.pth")
+    loaded = load_unet_harmonizer(tmp_path / "harmonizer.pth")
     assert (loaded.base, loaded.depth) == (4, 3)
     img, lab, p = _scene()
     obj, m = _object()
-    res = HarmonizationBlender(BlendConfig(shadow_strength=0.0), dovenet=loaded, dovenet_size=32).blend(
+    res = HarmonizationBlender(BlendConfig(shadow_strength=0.0), harmonizer_net=loaded, harmonizer_size=32).blend(
         img, lab, obj, m, p)
-    assert res.info["harmonizer"] == "dovenet"
+    assert res.info["harmonizer"] == "unet"
     changed = (res.image != img).any(axis=2)
     assert not (changed & ~res.mask).any()
     torch.save({"x": torch.zeros(2)}, tmp_path / "bad.pth")
     with pytest.raises(ConfigError, match="down.0.0.weight"):
-        load_dovenet(tmp_path / "bad.pth")
+        load_unet_harmonizer(tmp_path / "bad.pth")
 
 
 def test_blend_bad_inputs():

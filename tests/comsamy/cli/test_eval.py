@@ -177,3 +177,72 @@ def test_preds_sample_scores_the_bundled_example_on_the_bundled_sample(capsys) -
     assert doc["archive"]["manifest"]["outlier_data"] is False
     assert 0.0 < doc["overall"]["auroc"] < 1.0
     assert set(doc["by_condition"]["split"]) == {"clear", "adverse"}
+
+
+def test_closest_and_strict_anchors_t12_t13(folders, tmp_path, capsys) -> None:
+    tags = _anchor_json(folders, tmp_path, capsys, "--fpr95", "strict")["by_condition"]["anomaly_type"]
+    assert {t: tags[t]["fpr95"] for t in ef.STRICT} == ef.STRICT
+    tags = _anchor_json(folders, tmp_path, capsys, "--fpr95", "closest")["by_condition"]["anomaly_type"]
+    assert tags["T12"]["fpr95"] == tags["T13"]["fpr95"] == 1.0
+
+
+def test_bootstrap_compare_and_per_image(folders, tmp_path, capsys) -> None:
+    other = ef.write_archive(tmp_path / "other.zip", ef.small_scores(seed=5), manifest={"method": "other"})
+    out, per_image = tmp_path / "r.json", tmp_path / "sub" / "images.csv"
+    code, text, err = _run(["--preds", str(folders["small_zip"]), "--data", str(folders["small"]), "--bootstrap", "40",
+                            "--seed", "3", "--ci-level", "0.9", "--compare", str(other), "--out", str(out),
+                            "--per-image", str(per_image)], capsys)
+    assert code == 0, err
+    doc = json.loads(out.read_text())
+    assert doc["settings"]["bootstrap"] == {"resamples": 40, "seed": 3, "ci_level": 0.9}
+    assert set(doc["overall"]["ci"]) == {"auprc", "fpr95", "auroc", "tpr_at_5fpr"}
+    assert doc["comparison"]["bootstrap"]["resamples"] == 40
+    assert doc["comparison"]["against"]["manifest"]["method"] == "other"
+    assert set(doc["comparison"]["by_condition"]["weather"]) == set(doc["by_condition"]["weather"])
+    assert "Paired comparison A = rand vs B = other" in text
+    rows = per_image.read_text().splitlines()
+    assert rows[0].startswith("id,weather,landform,anomaly_types,auprc,fpr95,auroc,tpr_at_5fpr,anomaly_fraction")
+    assert [r.split(",")[0] for r in rows[1:]] == list(ef.SMALL_IDS)
+
+
+def test_polarity_confidence_reverses_the_ranking(folders, tmp_path, capsys) -> None:
+    docs = []
+    for polarity in ("anomaly", "confidence"):
+        out = tmp_path / f"{polarity}.json"
+        code, _, err = _run(["--preds", str(folders["small_zip"]), "--data", str(folders["small"]), "--polarity",
+                             polarity, "--out", str(out)], capsys)
+        assert code == 0, err
+        docs.append(json.loads(out.read_text()))
+    assert docs[1]["overall"]["auroc"] == pytest.approx(1 - docs[0]["overall"]["auroc"], abs=1e-12)
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["--ci-level", "1.5"], "expected a level strictly between 0 and 1"),
+    (["--bootstrap", "-1"], "expected a non-negative integer"),
+    (["--polarity", "up"], "invalid choice: 'up'"),
+    (["--compare", "no-such-b.zip"], "no-such-b.zip: expected an existing zip file or folder"),
+])
+def test_bad_statistics_options_exit_2(folders, capsys, argv, needle) -> None:
+    code, _, err = _run(["--preds", str(folders["small_zip"]), "--data", str(folders["small"]), *argv], capsys)
+    assert code == 2 and needle in err and "Traceback" not in err
+
+
+def test_summary_subcommand_prints_table_iii(folders, tmp_path, capsys) -> None:
+    paths = []
+    for name, zip_path, data in (("anchors", folders["anchor_zip"], folders["anchors"]),
+                                 ("small", folders["small_zip"], folders["small"])):
+        paths.append(tmp_path / f"{name}.json")
+        code, _, err = _run(["--preds", str(zip_path), "--data", str(data), "--out", str(paths[-1])], capsys)
+        assert code == 0, err
+    code = main(["summary", *map(str, paths), "--format", "markdown"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    header = next(line for line in out.splitlines() if line.startswith("| Method"))
+    assert "Mean AUPRC ↑" in header and header.count("FPR95 ↓") == 3
+    assert "| anchors |" in out and "| rand |" in out
+    (tmp_path / "broken.json").write_text("[]")
+    code = main(["summary", str(tmp_path / "broken.json")])
+    err = capsys.readouterr().err
+    assert code == 2 and "broken.json: expected a results document" in err
+    assert main(["summary", "--help"]) == 0 and main(["--help"]) == 0
+    capsys.readouterr()

@@ -135,7 +135,7 @@ def _row(y: Sequence[int], s: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def anchor_cases() -> dict[str, tuple[np.ndarray, np.ndarray, str]]:
-    """id -> (labels (1, N) or (H, W), scores float64, weather), covering T1-T11 of spec/metrics.md."""
+    """id -> (labels (1, N) or (H, W), scores float64, weather), covering T1-T13 of spec/metrics.md."""
     t5_s = [k / 40 for k in range(40, 0, -1)]
     t5_y = [1] * 18 + [0, 1] + [0] * 5 + [1] + [0] * 14
     t6_s = [k / 20 for k in range(20, 0, -1)]
@@ -156,6 +156,8 @@ def anchor_cases() -> dict[str, tuple[np.ndarray, np.ndarray, str]]:
         "fog_1": (*_row([0, 1, 0, 0, 0, 0], [.3, .8, .85, .1, .2, .4]), "fog"),
         "night_0": (*_row([1, 1, 0, 0, 255, 0], [.55, .45, .5, .3, .99, .6]), "night"),
         "T11": (*_row([1, 0, 1, 0, 0, 1], [0.50001, 0.50002, 0.7, 0.69995, 0.1, 0.2]), "clear"),
+        "T12": (*_row([1] * 20 + [0, 1], list(range(22, 0, -1))), "clear"),
+        "T13": (*_row([1] * 47 + [1, 0, 1, 1], list(range(100, 53, -1)) + [10, 10, 5, 4]), "clear"),
     }
     return cases
 
@@ -183,7 +185,11 @@ ANCHORS: dict[str, tuple[float, ...]] = {
     "T6": (0.976923, 0.97, 0.30, 0.30, 0.30, 0.875962),
     "T7": (0.5, 0.5, 0.95, 0.95, 0.95, 0.475),
     "T9": (0.916667, 0.9, 0.4, 0.4, 0.4, 0.658333),
+    "T12": (0.997835, 0.952381, 0.0, 1.0, 0.0, 0.950165),
+    "T13": (0.998800, 0.95, 1.0, 1.0, 0.5, 0.978996),
 }
+STRICT = {"T12": 0.0, "T13": 1.0}
+"""FPR95 ``strict`` (scikit-learn's thinned curve, TPR > 0.95) of the closest-rule anchors."""
 
 
 # --- bad archives (spec/submission.md): each builder returns the members and what the report must say ----------

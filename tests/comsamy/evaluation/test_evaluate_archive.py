@@ -185,7 +185,7 @@ def test_report_json_has_exactly_the_contract_keys(tmp_path: Path) -> None:
     assert doc["dataset"]["num_images"] == 2
     assert set(doc["settings"]) >= {"precision", "fpr95", "auprc", "definitions"}
     assert set(doc["by_condition"]) == {"split", "weather", "landform", "anomaly_type"}
-    metric_keys = {"auprc", "fpr95", "auroc", "num_images", "num_anomaly_pixels", "num_inlier_pixels",
+    metric_keys = {"auprc", "fpr95", "auroc", "tpr_at_5fpr", "num_images", "num_anomaly_pixels", "num_inlier_pixels",
                    "num_void_pixels"}
     assert set(doc["overall"]) == metric_keys
     for values in doc["by_condition"].values():

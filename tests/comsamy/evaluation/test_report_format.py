@@ -56,7 +56,8 @@ def test_markdown_and_latex_render_every_group_and_escape() -> None:
     assert "| RPL+DiffEEL_v2 | 72.49 | 32.86 |" in md and "cow & calf" in md
     tex = render(DOC, "latex")
     assert r"RPL+DiffEEL\_v2 & 72.49 & 32.86" in tex and r"urban\_road" in tex
-    assert tex.count(r"\begin{tabular}") == tex.count(r"\end{tabular}") == 3
+    assert tex.count(r"\begin{tabular}") == tex.count(r"\end{tabular}") == 4  # Table II, weather, landform, types
+    assert "cow \\& calf" in tex
 
 
 def test_json_round_trips_and_every_format_renders() -> None:

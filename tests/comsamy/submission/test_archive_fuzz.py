@@ -88,3 +88,40 @@ def test_random_members_fail_only_with_archive_error(members: dict[str, bytes]) 
             except (ValueError, UnicodeEncodeError):
                 continue
     _read_everything(buf.getvalue())
+
+
+def _chunked_h5(arr: np.ndarray) -> bytes:
+    import h5py
+
+    buf = io.BytesIO()
+    with h5py.File(buf, "w") as f:
+        f.create_dataset("value", data=arr, chunks=(2, 3), compression="gzip", shuffle=True, fletcher32=True)
+    return buf.getvalue()
+
+
+def _compressed_npz(arr: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.savez_compressed(buf, score=arr, pred_id_labels=np.zeros(ef.SMALL_SHAPE, np.uint8))
+    return buf.getvalue()
+
+
+MEMBERS = {"a.h5": _chunked_h5(ef.small_scores(np.float32)["a"]), "a.npz": _compressed_npz(ef.small_scores()["a"])}
+
+
+@FUZZ
+@given(
+    name=st.sampled_from(sorted(MEMBERS)),
+    edits=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=4),
+)
+def test_mutated_inner_members_fail_only_with_archive_error(name: str, edits: list) -> None:
+    """Corrupt bytes inside an HDF5 (chunked gzip, read by our bounded chunk decoder) or an .npz member."""
+    member = bytearray(MEMBERS[name])
+    for where, value in edits:
+        member[int(where * len(member))] = value
+    good = ef.score_members(ef.small_scores())
+    good.pop("a.npy")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for member_name, content in {**good, name: bytes(member)}.items():
+            zf.writestr(member_name, content)
+    _read_everything(buf.getvalue())
