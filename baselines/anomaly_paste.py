@@ -20,8 +20,15 @@ import numpy as np
 from comsamy.constants import ANOMALY_TRAIN_ID, DRIVABLE_TRAIN_IDS
 from comsamy.errors import UsageError
 
-__all__ = ["PLACEMENTS", "RPL_OOD_SCALES", "Placement", "choose_placement", "paste_object", "resize_object",
-           "rpl_placement"]
+__all__ = [
+    "PLACEMENTS",
+    "RPL_OOD_SCALES",
+    "Placement",
+    "choose_placement",
+    "paste_object",
+    "resize_object",
+    "rpl_placement",
+]
 
 PLACEMENTS = ("drivable", "rpl")
 """``drivable``: ours (drivable ground, perspective size); ``rpl``: RPL's official uniform random position."""
@@ -58,7 +65,9 @@ def paste_object(
     if image.ndim != 3 or image.shape[2] != 3 or label.shape != image.shape[:2]:
         raise UsageError(f"expected image (H, W, 3) and label (H, W), got {image.shape} and {label.shape}")
     if obj_image.ndim != 3 or obj_mask.shape != obj_image.shape[:2]:
-        raise UsageError(f"expected obj_image (h, w, 3) and obj_mask (h, w), got {obj_image.shape} and {obj_mask.shape}")
+        raise UsageError(
+            f"expected obj_image (h, w, 3) and obj_mask (h, w), got {obj_image.shape} and {obj_mask.shape}"
+        )
     out_img, out_lab = image.copy(), label.copy()
     h, w = obj_mask.shape
     y0, x0 = max(top, 0), max(left, 0)

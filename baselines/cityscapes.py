@@ -27,8 +27,25 @@ CITYSCAPES_PREFIX = "cityscapes:"
 """``data.dataset`` values starting with this name a Cityscapes root folder."""
 
 LABEL_ID_TO_TRAIN_ID: Mapping[int, int] = {
-    7: 0, 8: 1, 11: 2, 12: 3, 13: 4, 17: 5, 19: 6, 20: 7, 21: 8, 22: 9,
-    23: 10, 24: 11, 25: 12, 26: 13, 27: 14, 28: 15, 31: 16, 32: 17, 33: 18,
+    7: 0,
+    8: 1,
+    11: 2,
+    12: 3,
+    13: 4,
+    17: 5,
+    19: 6,
+    20: 7,
+    21: 8,
+    22: 9,
+    23: 10,
+    24: 11,
+    25: 12,
+    26: 13,
+    27: 14,
+    28: 15,
+    31: 16,
+    32: 17,
+    33: 18,
 }
 """The official Cityscapes id -> trainId table (cityscapesScripts ``helpers/labels.py``): the 19 evaluated classes
 road 7, sidewalk 8, building 11, wall 12, fence 13, pole 17, traffic light 19, traffic sign 20, vegetation 21,
@@ -68,8 +85,10 @@ class CityscapesRows:
         self.root = Path(root)
         images_dir = self.root / "leftImg8bit" / split
         if not images_dir.is_dir():
-            raise DataNotAvailableError(f"expected a Cityscapes folder with leftImg8bit/{split}/<city>/ at "
-                                        f"{str(self.root)!r}, got no folder {str(images_dir)!r}")
+            raise DataNotAvailableError(
+                f"expected a Cityscapes folder with leftImg8bit/{split}/<city>/ at "
+                f"{str(self.root)!r}, got no folder {str(images_dir)!r}"
+            )
         self.items: list[tuple[str, Path, Path, bool]] = []
         problems = []
         for image in sorted(images_dir.glob(f"*/*{_IMAGE_SUFFIX}")):
@@ -83,8 +102,9 @@ class CityscapesRows:
             else:
                 problems.append(f"{image}: expected {train_ids.name} or {label_ids.name} in {labels}, got neither")
         if problems:
-            raise DataValidationError(f"Cityscapes {split} at {self.root}: {len(problems)} image(s) without a label",
-                                      problems)
+            raise DataValidationError(
+                f"Cityscapes {split} at {self.root}: {len(problems)} image(s) without a label", problems
+            )
         if not self.items:
             raise DataValidationError(f"expected <city>/*{_IMAGE_SUFFIX} images in {str(images_dir)!r}, got none")
         self.column_names = ["id", "image", "label"]
@@ -99,8 +119,9 @@ class CityscapesRows:
         with Image.open(label_path) as im:
             label = np.asarray(im)
         if label.ndim != 2:
-            raise DataValidationError(f"expected a single-channel label image at {str(label_path)!r}, "
-                                      f"got shape {label.shape}")
+            raise DataValidationError(
+                f"expected a single-channel label image at {str(label_path)!r}, got shape {label.shape}"
+            )
         label = label_ids_to_train_ids(label) if convert else label.astype(np.uint8)
         with Image.open(image_path) as im:
             image = im.convert("RGB")

@@ -11,7 +11,6 @@ Randomness is a pure function of ``(seed, epoch, index)``, so a resumed run sees
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 
 from baselines.anomaly_paste import PLACEMENTS, choose_placement, paste_object, resize_object, rpl_placement
 from baselines.base import IMAGE_MEAN, IMAGE_STD
+from baselines.synthesis.bank import ObjectBank as SynthesisObjectBank
 from comsamy.constants import ANOMALY_TRAIN_ID, IGNORE_INDEX
 from comsamy.errors import ConfigError, DataValidationError
 
@@ -77,59 +77,23 @@ class DataConfig:
         return d
 
 
-class ObjectBank:
-    """A folder of pasteable objects: ``images/<id>.png`` (RGB), ``masks/<id>.png`` (non-zero = object),
-    optional ``provenance.jsonl`` (one JSON object per line with an ``id``)."""
+class ObjectBank(SynthesisObjectBank):
+    """A folder of pasteable objects (``images/<id>.<png|jpg|...>``, ``masks/<id>.png``, optional
+    ``provenance.jsonl``): the one bank format of :class:`baselines.synthesis.bank.ObjectBank`, plus a cache of
+    decoded objects for the training loop and the ``ids`` / ``provenance`` views it uses."""
 
     def __init__(self, root: str | Path) -> None:
-        self.root = Path(root)
-        images = self.root / "images"
-        if not images.is_dir():
-            raise DataValidationError(f"expected an object bank folder with images/ at {str(self.root)!r}, got none")
-        self.ids = sorted(p.stem for p in images.glob("*.png"))
-        if not self.ids:
-            raise DataValidationError(f"expected at least one images/<id>.png in {str(self.root)!r}, got none")
-        missing = [i for i in self.ids if not (self.root / "masks" / f"{i}.png").is_file()]
-        if missing:
-            raise DataValidationError(
-                f"expected a mask masks/<id>.png for every image in {str(self.root)!r}, got {len(missing)} missing",
-                [f"masks/{i}.png" for i in missing],
-            )
-        self.provenance: dict[str, dict[str, Any]] = {}
-        prov = self.root / "provenance.jsonl"
-        if prov.is_file():
-            for n, line in enumerate(prov.read_text(encoding="utf-8").splitlines(), 1):
-                if not line.strip():
-                    continue
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise DataValidationError(f"expected JSON on line {n} of {str(prov)!r}, got {exc}") from exc
-                self.provenance[str(rec.get("id", n))] = rec
-        self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-
-    def __len__(self) -> int:
-        return len(self.ids)
+        super().__init__(root)
+        self.ids = [e.id for e in self.entries]
+        self.provenance: dict[str, dict[str, Any]] = {e.id: dict(e.meta) for e in self.entries if e.meta}
+        self._cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def load(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """Object ``index``: (h, w, 3) uint8 image and (h, w) uint8 mask (1 = object), cropped to the mask."""
-        from PIL import Image
-
-        obj_id = self.ids[index]
-        if obj_id not in self._cache:
-            img_path, mask_path = self.root / "images" / f"{obj_id}.png", self.root / "masks" / f"{obj_id}.png"
-            img = np.asarray(Image.open(img_path).convert("RGB"))
-            mask = np.asarray(Image.open(mask_path).convert("L")) > 0
-            if mask.shape != img.shape[:2]:
-                raise DataValidationError(
-                    f"expected {str(mask_path)!r} to have the size of its image {img.shape[:2]}, got {mask.shape}"
-                )
-            ys, xs = np.nonzero(mask)
-            if ys.size == 0:
-                raise DataValidationError(f"expected a non-empty mask in {str(mask_path)!r}, got all zeros")
-            sl = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
-            self._cache[obj_id] = (np.ascontiguousarray(img[sl]), mask[sl].astype(np.uint8))
-        return self._cache[obj_id]
+        if index not in self._cache:
+            image, mask = super().load(index)
+            self._cache[index] = (np.ascontiguousarray(image), mask.astype(np.uint8))
+        return self._cache[index]
 
 
 def to_tensor_image(image: np.ndarray) -> Any:
@@ -192,12 +156,16 @@ class SegmentationTrainSet:
         image = np.asarray(row["image"].convert("RGB") if hasattr(row["image"], "convert") else row["image"])
         label = np.asarray(row["label"]).astype(np.uint8)
         if image.shape[:2] != label.shape:
-            raise DataValidationError(f"expected row {index}'s image and label of one size, got {image.shape} and {label.shape}")
+            raise DataValidationError(
+                f"expected row {index}'s image and label of one size, got {image.shape} and {label.shape}"
+            )
         if c.resize is not None:
             image, label = _resize(image, label, c.resize)
         scale = float(rng.uniform(*c.scale_range))
         if scale != 1.0:
-            image, label = _resize(image, label, (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale))))
+            image, label = _resize(
+                image, label, (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+            )
         if c.crop_size:
             image, label = _crop(image, label, c.crop_size, rng)
         if self.bank is not None and rng.random() < c.paste_prob:
@@ -208,7 +176,9 @@ class SegmentationTrainSet:
                 else:
                     place = choose_placement(label, obj_mask.shape, rng)
                 obj_img, obj_mask = resize_object(obj_img, obj_mask, place.height)
-                image, label = paste_object(image, label, obj_img, obj_mask, place.top, place.left, anomaly_id=c.anomaly_id)
+                image, label = paste_object(
+                    image, label, obj_img, obj_mask, place.top, place.left, anomaly_id=c.anomaly_id
+                )
         if c.flip and rng.random() < 0.5:
             image, label = image[:, ::-1], label[:, ::-1]
         return np.ascontiguousarray(image), np.ascontiguousarray(label)
@@ -227,7 +197,7 @@ def build_train_set(config: DataConfig) -> SegmentationTrainSet:
     from baselines.cityscapes import CITYSCAPES_PREFIX, CityscapesRows
 
     if config.dataset.startswith(CITYSCAPES_PREFIX):
-        return SegmentationTrainSet(CityscapesRows(config.dataset[len(CITYSCAPES_PREFIX):], config.split), config)
+        return SegmentationTrainSet(CityscapesRows(config.dataset[len(CITYSCAPES_PREFIX) :], config.split), config)
     rows = comsamy.load_dataset(config.dataset, config=config.config, split=config.split)
     missing = {"image", "label"} - set(getattr(rows, "column_names", ["image", "label"]))
     if missing:

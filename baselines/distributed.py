@@ -51,6 +51,8 @@ def dist_env(environ: Mapping[str, str] | None = None) -> DistEnv:
             raise ConfigError(f"expected an integer environment variable {name}, got {text!r}") from None
     rank, local_rank, world = values["RANK"], values["LOCAL_RANK"], values["WORLD_SIZE"]
     if world < 1 or not 0 <= rank < world or local_rank < 0:
-        raise ConfigError(f"expected 0 <= RANK < WORLD_SIZE and LOCAL_RANK >= 0, got RANK={rank}, "
-                          f"LOCAL_RANK={local_rank}, WORLD_SIZE={world}")
+        raise ConfigError(
+            f"expected 0 <= RANK < WORLD_SIZE and LOCAL_RANK >= 0, got RANK={rank}, "
+            f"LOCAL_RANK={local_rank}, WORLD_SIZE={world}"
+        )
     return DistEnv(rank=rank, local_rank=local_rank, world=world)

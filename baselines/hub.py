@@ -163,7 +163,7 @@ class BaselineHubMixin(
         if name is not None and name not in cls.registry_names:
             raise ConfigError(f"expected a {' / '.join(cls.registry_names)} model in {model_id} for {cls.__name__}, "
                               f"got {MODEL_KEY} {name!r} (use baselines.hub.load_pretrained_baseline for any model)")
-        model = cls(cls.config_from_json(data, overrides))
+        model: Any = cls(cls.config_from_json(data, overrides))
         weights = _hub_file(model_id, WEIGHTS_NAME, **hub)
         from safetensors.torch import load_file
 

@@ -95,7 +95,8 @@ def score_image(model: Any, image: Any, *, score: str, out_size: tuple[int, int]
     """
     del device
     scorer = _Scorer(model, score=score, transformers=False)
-    return _finite_float16(scorer(_as_uint8(image, input_size)[None], tuple(out_size))[0])
+    size = (int(out_size[0]), int(out_size[1]))
+    return _finite_float16(scorer(_as_uint8(image, input_size)[None], size)[0])
 
 
 @dataclass(frozen=True)
@@ -295,8 +296,8 @@ def predict_archive(
         bar = tqdm(total=len(source.shapes), initial=len(done), desc=f"infer {manifest['method']}", unit="img")
     try:
         for ids, batch, out_size in _batches(source, todo, batch_size, input_size):
-            maps = scorer(batch, out_size)
-            for image_id, scores in zip(ids, maps):
+            maps = scorer(batch, (int(out_size[0]), int(out_size[1])))
+            for image_id, scores in zip(ids, maps, strict=True):
                 store.put(image_id, _finite_float16(scores))
             if bar is not None:
                 bar.update(len(ids))

@@ -47,6 +47,10 @@ class MapStore:
         self.work = self.out.with_name(self.out.name + _RESUME_SUFFIX) if self.is_zip else self.out
         self.settings = json.loads(json.dumps(dict(settings), sort_keys=True))
         self.shapes = dict(shapes)
+        for image_id in self.shapes:
+            if (not isinstance(image_id, str) or not image_id or image_id in (".", "..") or "/" in image_id
+                    or "\\" in image_id or "\0" in image_id):
+                raise UsageError(f"expected image ids usable as file names (no slashes), got {image_id!r}")
         self._open()
 
     def _open(self) -> None:

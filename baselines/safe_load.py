@@ -73,6 +73,7 @@ def load_torch_file(path: str | Path, *, what: str = "checkpoint") -> Any:
             nothing of the file is executed).
     """
     import pickle
+    import warnings
 
     import torch
 
@@ -80,7 +81,8 @@ def load_torch_file(path: str | Path, *, what: str = "checkpoint") -> Any:
     if not p.is_file():
         raise ConfigError(f"expected a {what} file at {str(p)!r}, got no such file")
     try:
-        with torch.serialization.safe_globals(_safe_globals()):
+        with torch.serialization.safe_globals(_safe_globals()), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Detected pickle protocol")  # refused below if unreadable
             return torch.load(p, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, ConfigError, RuntimeError, EOFError, ValueError, TypeError, AttributeError,
             KeyError, IndexError) as exc:

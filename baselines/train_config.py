@@ -81,8 +81,9 @@ class TrainConfig:
         return d
 
     @classmethod
-    def from_mapping(cls, mapping: Mapping[str, Any], overrides: Sequence[str] = (), *,
-                     source: str | None = None) -> TrainConfig:
+    def from_mapping(
+        cls, mapping: Mapping[str, Any], overrides: Sequence[str] = (), *, source: str | None = None
+    ) -> TrainConfig:
         """Build from a (YAML) mapping, then apply ``key=value`` overrides (dotted keys reach into sections).
 
         Args:
@@ -111,11 +112,22 @@ class TrainConfig:
 
 
 _TYPE_WORDS = {
-    "int_parsing": "an integer", "int_from_float": "a whole number", "int_type": "an integer",
-    "float_parsing": "a number", "float_type": "a number", "bool_parsing": "true or false", "bool_type": "true or false",
-    "string_type": "a string", "dict_type": "a mapping (key: value lines)", "mapping_type": "a mapping",
-    "tuple_type": "a list", "list_type": "a list", "too_short": "more items", "too_long": "fewer items",
-    "dataclass_type": "a mapping (key: value lines)", "dataclass_exact_type": "a mapping (key: value lines)",
+    "int_parsing": "an integer",
+    "int_from_float": "a whole number",
+    "int_type": "an integer",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "string_type": "a string",
+    "dict_type": "a mapping (key: value lines)",
+    "mapping_type": "a mapping",
+    "tuple_type": "a list",
+    "list_type": "a list",
+    "too_short": "more items",
+    "too_long": "fewer items",
+    "dataclass_type": "a mapping (key: value lines)",
+    "dataclass_exact_type": "a mapping (key: value lines)",
 }
 
 
@@ -138,10 +150,12 @@ def _where(key: str, origin: Mapping[str, str]) -> str:
 
 def _check_keys(raw: Mapping[str, Any], origin: Mapping[str, str]) -> None:
     data = raw.get("data")
-    if isinstance(data, dict) and "inliers" in data:  # data.inliers: the issue's name for data.dataset
+    if isinstance(data, dict) and "inliers" in data:  # data.inliers: an alias of data.dataset
         if "dataset" in data and data["dataset"] != data["inliers"]:
-            raise ConfigError(f"training config: data.inliers and data.dataset are the same key, got both "
-                              f"({data['inliers']!r} and {data['dataset']!r})")
+            raise ConfigError(
+                f"training config: data.inliers and data.dataset are the same key, got both "
+                f"({data['inliers']!r} and {data['dataset']!r})"
+            )
         data["dataset"] = data.pop("inliers")
     sections: list[tuple[str, Mapping[str, Any], type]] = [("", raw, TrainConfig)]
     if isinstance(data, Mapping):
@@ -152,8 +166,17 @@ def _check_keys(raw: Mapping[str, Any], origin: Mapping[str, str]) -> None:
         for key in sorted(set(section) - set(known)):
             near = difflib.get_close_matches(str(key), known, n=1)
             hint = f" (did you mean {prefix}{near[0]}?)" if near else ""
-            problems.append(f"{prefix}{key} ({_where(prefix + str(key), origin)}): expected one of the "
-                            f"{'data ' if prefix else ''}config keys {known}, got unknown key {key!r}{hint}")
+            problems.append(
+                f"{prefix}{key} ({_where(prefix + str(key), origin)}): expected one of the "
+                f"{'data ' if prefix else ''}config keys {known}, got unknown key {key!r}{hint}"
+            )
+        for f in dataclasses.fields(cls):  # YAML's yes / true are not numbers (pydantic would take them as 1)
+            value = section.get(f.name)
+            if isinstance(value, bool) and str(f.type).split(" |")[0] in ("int", "float"):
+                want = "an integer" if str(f.type).startswith("int") else "a number"
+                problems.append(
+                    f"{prefix}{f.name} ({_where(prefix + f.name, origin)}): expected {want}, got {str(value).lower()}"
+                )
     if problems:
         raise ConfigError("training config: " + "; ".join(problems))
 
@@ -169,29 +192,28 @@ def _validate(raw: dict[str, Any], origin: Mapping[str, str]) -> TrainConfig:
             key = ".".join(str(p) for p in err["loc"] if not isinstance(p, int)) or "(top level)"
             cause = (err.get("ctx") or {}).get("error")
             if isinstance(cause, ConfigError):  # a range check of the dataclasses: its message names the key
-                named = _named_key(str(cause), key, origin)
+                named = _named_key(str(cause), key)
                 lines.append(f"{named} ({_where(named, origin)}): {cause}" if named else f"{cause} ({origin['']})")
                 continue
             want = _TYPE_WORDS.get(err["type"])
-            got = err.get("input")
+            got = repr(err.get("input"))
+            got = got if len(got) <= 80 else got[:77] + "..."
             index = [p for p in err["loc"] if isinstance(p, int)]
             if err["type"] == "missing" and index:
                 msg = f"expected a list with an item at position {index[-1]}, got fewer items"
             elif want:
-                msg = f"expected {want}, got {got!r}"
+                msg = f"expected {want}, got {got}"
             else:
-                msg = f"{err['msg'][0].lower()}{err['msg'][1:]}, got {got!r}"
+                msg = f"{err['msg'][0].lower()}{err['msg'][1:]}, got {got}"
             lines.append(f"{key} ({_where(key, origin)}): {msg}")
         raise ConfigError("training config: " + "; ".join(lines)) from None
 
 
-def _named_key(message: str, loc: str, origin: Mapping[str, str]) -> str:
+def _named_key(message: str, loc: str) -> str:
     """The dotted key a range-check message is about (``expected data.crop_size >= 0`` -> ``data.crop_size``)."""
-    section = TrainConfig if loc in ("", "(top level)") else DataConfig
-    prefix = "" if section is TrainConfig else "data."
+    section, prefix = (TrainConfig, "") if loc in ("", "(top level)") else (DataConfig, "data.")
     for f in dataclasses.fields(section):
-        if re.search(rf"\b{re.escape(prefix + f.name) if prefix else f.name}\b", message) or re.search(
-                rf"\b{f.name}\b", message):
+        if re.search(rf"\b{f.name}\b", message):
             return prefix + f.name
     return ""
 

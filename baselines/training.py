@@ -117,15 +117,19 @@ def missing_weights_warning(config: TrainConfig) -> str | None:
     """
     mc = dict(config.model_config)
     if config.model in _RPL_MODELS and not mc.get("pretrained"):
-        return (f"training {config.model!r} without an inlier checkpoint: model_config.pretrained is not set, so the "
-                "frozen segmenter under the residual block is random and the model will score at chance. Train the "
-                "inlier segmenter first (comsamy-train inlier_segmenter ..., or the tiny one in docs/baselines.md) "
-                "and pass model_config.pretrained=<its out_dir>/last.pt, or an official RPL / NVIDIA checkpoint.")
+        return (
+            f"training {config.model!r} without an inlier checkpoint: model_config.pretrained is not set, so the "
+            "frozen segmenter under the residual block is random and the model will score at chance. Train the "
+            "inlier segmenter first (comsamy-train inlier_segmenter ..., or the tiny one in docs/baselines.md) "
+            "and pass model_config.pretrained=<its out_dir>/last.pt, or an official RPL / NVIDIA checkpoint."
+        )
     has_backbone = any(k.startswith("backbone") and isinstance(v, str) and v for k, v in mc.items())
     if config.model in _MASK2ANOMALY_MODELS and not mc.get("pretrained") and not has_backbone:
-        return (f"training {config.model!r} from a random backbone: neither model_config.pretrained nor a backbone "
-                "checkpoint is set, so the model starts from scratch (the paper starts from Cityscapes-trained "
-                "Mask2Former weights).")
+        return (
+            f"training {config.model!r} from a random backbone: neither model_config.pretrained nor a backbone "
+            "checkpoint is set, so the model starts from scratch (the paper starts from Cityscapes-trained "
+            "Mask2Former weights)."
+        )
     return None
 
 
@@ -147,16 +151,19 @@ class _Run:
         """Write ``last.pt`` (rank 0 only): model, optimizer, scheduler, step and every random state."""
         if not self.env.is_main:
             return
-        save_checkpoint(self.ckpt_path, {
-            "model_name": self.config.model,
-            "model_config": dict(self.config.model_config),
-            "model": self.model.state_dict(),
-            "train_config": self.config.to_dict(),
-            "step": step,
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict(),
-            "rng": capture_rng(),
-        })
+        save_checkpoint(
+            self.ckpt_path,
+            {
+                "model_name": self.config.model,
+                "model_config": dict(self.config.model_config),
+                "model": self.model.state_dict(),
+                "train_config": self.config.to_dict(),
+                "step": step,
+                "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict(),
+                "rng": capture_rng(),
+            },
+        )
 
 
 def _setup_process(config: TrainConfig, env: DistEnv) -> torch.device:
@@ -183,8 +190,16 @@ def _build_run(config: TrainConfig, env: DistEnv, device: torch.device) -> _Run:
     optimizer = _make_optimizer(config, model.param_groups(config.lr))
     steps, power = config.steps, config.poly_power
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: max(0.0, 1.0 - s / steps) ** power)
-    run = _Run(config=config, env=env, device=device, model=model, runner=_LossWrapper(model, config.data.anomaly_id),
-               optimizer=optimizer, scheduler=scheduler, ckpt_path=Path(config.out_dir) / "last.pt")
+    run = _Run(
+        config=config,
+        env=env,
+        device=device,
+        model=model,
+        runner=_LossWrapper(model, config.data.anomaly_id),
+        optimizer=optimizer,
+        scheduler=scheduler,
+        ckpt_path=Path(config.out_dir) / "last.pt",
+    )
     run.start = _resume(run)
     if env.distributed:
         run.runner = nn.parallel.DistributedDataParallel(
@@ -238,8 +253,9 @@ def _loop(run: _Run, dataset: Any) -> tuple[int, list[float], float | None]:
     """Steps ``run.start`` .. ``config.steps``, epoch by epoch in the seeded order; logs and checkpoints."""
     config, env = run.config, run.env
     steps = config.steps
-    per_epoch = len(epoch_batches(len(dataset), config.batch_size, seed=config.seed, epoch=0, rank=env.rank,
-                                  world=env.world))
+    per_epoch = len(
+        epoch_batches(len(dataset), config.batch_size, seed=config.seed, epoch=0, rank=env.rank, world=env.world)
+    )
     bar = None
     if env.is_main and config.progress:
         from tqdm.auto import tqdm
@@ -254,8 +270,9 @@ def _loop(run: _Run, dataset: Any) -> tuple[int, list[float], float | None]:
             epoch, offset = divmod(step, per_epoch)
             if hasattr(dataset, "set_epoch"):
                 dataset.set_epoch(epoch)
-            batches = epoch_batches(len(dataset), config.batch_size, seed=config.seed, epoch=epoch, rank=env.rank,
-                                    world=env.world)
+            batches = epoch_batches(
+                len(dataset), config.batch_size, seed=config.seed, epoch=epoch, rank=env.rank, world=env.world
+            )
             loader = torch.utils.data.DataLoader(
                 dataset,
                 batch_sampler=batches[offset:],
@@ -271,12 +288,18 @@ def _loop(run: _Run, dataset: Any) -> tuple[int, list[float], float | None]:
                     bar.update(1)
                     bar.set_postfix(loss=f"{loss:.4f}")
                 if step % config.log_every == 0 or step == steps:
-                    window = float(np.mean(losses[-config.log_every:]))
+                    window = float(np.mean(losses[-config.log_every :]))
                     first_window = window if first_window is None else first_window
                     if env.is_main:
                         detail = " ".join(f"{k}={v:.4f}" for k, v in parts.items())
-                        logger.info("step %d/%d lr=%.3g loss=%.4f %s", step, steps, run.scheduler.get_last_lr()[0],
-                                    window, detail)
+                        logger.info(
+                            "step %d/%d lr=%.3g loss=%.4f %s",
+                            step,
+                            steps,
+                            run.scheduler.get_last_lr()[0],
+                            window,
+                            detail,
+                        )
                 if step % config.ckpt_every == 0 or step == steps:
                     run.save(step)
                 if step >= steps:
@@ -313,7 +336,7 @@ def train(config: TrainConfig, *, train_set: Any | None = None) -> TrainResult:
         import torch.distributed as dist
 
         dist.barrier()
-    last = float(np.mean(losses[-config.log_every:])) if losses else float("nan")
+    last = float(np.mean(losses[-config.log_every :])) if losses else float("nan")
     return TrainResult(
         checkpoint=str(run.ckpt_path),
         steps=step,

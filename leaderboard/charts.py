@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from comsamy.constants import WEATHERS
+from comsamy.presentation import metric_heading
 from leaderboard.safetext import clean_text
 from leaderboard.store.repo import Entry
 
@@ -30,7 +31,7 @@ def weather_frame(entries: Sequence[Entry]) -> Any:
             m = by_weather.get(weather)
             if not m:
                 continue
-            for metric, key in (("AUPRC ↑", "auprc"), ("FPR95 ↓", "fpr95")):
+            for metric, key in ((metric_heading("auprc"), "auprc"), (metric_heading("fpr95"), "fpr95")):
                 if m.get(key) is not None:
                     rows.append({"method": label_of(entry), "weather": weather, "metric": metric,
                                  "value": round(100 * float(m[key]), 2), "images": m.get("num_images")})
@@ -49,7 +50,8 @@ def weather_bars(entries: Sequence[Entry]) -> Any:
         color=alt.Color("method:N", legend=alt.Legend(orient="bottom", columns=1, labelLimit=400)),
         tooltip=["method", "weather", "metric", "value", "images"],
     ).properties(width=330, height=240)
-    return base.facet(column=alt.Column("metric:N", title=None, sort=["AUPRC ↑", "FPR95 ↓"]))
+    return base.facet(column=alt.Column("metric:N", title=None,
+                                        sort=[metric_heading("auprc"), metric_heading("fpr95")]))
 
 
 def curve_frame(entries: Sequence[Entry], kind: str, condition: str = "overall") -> Any:

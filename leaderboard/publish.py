@@ -38,7 +38,12 @@ CURVE_GROUPS = {"overall": None, "clear": ("split", "clear"), "adverse": ("split
 """Curve key -> condition of the pooled histogram it is sampled from (None: every image)."""
 
 
+_ABSENT = object()
+
+
 def _round(value: Any, decimals: int) -> float | None:
+    if type(value) is float:  # the common case, fast
+        return round(value, decimals) if value == value else None
     if value is None:
         return None
     try:
@@ -56,8 +61,9 @@ def _public_condition(metrics: Mapping[str, Any] | None, min_images: int) -> dic
         return None
     out: dict[str, Any] = {"num_images": images}
     for key in PUBLIC_METRICS:
-        if key in metrics:
-            out[key] = _round(metrics[key], METRIC_DECIMALS)
+        value = metrics.get(key, _ABSENT)
+        if value is not _ABSENT:
+            out[key] = _round(value, METRIC_DECIMALS)
     return out
 
 

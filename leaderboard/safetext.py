@@ -26,7 +26,10 @@ def clean_text(text: str, *, multiline: bool = False) -> str:
     >>> clean_text("evil\\u202egnp.exe\\u200b")
     'evilgnp.exe'
     """
-    text = _INVISIBLE.sub("", str(text))
+    text = str(text)
+    if text.isascii() and text.isprintable():  # nothing to strip (the common case, fast)
+        return text
+    text = _INVISIBLE.sub("", text)
     keep = "\n" if multiline else ""
     return "".join(c for c in text if c in keep or unicodedata.category(c) not in ("Cc", "Cf"))
 

@@ -9,11 +9,13 @@ The paper's reported rows are a table of their own (:func:`reference_table`): th
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterable
 from typing import Any
 
 from comsamy.constants import LANDFORMS, WEATHERS
+from comsamy.presentation import ARROWS, HIGHER_IS_BETTER, TABLE2_COLUMNS, metric_heading
 from leaderboard.reference import PAPER, TABLE_II
 from leaderboard.safetext import clean_text, csv_cell
 from leaderboard.store.repo import Entry
@@ -23,25 +25,25 @@ __all__ = [
     "entry_row", "fpr_col", "higher_is_better", "metric_columns", "reference_table", "sort_table", "to_csv",
 ]
 
-TABLE_II_GROUPS = (("Clear", "split", "clear"), ("Adverse", "split", "adverse"), ("Whole", None, None))
+TABLE_II_GROUPS = tuple((c.short, c.group, None if c.group is None else c.value) for c in TABLE2_COLUMNS)
+"""(label, group, value) of the paper's Table II column groups: Clear, Adverse, Whole."""
 REPORTED = "reported in the paper (468 images), not scored here"
-ARROW = {"auprc": "↑", "auroc": "↑", "fpr95": "↓"}
 INFO_COLUMNS = ("Extra data", "Outlier data", "Backbone", "Data", "Scorer", "Metrics")
 
 
 def auprc_col(name: str) -> str:
-    """Column name of a condition's AUPRC."""
-    return f"{name} AUPRC {ARROW['auprc']}"
+    """Column name of a condition's AUPRC (``Whole AUPRC ↑``)."""
+    return f"{name} {metric_heading('auprc')}"
 
 
 def fpr_col(name: str) -> str:
-    """Column name of a condition's FPR95."""
-    return f"{name} FPR95 {ARROW['fpr95']}"
+    """Column name of a condition's FPR95 (``Whole FPR95 ↓``)."""
+    return f"{name} {metric_heading('fpr95')}"
 
 
 def auroc_col(name: str) -> str:
-    """Column name of a condition's AUROC."""
-    return f"{name} AUROC {ARROW['auroc']}"
+    """Column name of a condition's AUROC (``Whole AUROC ↑``)."""
+    return f"{name} {metric_heading('auroc')}"
 
 
 def conditions() -> list[tuple[str, str | None, str | None]]:
@@ -64,8 +66,11 @@ def metric_columns() -> list[str]:
 
 
 def higher_is_better(column: str) -> bool:
-    """Sort direction of a metric column: True for AUPRC and AUROC, False for FPR95."""
-    return "↑" in column
+    """Sort direction of a metric column (from its arrow): True for AUPRC and AUROC, False for FPR95."""
+    for metric, up in HIGHER_IS_BETTER.items():
+        if column.endswith(ARROWS[metric]):
+            return up
+    raise KeyError(f"sort column: expected a metric column ending in an arrow, got {column!r}")
 
 
 def _pct(value: Any) -> float | None:
@@ -78,6 +83,18 @@ def _metrics_of(results: dict[str, Any], group: str | None, value: str | None) -
     return ((results.get("by_condition") or {}).get(group) or {}).get(value) or {}
 
 
+@functools.cache
+def _cells() -> tuple[tuple[str | None, str | None, tuple[tuple[str, str], ...]], ...]:
+    """(group, value, ((column, metric), ...)) of every condition: the column names built once."""
+    out = []
+    for label, group, value in conditions():
+        cols = [(auprc_col(label), "auprc"), (fpr_col(label), "fpr95")]
+        if group in (None, "split"):
+            cols.append((auroc_col(label), "auroc"))
+        out.append((group, value, tuple(cols)))
+    return tuple(out)
+
+
 def entry_row(entry: Entry) -> dict[str, Any]:
     """One table row of a scored submission (published numbers only)."""
     res = entry.results
@@ -85,12 +102,10 @@ def entry_row(entry: Entry) -> dict[str, Any]:
         "Method": clean_text(entry.method), "Team": clean_text(entry.team),
         "Date": time.strftime("%Y-%m-%d", time.gmtime(entry.finished_at)), "Submission": entry.submission_id,
     }
-    for label, group, value in conditions():
+    for group, value, cols in _cells():
         m = _metrics_of(res, group, value)
-        row[auprc_col(label)] = _pct(m.get("auprc"))
-        row[fpr_col(label)] = _pct(m.get("fpr95"))
-        if group in (None, "split"):
-            row[auroc_col(label)] = _pct(m.get("auroc"))
+        for column, metric in cols:
+            row[column] = _pct(m.get(metric))
     for label, group, value in TABLE_II_GROUPS:
         row[f"{label} images"] = _metrics_of(res, group, value).get("num_images")
     settings = res.get("settings") or {}
@@ -115,8 +130,8 @@ def board_columns(metric: str) -> list[str]:
     """The columns the page shows, the ranking metric right after the method."""
     table2 = [c for label, _, _ in TABLE_II_GROUPS for c in (auprc_col(label), fpr_col(label), auroc_col(label))]
     rest = [c for c in metric_columns() if c not in table2]
-    cols = ["Rank", "Method", metric, "Team", "Date", *table2, *rest, "Extra data", "Outlier data",
-            "Whole images", "Backbone", "Data", "Scorer", "Page"]
+    cols = ["Rank", "Method", metric, "Team", "Page", "Date", *table2, *rest, "Extra data", "Outlier data",
+            "Whole images", "Backbone", "Data", "Scorer"]
     seen: set[str] = set()
     return [c for c in cols if not (c in seen or seen.add(c))]
 
@@ -168,8 +183,10 @@ def sort_table(df: Any, column: str) -> Any:
 
 def to_csv(df: Any) -> bytes:
     """CSV export (UTF-8): blank where undefined, integer ids, text cells a spreadsheet would run are quoted."""
+    from pandas.api.types import is_object_dtype, is_string_dtype
+
     out = df.drop(columns=["Page"], errors="ignore").copy()
     for col in out.columns:
-        if out[col].dtype == object:
+        if is_object_dtype(out[col]) or is_string_dtype(out[col]):
             out[col] = out[col].map(csv_cell)
     return out.to_csv(index=False).encode("utf-8")

@@ -36,6 +36,7 @@ def _bench_metrics():  # the workload generator of the evaluator benchmark (same
 
 
 def _time_eval(bm, zip_path: Path, ds: Path, workers: int, extra: list[str], out: Path) -> float:
+    """Wall seconds of one ``comsamy-eval`` run, measured inside its process (interpreter start excluded)."""
     argv = ["--preds", str(zip_path), "--data", str(ds), "--workers", str(workers), "--out", str(out), *extra]
     proc = subprocess.run([sys.executable, "-c", bm.DRIVER, *argv], capture_output=True, text=True, check=False)
     line = next((x for x in proc.stderr.splitlines() if x.startswith("BENCH ")), None)
@@ -74,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--size", default="1920x1080", help="WxH")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--bootstrap", type=int, default=1000)
+    p.add_argument("--bootstrap", type=int, default=0, help="also time --bootstrap N (default 0: not timed)")
     args = p.parse_args(argv)
     w, h = (int(v) for v in args.size.split("x"))
     bm = _bench_metrics()
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     base = min(walls["plain"])
     print(f"workload: {args.images} images {w}x{h}, {args.workers} workers, best of {args.repeats}; "
           f"load average {os.getloadavg()[0]:.1f}")
-    print("| variant | wall s (best) | all runs | ratio to plain |\n|---|---:|---|---:|")
+    print("| variant | wall s (best) | wall runs | wall ratio |\n|---|---:|---|---:|")
     for name, ws in walls.items():
         print(f"| {name} | {min(ws):.2f} | {', '.join(f'{x:.2f}' for x in ws)} | {min(ws) / base:.3f}x |")
     print(f"one {w}x{h} image, one process: histogram {single['histogram']:.1f} ms, component work "

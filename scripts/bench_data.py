@@ -10,10 +10,16 @@ Each step is printed with a reference measured in the same run, as a ratio:
 - cached load (second call) vs the same pyarrow read;
 - streaming: first row and all rows (decoded) vs decoding every image and label from the raw files with PIL.
 
+With ``--importers``, it measures instead every benchmark importer (``comsamy-data import``) on releases in the
+benchmarks' real layouts at their real image sizes (built by ``tests/comsamy/data/benchfixtures.py`` from smooth
+synthetic pictures), against plain PIL decoding (``Image.open(f).load()``) of the same image and label files
+(target: at most 1.3x), and ``corrupt``'s images per second per core.
+
 Usage::
 
     python scripts/bench_data.py                        # full size (slow: minutes)
     python scripts/bench_data.py --images 49 --size 480x270
+    python scripts/bench_data.py --importers --images 20
 """
 
 from __future__ import annotations
@@ -41,7 +47,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", type=Path, default=None, help="keep the files here (default: a temp folder)")
     parser.add_argument("--raw", type=Path, default=None, help="reuse this raw release instead of generating one")
+    parser.add_argument("--importers", action="store_true", help="measure the benchmark importers and corrupt")
     args = parser.parse_args()
+    if args.importers:
+        bench_importers(args.images if args.images != 468 else 20, args.workdir)
+        return
 
     import os
 
@@ -115,6 +125,108 @@ def main() -> None:
     print(f"datasets {datasets.__version__}; files in {work}")
     if args.workdir is None:
         shutil.rmtree(work, ignore_errors=True)
+
+
+SIZES = {"roadanomaly": (1280, 720), "roadanomaly21": (1920, 1080), "roadobstacle21": (1920, 1080),
+         "lostandfound": (2048, 1024), "fishyscapes_laf": (2048, 1024), "fishyscapes_static": (2048, 1024),
+         "generic": (1920, 1080)}
+
+
+def bench_importers(n: int, workdir: Path | None) -> None:
+    """Each importer vs PIL decoding of the same files, then corrupt's throughput (see the module docstring)."""
+    import os
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root, for tests/
+    import numpy as np
+    from PIL import Image
+
+    from comsamy.data import ImportOptions, import_benchmark
+    from comsamy.data.benchmarks import parse_label_map
+    from comsamy.data.corrupt import corrupt_dataset
+    from tests.comsamy.data import benchfixtures as bf
+
+    work = Path(workdir or tempfile.mkdtemp(prefix="comsamy-bench-import-"))
+    work.mkdir(parents=True, exist_ok=True)
+    os.environ["HF_DATASETS_CACHE"] = str(work / "hf-cache")
+    warm, _ = bf.generic(work / "warm-up")  # import datasets, pyarrow and the card code once, outside the timings
+    import_benchmark("generic", warm, work / "warm-up-out", options=ImportOptions(label_map=parse_label_map("*=0")))
+    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}; about {n} images per benchmark "
+          "(Fishyscapes: the fixture's 3 and 2)")
+    for name, size in SIZES.items():
+        picture = _picture(size)
+        bf._rgb = lambda seed, size=size, picture=picture: Image.fromarray(np.roll(picture, seed * 7, axis=1))
+        original_values = bf.__dict__.setdefault("_orig_values", bf._values)
+        bf._values = lambda seed, values, size=size, f=original_values: f(seed, values, size)
+        root = work / name
+        shutil.rmtree(root, ignore_errors=True)
+        raw, options = _release(bf, name, root, n)
+        files = [f for f in raw.rglob("*") if f.suffix in (".png", ".jpg", ".webp")]
+        if name == "fishyscapes_laf":
+            files += (root / "laf" / "leftImg8bit").rglob("*.png")
+        if name == "fishyscapes_static":
+            files += (root / "cs" / "leftImg8bit").rglob("*.png")
+        files = [f for f in files if not f.name.endswith(("_color.png", "_instanceIds.png", "labels_instance.png"))]
+        if name != "fishyscapes_laf":
+            files = [f for f in files if "leftImg8bit" in f.parts or name != "lostandfound" or "labelIds" in f.name]
+
+        def decode(paths: list[Path] = files) -> None:
+            for f in paths:
+                with Image.open(f) as im:
+                    im.load()
+
+        _, t_pil = _timed(decode)
+        start = time.perf_counter()
+        import_benchmark(name, raw, root / "out", options=options, force=True)
+        t_imp = time.perf_counter() - start
+        print(f"import {name:19s} {t_imp:7.2f} s  vs PIL decode of its {len(files)} files {t_pil:6.2f} s  -> "
+              f"ratio {t_imp / t_pil:.2f}x")
+    src = work / "roadanomaly" / "out"
+    for workers in sorted({1, os.cpu_count() or 1}):
+        summary = corrupt_dataset(src, work / f"corrupt-{workers}", weathers=["rain", "fog"], levels=[1, 5],
+                                  workers=workers, force=True)
+        print(f"corrupt roadanomaly x 2 weathers x 2 levels, {workers} worker(s): "
+              f"{summary.images_per_second_per_core:.2f} images/s per core")
+    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}; files in {work}")
+    if workdir is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _picture(size: tuple[int, int]):  # noqa: ANN202
+    """A smooth road-like picture (gradients and a little noise) of ``size``: realistic compression ratios."""
+    import numpy as np
+
+    w, h = size
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    rng = np.random.default_rng(0)
+    rgb = np.stack([120 + 80 * np.sin(xx / 97), 110 + 60 * np.cos(yy / 53), 100 + 50 * np.sin((xx + yy) / 71)], -1)
+    rgb += rng.normal(0, 4, rgb.shape)
+    return np.clip(rgb, 0, 255).astype(np.uint8)
+
+
+def _release(bf, name: str, root: Path, n: int):  # noqa: ANN001, ANN202
+    """A release of ``name`` with about ``n`` images (copies of the fixture's frames under new names)."""
+    from comsamy.data import ImportOptions
+    from comsamy.data.benchmarks import parse_label_map
+
+    if name == "roadanomaly":
+        raw, _ = bf.roadanomaly(root / "raw", n=n)
+    elif name in ("roadanomaly21", "roadobstacle21"):
+        raw, _ = bf.smiyc(root / "raw", track="anomaly" if name == "roadanomaly21" else "obstacle", labelled=n,
+                          held_out=0)
+        return raw, ImportOptions()
+    elif name == "lostandfound":
+        raw, _ = bf.lostandfound(root / "raw", extra=max(0, n - 3))
+    elif name == "fishyscapes_laf":
+        raw, _ = bf.fishyscapes_laf(root / "raw", root / "laf")
+        return raw, ImportOptions(base=root / "laf")
+    elif name == "fishyscapes_static":
+        raw, _, _ = bf.fishyscapes_static(root / "raw", root / "cs")
+        return raw, ImportOptions(base=root / "cs")
+    else:
+        raw, _ = bf.generic(root / "raw", n=n)
+        return raw, ImportOptions(label_map=parse_label_map("2=1,0=0,*=255"))
+    return raw, ImportOptions()
 
 
 if __name__ == "__main__":

@@ -7,7 +7,10 @@ run:
 * the floor: reading and decoding every score map and label and nothing else (dataset labels loaded the same way,
   the same number of worker processes, each opening the archive itself);
 * ``comsamy-eval`` end to end (``comsamy.cli.eval.main`` in a fresh process): wall time, peak RSS of the main
-  process and of the largest worker, at two archive sizes (memory must not grow with the number of images);
+  process and of the largest worker, at two archive sizes (default 468 and 120 images; memory must not grow with
+  the number of images), each against the floor of the same archive, so one run prints both ratios;
+* the extras on the full archive: ``--bootstrap 1000`` and ``--components --bootstrap 1000`` (target: at most
+  15 % more than plain ``comsamy-eval``);
 * scikit-learn ``average_precision_score`` + ``roc_auc_score`` on the pixels of as many images as fit in
   ``--sklearn-pixels``, timed on exactly those pixels against ``comsamy.metrics`` on the same pixels, and also
   extrapolated linearly to the whole workload (a lower bound: sorting grows as n log n).
@@ -191,10 +194,10 @@ def run_floor(zip_path: Path, ds_folder: Path, workers: int) -> float:
 
 
 # --- comsamy-eval end to end, in a fresh process -----------------------------------------------------------------
-def run_eval(zip_path: Path, ds_folder: Path, workers: int, out: Path) -> dict[str, float]:
+def run_eval(zip_path: Path, ds_folder: Path, workers: int, out: Path, *extra: str) -> dict[str, float]:
     """Run ``comsamy-eval`` (its ``main``) in a fresh interpreter; wall time and peak RSS (KB)."""
     argv = ["--preds", str(zip_path), "--data", str(ds_folder), "--workers", str(workers), "--out", str(out),
-            "--format", "csv"]
+            "--format", "csv", *extra]
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", DRIVER, *argv], capture_output=True, text=True, check=False)
     outer = time.perf_counter() - t0
@@ -255,6 +258,8 @@ def _mb(kb: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--images", type=int, default=468)
+    p.add_argument("--small", type=int, default=120, help="images of the second, smaller archive (default 120)")
+    p.add_argument("--no-extras", action="store_true", help="skip the --bootstrap / --components runs")
     p.add_argument("--size", default="1920x1080", help="WxH (default 1920x1080)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p.add_argument("--anomaly", type=float, default=0.13)
@@ -267,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     w, h = (int(v) for v in args.size.lower().split("x"))
-    small = max(1, args.images // 4)
+    small = max(1, min(args.small, args.images))
     root = Path(tempfile.mkdtemp(prefix="comsamy-bench-")) if args.keep is None else args.keep
     root.mkdir(parents=True, exist_ok=True)
     try:
@@ -285,7 +290,17 @@ def main(argv: list[str] | None = None) -> int:
             floors.append(run_floor(root / "full.zip", root / "ds-full", args.workers))
             evals.append(run_eval(root / "full.zip", root / "ds-full", args.workers, root / "r.json"))
         ev = min(evals, key=lambda e: e["wall"])
-        ev_small = run_eval(root / "small.zip", root / "ds-small", args.workers, root / "r-small.json")
+        floors_small, evals_small = [], []
+        for _ in range(args.repeats):
+            floors_small.append(run_floor(root / "small.zip", root / "ds-small", args.workers))
+            evals_small.append(run_eval(root / "small.zip", root / "ds-small", args.workers, root / "r-small.json"))
+        ev_small = min(evals_small, key=lambda e: e["wall"])
+        floor_small = min(floors_small)
+        extras = {}
+        if not args.no_extras:
+            for name, flags in (("--bootstrap 1000", ("--bootstrap", "1000")),
+                                ("--components --bootstrap 1000", ("--components", "--bootstrap", "1000"))):
+                extras[name] = run_eval(root / "full.zip", root / "ds-full", args.workers, root / "r-x.json", *flags)
         floor = min(floors)
         sk = run_sklearn(root / "full.zip", root / "ds-full", args.sklearn_pixels)
         load = os.getloadavg()
@@ -294,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(root, ignore_errors=True)
 
     px = info["pixels"]
+    px_small = px * small // args.images
     sk_full = sk["sklearn_s"] * px / sk["pixels"]
     rows = [
         ("floor: read + decode scores and labels", floor, px / floor / 1e6, "1.00x (reference)"),
@@ -301,6 +317,12 @@ def main(argv: list[str] | None = None) -> int:
          f"{ev['wall'] / floor:.2f}x the floor"),
         ("comsamy-eval incl. interpreter start", ev["outer"], px / ev["outer"] / 1e6,
          f"{ev['outer'] / floor:.2f}x the floor"),
+        (f"floor, {small} images", floor_small, px_small / floor_small / 1e6, "1.00x (reference)"),
+        (f"comsamy-eval, {small} images (in-process wall)", ev_small["wall"], px_small / ev_small["wall"] / 1e6,
+         f"{ev_small['wall'] / floor_small:.2f}x the floor"),
+        *((f"comsamy-eval {name}", e["wall"], px / e["wall"] / 1e6,
+           f"{e['wall'] / floor:.2f}x the floor, +{100 * (e['wall'] / ev['wall'] - 1):.0f} % over plain")
+          for name, e in extras.items()),
         (f"scikit-learn AP + AUROC, {sk['images']} images ({sk['pixels'] / 1e6:.0f} Mpx), measured", sk["sklearn_s"],
          sk["pixels"] / sk["sklearn_s"] / 1e6, f"{sk['sklearn_s'] / sk['ours_s']:.1f}x slower than comsamy.metrics "
          f"on the same pixels ({sk['ours_s']:.2f} s, 1 process)"),
@@ -323,7 +345,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("| peak memory (RSS) | main process | largest worker | main + workers (upper bound) |")
     print("|---|---:|---:|---:|")
-    for label, e in ((f"{args.images} images", ev), (f"{small} images", ev_small)):
+    for label, e in ((f"{args.images} images", ev), (f"{small} images", ev_small),
+                     *((f"{args.images} images {name}", e) for name, e in extras.items())):
         print(f"| comsamy-eval, {label} | {_mb(e['self_kb'])} | {_mb(e['children_kb'])} | "
               f"{_mb(e['self_kb'] + args.workers * e['children_kb'])} |")
     print()

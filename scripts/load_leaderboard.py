@@ -7,6 +7,14 @@ one archive directly with ``comsamy.evaluation.evaluate_archive`` in this proces
 
     python scripts/load_leaderboard.py                      # 50 archives, 10 clients, 2 workers, bundled sample
     python scripts/load_leaderboard.py --archives 10 --clients 4
+
+With ``--board N`` it measures the board instead: N scored entries (one real scoring of the sample, its numbers
+varied per entry) are written to a fresh database, then the Leaderboard page is rendered cold (first paint: engine,
+migration check, loading and publishing N results, building the table) and again after changing the ranking
+metric (a toggle: the cached board data is reused), through ``streamlit.testing.v1.AppTest`` and, with
+``--browser`` and Debian's Chromium, in a real browser against the real app (until the table is drawn).
+
+    python scripts/load_leaderboard.py --board 2000 [--browser]
 """
 
 from __future__ import annotations
@@ -39,14 +47,143 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
+def seed_board(engine, data: str, entries: int) -> None:
+    """Write ``entries`` scored submissions: one real scoring of ``data``, its metrics varied per entry."""
+    import json
+    import random
+
+    import comsamy
+    from leaderboard.scoring import ComsamyScorer
+    from leaderboard.store import Team
+    from leaderboard.worker import _clean
+
+    labels = label_arrays(data)
+    tmp = Path(tempfile.mkdtemp(prefix="comsamy-lb-board-"))
+    archive = tmp / "one.zip"
+    archive.write_bytes(noisy_archive(labels, 1.0, seed=1))
+    scorer = ComsamyScorer(comsamy.load_dataset(data, config="all", split="test"))
+    outcome = scorer.score(archive)
+    base = _clean(outcome.results)
+    rng = random.Random(0)
+    now = time.time()
+    with Session(engine) as session, session.begin():
+        teams = [Team(name=f"lab-{i}", created_at=now) for i in range(50)]
+        session.add_all(teams)
+        session.flush()
+        subs, results = [], []
+        for i in range(entries):
+            doc = json.loads(json.dumps(base))
+            for cell in [doc["overall"], *(m for g in doc["by_condition"].values() for m in g.values())]:
+                for key in ("auprc", "auroc"):
+                    if cell.get(key) is not None:
+                        cell[key] = min(1.0, max(0.0, cell[key] * rng.uniform(0.5, 1.5)))
+            subs.append({"id": i + 1, "team_id": teams[i % 50].id, "method": f"Method {i:04d}", "description": "",
+                         "paper_url": "", "code_url": "", "backbone": "R50", "extra_data": i % 3 == 0,
+                         "outlier_data": i % 2 == 0, "visibility": "public", "archive_sha256": f"{i:064x}",
+                         "archive_size": 1, "archive_name": "preds.zip", "status": "scored", "version": 3,
+                         "attempts": 1, "created_at": now - 60, "finished_at": now - i})
+            results.append({"submission_id": i + 1, "archive_sha256": f"{i:064x}", "results_json": json.dumps(doc),
+                            "curves_json": json.dumps(outcome.curves), "scorer_version": outcome.scorer_version,
+                            "data_revision": outcome.data_revision, "created_at": now - i})
+        session.execute(Submission.__table__.insert(), subs)
+        session.execute(Result.__table__.insert(), results)
+
+
+def measure_board(args: argparse.Namespace) -> int:
+    """First paint and a toggle of the Leaderboard page with ``args.board`` scored entries."""
+    from streamlit.testing.v1 import AppTest
+
+    import leaderboard
+
+    tmp = Path(tempfile.mkdtemp(prefix="comsamy-lb-board-"))
+    settings = Settings(storage=str(tmp / "storage"), data=args.data)
+    engine = make_engine(settings.db_url)
+    migrate(engine)
+    t = time.perf_counter()
+    seed_board(engine, args.data, args.board)
+    print(f"seeded {args.board} scored entries in {time.perf_counter() - t:.1f} s (db {tmp})")
+    os.environ.update(settings.to_env())
+    app = str(Path(leaderboard.__file__).parent / "app.py")
+    at = AppTest.from_file(app, default_timeout=120)
+    t = time.perf_counter()
+    at.run()
+    first = time.perf_counter() - t
+    assert not at.exception, at.exception
+    rows = len(at.dataframe[0].value)
+    t = time.perf_counter()
+    at.selectbox(key="board_sort").set_value("Whole FPR95 ↓").run()
+    toggle = time.perf_counter() - t
+    assert not at.exception and len(at.dataframe[0].value) == rows == args.board
+    print(f"AppTest, {rows} rows: first paint {first:.2f} s, toggle (rank by Whole FPR95) {toggle:.2f} s")
+    ok = first < 2.0 and toggle < 1.0
+    if args.browser:
+        ok = measure_in_browser(settings, rows) and ok
+    print("CHECK", "OK: first paint < 2 s, toggle < 1 s" if ok else "FAILED: over the target")
+    engine.dispose()
+    return 0 if ok else 1
+
+
+def measure_in_browser(settings: Settings, rows: int) -> bool:
+    """The same in Chromium against the real app: until the table's first row is drawn."""
+    import socket
+
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, **settings.to_env()}
+    app = subprocess.Popen([sys.executable, "-P", "-m", "leaderboard.cli", "serve", "--port", str(port)], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        import urllib.request
+
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                    if r.read() == b"ok":
+                        break
+            except OSError:
+                time.sleep(0.2)
+        args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            times = []
+            for attempt in ("cold", "warm"):
+                t = time.perf_counter()
+                page.goto(f"http://127.0.0.1:{port}/")
+                page.wait_for_selector('[data-testid="stDataFrame"] canvas, [data-testid="stDataFrame"] table',
+                                       timeout=60_000)
+                page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+                times.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            page.locator('[data-testid="stSelectbox"]').first.click()
+            page.get_by_role("option", name="Whole FPR95 ↓").click()
+            page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+            toggle = time.perf_counter() - t
+            browser.close()
+        print(f"Chromium, {rows} rows: first paint {times[0]:.2f} s (cold cache), {times[1]:.2f} s (warm), "
+              f"toggle {toggle:.2f} s")
+        return times[0] < 2.0 and toggle < 1.0
+    finally:
+        app.terminate()
+        app.wait(20)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--board", type=int, default=0, help="measure the board with this many scored entries instead")
+    ap.add_argument("--browser", action="store_true", help="with --board: also measure in Chromium")
     ap.add_argument("--archives", type=int, default=50)
     ap.add_argument("--clients", type=int, default=10)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--data", default="sample")
     ap.add_argument("--timeout", type=float, default=900)
     args = ap.parse_args()
+    if args.board:
+        return measure_board(args)
 
     tmp = Path(tempfile.mkdtemp(prefix="comsamy-lb-load-"))
     settings = Settings(storage=str(tmp / "storage"), data=args.data, quota=10_000, lease_s=60)
@@ -71,7 +208,7 @@ def main() -> int:
     print(f"reference: evaluate_archive on one archive in-process: {ref_s:.2f} s")
 
     env = {**os.environ, **settings.to_env(), "PYTHONUNBUFFERED": "1"}
-    procs = [subprocess.Popen([sys.executable, "-m", "leaderboard.cli", "worker", "--poll", "0.2"], env=env,
+    procs = [subprocess.Popen([sys.executable, "-P", "-m", "leaderboard.cli", "worker", "--poll", "0.2"], env=env,
                               stdout=open(tmp / f"worker{i}.log", "wb"), stderr=subprocess.STDOUT)  # noqa: SIM115
              for i in range(args.workers)]
     try:

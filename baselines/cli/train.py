@@ -36,9 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``comsamy-train`` argument parser."""
     p = _IntermixedParser(prog=PROG, description=__doc__.split("\n\n")[0])
     p.add_argument(
-        "items", nargs="*", metavar="CONFIG|KEY=VALUE",
+        "items",
+        nargs="*",
+        metavar="CONFIG|KEY=VALUE",
         help="a YAML training config (a file, or a packaged name such as tiny_cpu), then key=value overrides "
-             "(dotted keys: data.crop_size=64)",
+        "(dotted keys: data.crop_size=64)",
     )
     p.add_argument("-c", "--config", default=None, help="the YAML config (instead of the first positional item)")
     p.add_argument("--resume", default=None, help="checkpoint to resume, or 'auto' for <out_dir>/last.pt")

@@ -39,5 +39,7 @@ def resolve_config(name_or_path: str | Path) -> Path:
     stem = path.name[: -len(path.suffix)] if path.suffix in (".yaml", ".yml") else path.name
     if path.parent in (Path("."), Path("configs")) and (CONFIG_DIR / f"{stem}.yaml").is_file():
         return CONFIG_DIR / f"{stem}.yaml"
-    raise ConfigError(f"expected a YAML config file or a packaged config name among {available_configs()}, "
-                      f"got {str(name_or_path)!r} (no such file)")
+    raise ConfigError(
+        f"expected a YAML config file or a packaged config name among {available_configs()}, "
+        f"got {str(name_or_path)!r} (no such file)"
+    )

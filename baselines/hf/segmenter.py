@@ -115,19 +115,19 @@ class HFSegmenter:
             images: uint8 (N, H, W, 3), all of one size.
             out_size: (height, width) of the score maps (the label's size).
         """
-        h, w = images.shape[1:3]
+        h, w = int(images.shape[1]), int(images.shape[2])
         x = self.preprocess(images)
+        padded = (int(x.shape[-2]), int(x.shape[-1]))
         out = self.model(pixel_values=x)
         if not self.info.maskwise:
             logits = out.logits.float()
-            return _resize_unpadded(logits, (h, w), tuple(x.shape[-2:]), out_size)
+            return _resize_unpadded(logits, (h, w), padded, out_size)
         cls = out.class_queries_logits.float()
         masks = out.masks_queries_logits
         probs = torch.softmax(cls, dim=-1)[..., :-1]  # (N, Q, C): "no object" dropped after the softmax
         y = torch.zeros(cls.shape[0], probs.shape[-1], *out_size, device=cls.device)
         for start in range(0, masks.shape[1], _QUERY_CHUNK):
-            chunk = _resize_unpadded(masks[:, start : start + _QUERY_CHUNK].float(), (h, w), tuple(x.shape[-2:]),
-                                     out_size)
+            chunk = _resize_unpadded(masks[:, start : start + _QUERY_CHUNK].float(), (h, w), padded, out_size)
             y += torch.einsum("nqc,nqhw->nchw", probs[:, start : start + _QUERY_CHUNK], torch.sigmoid(chunk))
         return y
 

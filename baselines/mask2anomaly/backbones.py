@@ -2,7 +2,7 @@
 
 :func:`backbone_config_dict` reads a checkpoint's architecture (``config.json``) so that
 :class:`~baselines.mask2anomaly.config.Mask2AnomalyConfig` can rebuild it; :func:`load_backbone_weights` copies the
-checkpoint's weights into the Mask2Former pixel-level encoder (``transformers``' ``AutoBackbone``, the class that
+checkpoint's weights into the Mask2Former pixel-level encoder (``ResNetBackbone`` / ``SwinBackbone``, the classes that
 Mask2Former itself builds from ``backbone_config``), checking that every encoder weight was found.
 """
 
@@ -20,6 +20,7 @@ __all__ = ["OUT_FEATURES", "backbone_config_dict", "load_backbone_weights"]
 logger = logging.getLogger(__name__)
 
 OUT_FEATURES = ["stage1", "stage2", "stage3", "stage4"]
+_BACKBONE_CLASSES = {"resnet": "ResNetBackbone", "swin": "SwinBackbone"}
 """The four feature levels (strides 4, 8, 16, 32) the Mask2Former pixel decoder takes."""
 
 
@@ -62,10 +63,12 @@ def load_backbone_weights(encoder: nn.Module, source: str) -> int:
     Raises:
         ConfigError: the checkpoint does not cover every encoder weight, or a shape differs.
     """
-    from transformers import AutoBackbone
+    import transformers
 
+    model_type = _auto_config(source).model_type
+    cls = getattr(transformers, _BACKBONE_CLASSES.get(model_type, "AutoBackbone"))
     try:
-        backbone = AutoBackbone.from_pretrained(source, out_features=OUT_FEATURES)
+        backbone = cls.from_pretrained(source, out_features=OUT_FEATURES)
     except Exception as exc:  # noqa: BLE001
         raise ConfigError(f"expected backbone weights that transformers' AutoBackbone loads from {source!r}, got "
                           f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc

@@ -76,6 +76,7 @@ class Mask2Anomaly(nn.Module, BaselineHubMixin):
 
     def _set_hub_config(self) -> None:
         super()._set_hub_config()
+        assert isinstance(self._hub_mixin_config, dict)
         self._hub_mixin_config["backbone"] = None  # weights are in the folder; backbone_config keeps the architecture
 
     @property

@@ -65,7 +65,7 @@ class StudyConfig:
     rpl_steps: int = 200
     rpl_lr: float = 1e-3
     lam_grid: Mapping[str, tuple[float, ...]] = field(
-        default_factory=lambda: {"energy": (0.05, 0.25, 1.0), "eel": (0.05, 0.25, 1.0)})
+        default_factory=lambda: {"energy": (0.1, 0.5, 2.0), "eel": (0.1, 0.5, 2.0)})
     threads: int = 1
     bootstrap: int = 1000
     ci_level: float = 0.95

@@ -99,6 +99,24 @@ def benchmark_rows(count: int, size: tuple[int, int], seed: int, split: str) -> 
     return tuple(out)
 
 
+def _compose(inliers: Any, bank: Path, folder: Path, config: Any) -> None:
+    """Compose a training set unless ``folder`` already holds a finished one made with ``config``.
+
+    The data folder is named by the data hash, so a finished set with the same compose settings is this set even
+    when the study folder was moved (the synthesizer's own state file records absolute bank paths).
+    """
+    import json
+
+    from baselines.synthesis.compose import compose_dataset
+    from baselines.synthesis.layout import read_state
+
+    state = read_state(folder) if folder.is_dir() else None
+    wanted = json.loads(json.dumps(config.to_dict()))
+    if state is not None and state.get("complete") and state.get("settings", {}).get("config") == wanted:
+        return
+    compose_dataset(inliers, [bank], folder, config, workers=1, progress=False)
+
+
 def build_study_data(config: StudyConfig, out: str | Path, *, with_diffusion: bool | None = None) -> StudyData:
     """Render (or find on disk) every input of the study under ``<out>/data-<hash>/``.
 
@@ -107,7 +125,7 @@ def build_study_data(config: StudyConfig, out: str | Path, *, with_diffusion: bo
         out: The study's output folder.
         with_diffusion: Build the tiny-diffusion smoke row's data (default: ``config.diffusion_row``).
     """
-    from baselines.synthesis.compose import ComposeConfig, compose_dataset
+    from baselines.synthesis.compose import ComposeConfig
     from comsamy.synthetic import write_object_bank
 
     t0 = time.perf_counter()
@@ -124,7 +142,7 @@ def build_study_data(config: StudyConfig, out: str | Path, *, with_diffusion: bo
         folder = root / f"composed-{mode}"
         cfg = ComposeConfig(count=config.compose_count, seed=seed, mode=mode,
                             objects_per_image=config.objects_per_image)
-        compose_dataset(inliers, [bank], folder, cfg, workers=1, progress=False)
+        _compose(inliers, bank, folder, cfg)
         composed[mode] = folder
     diffusion = None
     if config.diffusion_row if with_diffusion is None else with_diffusion:
@@ -135,7 +153,7 @@ def build_study_data(config: StudyConfig, out: str | Path, *, with_diffusion: bo
             folder = root / "composed-diffusion-harmonized"
             cfg = ComposeConfig(count=config.compose_count, seed=seed, mode="harmonized",
                                 objects_per_image=config.objects_per_image)
-            compose_dataset(inliers, [dbank], folder, cfg, workers=1, progress=False)
+            _compose(inliers, dbank, folder, cfg)
             diffusion = (folder, summary)
         else:
             log.warning("tiny diffusion pipeline produced no extractable object; the smoke row is skipped")

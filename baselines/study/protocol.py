@@ -74,6 +74,7 @@ class _Study:
         self.timings: dict[str, float] = {}
         self.records: dict[str, RunRecord] = {}
         self.load: dict[str, list[float]] = {"start": list(os.getloadavg())}
+        self.cpu_start = time.process_time()
 
     def _timed(self, key: str, t0: float) -> None:
         self.timings[key] = round(self.timings.get(key, 0.0) + time.perf_counter() - t0, 2)
@@ -158,7 +159,8 @@ class _Study:
         self._timed("statistics", t0)
         self.load["end"] = list(os.getloadavg())
         summary["run_info"] = {
-            "timings_s": self.timings, "total_s": round(time.perf_counter() - t_start, 1), "load_average": self.load,
+            "timings_s": self.timings, "total_s": round(time.perf_counter() - t_start, 1),
+            "cpu_s": round(time.process_time() - self.cpu_start, 1), "load_average": self.load,
             "runs": {f"{k}-s{s}": r.to_dict() for (k, s), r in runs.items()},
             "reused_runs": sum(r.reused for r in runs.values()), "out": str(self.out),
         }

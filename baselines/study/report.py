@@ -50,7 +50,7 @@ def results_markdown(summary: Mapping[str, Any]) -> str:
                      f"| {_cell(t['clear']['auprc'])} | {_cell(t['clear']['fpr95'])} "
                      f"| {_cell(t['adverse']['auprc'])} | {_cell(t['adverse']['fpr95'])} |")
     lines += ["", "| paired difference A − B (whole test set) | Δ AUPRC (points) | Δ FPR95 (points) |", "|---|---|---|"]
-    for name, c in summary["comparisons"].items():
+    for c in summary["comparisons"].values():
         w = c["whole"]
         lines.append(f"| {c['question']} (`{c['a']}` − `{c['b']}`) | {_diff_cell(w['auprc'])} | "
                      f"{_diff_cell(w['fpr95'])} |")

@@ -2,8 +2,9 @@
 matches, and their evaluation into per-image histograms (:class:`comsamy.metrics.MetricAccumulator`).
 
 A run's hash covers its whole :class:`~baselines.train_config.TrainConfig` (model, model config with λ, data
-section, steps, lr, batch size, seed, threads), the data fingerprint, the hash of the run it starts from (RPL
-starts from an inlier segmenter) and the torch version. ``<run>/study_run.json`` stores it next to ``last.pt``;
+section, steps, lr, batch size, seed, threads; paths only by name, so a moved study folder is still recognised),
+the data fingerprint, the hash of the run it starts from (RPL starts from an inlier segmenter) and the torch
+version. ``<run>/study_run.json`` stores it next to ``last.pt``;
 ``--reuse`` takes a checkpoint only when the stored hash, the checkpoint's own ``train_config`` and its step
 count all match, and retrains otherwise.
 """
@@ -48,12 +49,25 @@ def _normalised(obj: Any) -> Any:
     return json.loads(json.dumps(obj, sort_keys=True, default=str))
 
 
+def _weights_config(train_config: Mapping[str, Any]) -> dict[str, Any]:
+    """The training config without where things live: ``out_dir``, ``data.dataset`` (a folder named by the data
+    hash) and ``model_config.pretrained`` (a path whose content is covered by the parent's hash), so a moved or
+    copied study folder is still recognised; every other field counts."""
+    cfg = _normalised(train_config)
+    cfg.pop("out_dir", None)
+    if isinstance(cfg.get("model_config"), dict):
+        cfg["model_config"].pop("pretrained", None)
+    if isinstance(cfg.get("data"), dict):
+        cfg["data"]["dataset"] = Path(str(cfg["data"].get("dataset"))).name
+    return cfg
+
+
 def run_hash(train_config: Mapping[str, Any], *, data_fingerprint: str, parent_hash: str | None) -> str:
     """Hash of everything that determines a run's weights (see the module docstring)."""
     import torch
 
-    return stable_hash({"train_config": _normalised(train_config), "data": data_fingerprint, "parent": parent_hash,
-                        "torch": torch.__version__})
+    return stable_hash({"train_config": _weights_config(train_config), "data": data_fingerprint,
+                        "parent": parent_hash, "torch": torch.__version__})
 
 
 def _reusable(out_dir: Path, config_hash: str, train_config: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -73,8 +87,8 @@ def _reusable(out_dir: Path, config_hash: str, train_config: Mapping[str, Any]) 
         log.warning("%s: not reused, its config hash %s differs from this run's %s", out_dir,
                     stored.get("config_hash"), config_hash)
         return None
-    if _normalised(ckpt.get("train_config")) != _normalised(train_config) or int(ckpt.get("step", -1)) != int(
-            train_config["steps"]):
+    if _weights_config(ckpt.get("train_config") or {}) != _weights_config(train_config) or int(
+            ckpt.get("step", -1)) != int(train_config["steps"]):
         log.warning("%s: not reused, the checkpoint's train_config or step count differs", out_dir)
         return None
     return stored

@@ -58,13 +58,18 @@ def image_resamples(per_seed_hists: Sequence[Sequence[Any]], *, n: int, seed: in
 
 
 def interval_summary(per_seed: Sequence[float], resamples: np.ndarray | None, *, level: float) -> dict[str, Any]:
-    """``{"mean", "per_seed", "seed_interval", "image_interval"}`` of one metric (JSON-ready)."""
+    """``{"mean", "per_seed", "seed_interval", "image_interval"}`` of one metric (JSON-ready).
+
+    The seed interval of a metric (a fraction) is clipped to [0, 1]: with few seeds a t-interval can reach past
+    the metric's range.
+    """
     from comsamy.metrics.bootstrap import percentile_interval
 
     vals = [float(v) for v in per_seed]
+    lo, hi = seed_interval(vals, level=level)
     return {
         "mean": float(np.mean(vals)),
         "per_seed": vals,
-        "seed_interval": list(seed_interval(vals, level=level)),
+        "seed_interval": [None if lo is None else max(0.0, lo), None if hi is None else min(1.0, hi)],
         "image_interval": list(percentile_interval(resamples, level)) if resamples is not None else [None, None],
     }

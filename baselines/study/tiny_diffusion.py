@@ -79,7 +79,7 @@ def build_tiny_pipeline(folder: Path, *, seed: int = 0) -> Path:
     pipe = StableDiffusionPipeline(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet,
                                    scheduler=scheduler, safety_checker=None, feature_extractor=None,
                                    requires_safety_checker=False)
-    pipe.save_pretrained(str(folder))
+    pipe.save_pretrained(str(folder))  # type: ignore[attr-defined]  # diffusers declares it dynamically
     return folder
 
 

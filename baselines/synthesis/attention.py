@@ -41,7 +41,7 @@ class AttentionStore:
         batch = bh // heads
         n = len(self.token_indices)
         # Under classifier-free guidance the batch is [uncond, cond]: keep the conditional half.
-        cond = probs.reshape(batch, heads, hw, -1)[batch - n:].mean(dim=1).float()
+        cond = probs.reshape(batch, heads, hw, -1)[batch - n :].mean(dim=1).float()
         lh, lw = self.latent_hw
         factor = math.sqrt(lh * lw / hw)
         h, w = max(1, round(lh / factor)), max(1, round(lw / factor))
@@ -50,8 +50,9 @@ class AttentionStore:
             if h * w != hw:
                 return
         per = torch.stack([cond[i][:, idx].sum(dim=-1) for i, idx in enumerate(self.token_indices)])
-        per = F.interpolate(per.reshape(n, 1, h, w), size=(self.resolution, self.resolution), mode="bilinear",
-                            align_corners=False)[:, 0]
+        per = F.interpolate(
+            per.reshape(n, 1, h, w), size=(self.resolution, self.resolution), mode="bilinear", align_corners=False
+        )[:, 0]
         self.maps = per if self.maps is None else self.maps + per
         self.calls += 1
 
@@ -71,9 +72,16 @@ class CrossAttentionCapture:
     def __init__(self, store: AttentionStore):
         self.store = store
 
-    def __call__(self, attn: Any, hidden_states: torch.Tensor, encoder_hidden_states: torch.Tensor | None = None,
-                 attention_mask: torch.Tensor | None = None, temb: torch.Tensor | None = None, *args: Any,
-                 **kwargs: Any) -> torch.Tensor:
+    def __call__(
+        self,
+        attn: Any,
+        hidden_states: torch.Tensor,
+        encoder_hidden_states: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        temb: torch.Tensor | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> torch.Tensor:
         import torch
 
         residual = hidden_states
@@ -84,8 +92,9 @@ class CrossAttentionCapture:
             batch_size, channel, height, width = hidden_states.shape
             hidden_states = hidden_states.view(batch_size, channel, height * width).transpose(1, 2)
         is_cross = encoder_hidden_states is not None
-        batch_size, sequence_length, _ = (hidden_states if encoder_hidden_states is None
-                                          else encoder_hidden_states).shape
+        batch_size, sequence_length, _ = (
+            hidden_states if encoder_hidden_states is None else encoder_hidden_states
+        ).shape
         attention_mask = attn.prepare_attention_mask(attention_mask, sequence_length, batch_size)
         if attn.group_norm is not None:
             hidden_states = attn.group_norm(hidden_states.transpose(1, 2)).transpose(1, 2)
@@ -113,6 +122,7 @@ def install_capture(unet: Any, store: AttentionStore) -> dict[str, Any]:
     """Put :class:`CrossAttentionCapture` on every cross-attention layer; return the previous processors."""
     previous = dict(unet.attn_processors)
     capture = CrossAttentionCapture(store)
-    unet.set_attn_processor({name: (capture if name.endswith("attn2.processor") else proc)
-                             for name, proc in previous.items()})
+    unet.set_attn_processor(
+        {name: (capture if name.endswith("attn2.processor") else proc) for name, proc in previous.items()}
+    )
     return previous

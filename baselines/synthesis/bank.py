@@ -32,8 +32,13 @@ class BankEntry:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"bank": self.bank, "id": self.id, "image": str(self.image_path), "mask": str(self.mask_path),
-                "meta": dict(self.meta)}
+        return {
+            "bank": self.bank,
+            "id": self.id,
+            "image": str(self.image_path),
+            "mask": str(self.mask_path),
+            "meta": dict(self.meta),
+        }
 
 
 def read_mask(path: Path) -> np.ndarray:
@@ -63,8 +68,10 @@ class ObjectBank:
         self.root = Path(root)
         for sub in ("", "images", "masks"):
             if not (self.root / sub).is_dir():
-                raise UsageError(f"--objects {self.root}: expected a bank folder with images/ and masks/, "
-                                 f"got no folder {self.root / sub}")
+                raise UsageError(
+                    f"object bank {self.root}: expected a bank folder with images/ and masks/, "
+                    f"got no folder {self.root / sub}"
+                )
         meta: dict[str, dict[str, Any]] = {}
         prov = self.root / "provenance.jsonl"
         if prov.is_file():
@@ -73,8 +80,9 @@ class ObjectBank:
                     try:
                         rec = json.loads(line)
                     except json.JSONDecodeError as exc:
-                        raise DataValidationError(f"{prov}:{n}: expected a JSON object per line, got {line[:60]!r}"
-                                                  ) from exc
+                        raise DataValidationError(
+                            f"{prov}:{n}: expected a JSON object per line, got {line[:60]!r}"
+                        ) from exc
                     meta[str(rec.get("id"))] = rec
         problems: list[str] = []
         entries = []
@@ -86,15 +94,22 @@ class ObjectBank:
             if validate:
                 with Image.open(img) as a, Image.open(mpath) as b:
                     if a.size != b.size:
-                        problems.append(f"{mpath}: expected size {a.size[0]}x{a.size[1]} like {img.name}, "
-                                        f"got {b.size[0]}x{b.size[1]}")
+                        problems.append(
+                            f"{mpath}: expected size {a.size[0]}x{a.size[1]} like {img.name}, "
+                            f"got {b.size[0]}x{b.size[1]}"
+                        )
                         continue
-            entries.append(BankEntry(bank=str(self.root), id=img.stem, image_path=img, mask_path=mpath,
-                                     meta=meta.get(img.stem, {})))
+            entries.append(
+                BankEntry(
+                    bank=str(self.root), id=img.stem, image_path=img, mask_path=mpath, meta=meta.get(img.stem, {})
+                )
+            )
         if problems:
             raise DataValidationError(f"object bank {self.root}: {len(problems)} invalid object(s)", problems)
         if not entries:
-            raise UsageError(f"--objects {self.root}: expected at least one image in {self.root / 'images'}, got none")
+            raise UsageError(
+                f"object bank {self.root}: expected at least one image in {self.root / 'images'}, got none"
+            )
         self.entries: tuple[BankEntry, ...] = tuple(entries)
 
     def __len__(self) -> int:
@@ -111,8 +126,9 @@ class ObjectBank:
             rgb = np.asarray(im.convert("RGB"))
         mask = read_mask(e.mask_path)
         if mask.shape != rgb.shape[:2]:
-            raise DataValidationError(f"{e.mask_path}: expected size {rgb.shape[1]}x{rgb.shape[0]}, "
-                                      f"got {mask.shape[1]}x{mask.shape[0]}")
+            raise DataValidationError(
+                f"{e.mask_path}: expected size {rgb.shape[1]}x{rgb.shape[0]}, got {mask.shape[1]}x{mask.shape[0]}"
+            )
         if not mask.any():
             raise DataValidationError(f"{e.mask_path}: expected a non-empty object mask, got an empty one")
         crop, cmask, _ = tight_crop(rgb, mask)

@@ -77,9 +77,15 @@ def lab_stats(rgb_pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lab.mean(axis=0), lab.std(axis=0)
 
 
-def reinhard_transfer(obj: np.ndarray, mask: np.ndarray, reference: np.ndarray, *, color_strength: float = 1.0,
-                      light_strength: float = 1.0, std_ratio_clip: tuple[float, float] = (0.0, np.inf)
-                      ) -> np.ndarray:
+def reinhard_transfer(
+    obj: np.ndarray,
+    mask: np.ndarray,
+    reference: np.ndarray,
+    *,
+    color_strength: float = 1.0,
+    light_strength: float = 1.0,
+    std_ratio_clip: tuple[float, float] = (0.0, np.inf),
+) -> np.ndarray:
     """Reinhard et al. colour transfer in Lab, partial.
 
     Each Lab channel of the object's masked pixels is standardised and re-coloured with the reference's
@@ -136,7 +142,9 @@ class BlendResult:
 class HarmonizationBlender:
     """Blend an object into an inlier image at a placement (classical, or the U-Net harmonizer when given)."""
 
-    def __init__(self, config: BlendConfig | None = None, *, harmonizer_net: Any = None, harmonizer_size: int = 256) -> None:
+    def __init__(
+        self, config: BlendConfig | None = None, *, harmonizer_net: Any = None, harmonizer_size: int = 256
+    ) -> None:
         self.config = config or BlendConfig()
         self.harmonizer_net = harmonizer_net
         self.harmonizer_size = harmonizer_size
@@ -185,14 +193,23 @@ class HarmonizationBlender:
         inp = torch.from_numpy(np.concatenate([x, mk[..., None]], axis=2)).permute(2, 0, 1)[None].to(dev)
         with torch.inference_mode():
             y = self.harmonizer_net(inp)[0].permute(1, 2, 0).float().cpu().numpy()
-        y = cv2.resize(((y + 1.0) * 127.5).clip(0, 255).astype(np.uint8), (xe - xs, ye - ys),
-                       interpolation=cv2.INTER_LINEAR)
+        y = cv2.resize(
+            ((y + 1.0) * 127.5).clip(0, 255).astype(np.uint8), (xe - xs, ye - ys), interpolation=cv2.INTER_LINEAR
+        )
         out = comp.copy()
         out[ys:ye, xs:xe][cm] = y[cm]
         return out
 
-    def blend(self, image: np.ndarray, label: np.ndarray, obj_image: np.ndarray, obj_mask: np.ndarray,
-              placement: Placement, *, anomaly_id: int = ANOMALY_TRAIN_ID) -> BlendResult:
+    def blend(
+        self,
+        image: np.ndarray,
+        label: np.ndarray,
+        obj_image: np.ndarray,
+        obj_mask: np.ndarray,
+        placement: Placement,
+        *,
+        anomaly_id: int = ANOMALY_TRAIN_ID,
+    ) -> BlendResult:
         """Harmonise and paste one object.
 
         Image pixels change only inside the object mask and, with a shadow, on the ground below it; the label
@@ -208,11 +225,13 @@ class HarmonizationBlender:
         full = full_mask(label.shape, m, placement)
         x0, y0, x1, y1 = placement.box
         ref = self._surroundings(image, full, placement)
-        info: dict[str, Any] = {"harmonizer": "unet" if self.harmonizer_net is not None else "reinhard",
-                                "edges": cfg.edges}
+        info: dict[str, Any] = {
+            "harmonizer": "unet" if self.harmonizer_net is not None else "reinhard",
+            "edges": cfg.edges,
+        }
         if cfg.match_blur and m.sum() >= 16 and len(ref):
-            ring = ~full[max(0, y0 - 4):y1 + 4, max(0, x0 - 4):x1 + 4]
-            g_bg = cv2.cvtColor(image[max(0, y0 - 4):y1 + 4, max(0, x0 - 4):x1 + 4], cv2.COLOR_RGB2GRAY)
+            ring = ~full[max(0, y0 - 4) : y1 + 4, max(0, x0 - 4) : x1 + 4]
+            g_bg = cv2.cvtColor(image[max(0, y0 - 4) : y1 + 4, max(0, x0 - 4) : x1 + 4], cv2.COLOR_RGB2GRAY)
             s_bg, s_obj = _sharpness(g_bg, ring), _sharpness(cv2.cvtColor(obj, cv2.COLOR_RGB2GRAY), m)
             if s_bg > 0 and s_obj > 1.5 * s_bg:
                 # never blur away a small object: at most 4 % of its smaller side, and 1 px
@@ -221,8 +240,14 @@ class HarmonizationBlender:
                 obj = cv2.GaussianBlur(obj, (0, 0), sigmaX=sigma)
                 info["blur_sigma"] = round(sigma, 3)
         if self.harmonizer_net is None:
-            obj = reinhard_transfer(obj, m, ref, color_strength=cfg.color_strength,
-                                    light_strength=cfg.light_strength, std_ratio_clip=cfg.std_ratio_clip)
+            obj = reinhard_transfer(
+                obj,
+                m,
+                ref,
+                color_strength=cfg.color_strength,
+                light_strength=cfg.light_strength,
+                std_ratio_clip=cfg.std_ratio_clip,
+            )
         base = self._shadow(image, m, placement) if cfg.shadow_strength > 0 else image
         out = base.copy()
         region = out[y0:y1, x0:x1]
@@ -236,17 +261,18 @@ class HarmonizationBlender:
         return BlendResult(image=out, label=apply_label(label, full, anomaly_id), mask=full, info=info)
 
     @staticmethod
-    def _poisson(base: np.ndarray, obj: np.ndarray, m: np.ndarray, full: np.ndarray, placement: Placement
-                 ) -> np.ndarray:
+    def _poisson(
+        base: np.ndarray, obj: np.ndarray, m: np.ndarray, full: np.ndarray, placement: Placement
+    ) -> np.ndarray:
         import cv2
 
         pad = 2
         x0, y0, x1, y1 = placement.box
         dst = cv2.copyMakeBorder(base, pad, pad, pad, pad, cv2.BORDER_REFLECT)
         src = dst.copy()
-        src[y0 + pad:y1 + pad, x0 + pad:x1 + pad][m] = obj[m]
+        src[y0 + pad : y1 + pad, x0 + pad : x1 + pad][m] = obj[m]
         mk = np.zeros(dst.shape[:2], np.uint8)
-        mk[y0 + pad:y1 + pad, x0 + pad:x1 + pad][m] = 255
+        mk[y0 + pad : y1 + pad, x0 + pad : x1 + pad][m] = 255
         # the guidance field's fixed boundary sits 1 px outside the object, so its own edge pixels blend too
         mk = cv2.dilate(mk, np.ones((3, 3), np.uint8))
         bx, by, bw, bh = cv2.boundingRect(mk)

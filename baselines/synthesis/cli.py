@@ -50,11 +50,20 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--annotations", required=True, help="COCO instances JSON (e.g. instances_train2017.json)")
     b.add_argument("--out", required=True, help="bank folder (images/, masks/, provenance.jsonl)")
     b.add_argument("--min-area", type=int, default=1000, help="drop instances with fewer mask pixels (default 1000)")
-    b.add_argument("--min-image-side", type=int, default=480,
-                   help="skip images smaller than this on either side (Meta-OoD / PEBAL: 480)")
+    b.add_argument(
+        "--min-image-side",
+        type=int,
+        default=480,
+        help="skip images smaller than this on either side (Meta-OoD / PEBAL: 480)",
+    )
     b.add_argument("--keep-truncated", action="store_true", help="keep instances whose mask touches the border")
-    b.add_argument("--exclude", action="append", default=None, metavar="CLASS",
-                   help=f"COCO class whose images are skipped (repeatable; default: {', '.join(COCO_EXCLUDED_CLASSES)})")
+    b.add_argument(
+        "--exclude",
+        action="append",
+        default=None,
+        metavar="CLASS",
+        help=f"COCO class whose images are skipped (repeatable; default: {', '.join(COCO_EXCLUDED_CLASSES)})",
+    )
     b.add_argument("--limit", type=positive_int, default=None, help="stop after this many objects")
     b.add_argument("--no-progress", action="store_true")
 
@@ -70,10 +79,17 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--anomaly-id", type=int, default=ANOMALY_TRAIN_ID, help="254 (default) or the paper's 20")
     c.add_argument("--objects-per-image", default="1", help="N or MIN-MAX")
     c.add_argument("--edges", default="feather", choices=("feather", "poisson", "hard"))
-    c.add_argument("--placement", default="drivable", choices=PLACEMENTS,
-                   help="drivable: ours (drivable ground, perspective size); rpl: RPL's uniform random position")
-    c.add_argument("--harmonizer", default=None,
-                   help="state dict of our DoveNet-style U-Net harmonizer (harmonized mode; else Reinhard transfer)")
+    c.add_argument(
+        "--placement",
+        default="drivable",
+        choices=PLACEMENTS,
+        help="drivable: ours (drivable ground, perspective size); rpl: RPL's uniform random position",
+    )
+    c.add_argument(
+        "--harmonizer",
+        default=None,
+        help="state dict of our DoveNet-style U-Net harmonizer (harmonized mode; else Reinhard transfer)",
+    )
     c.add_argument("--workers", type=int, default=1)
     c.add_argument("--chunk-size", type=int, default=16)
     c.add_argument("--no-progress", action="store_true")
@@ -113,8 +129,17 @@ def _objects(a: argparse.Namespace) -> int:
     cfg = GenerationConfig(steps=a.steps, guidance_scale=a.guidance, height=a.size, width=a.size)
     gen = ObjectGenerator.from_pretrained(a.generator, device=device, dtype=a.dtype)
     ext = SalientExtractor.from_weights(a.u2net, device=device)
-    s = generate_bank(gen, ext, a.out, count=a.count, seed=a.seed, batch_size=a.batch_size, config=cfg,
-                      max_retries=a.max_retries, progress=not a.no_progress)
+    s = generate_bank(
+        gen,
+        ext,
+        a.out,
+        count=a.count,
+        seed=a.seed,
+        batch_size=a.batch_size,
+        config=cfg,
+        max_retries=a.max_retries,
+        progress=not a.no_progress,
+    )
     sys.stdout.write(json.dumps(s.to_dict()) + "\n")
     return 0 if s.failed == 0 else 1
 
@@ -122,9 +147,17 @@ def _objects(a: argparse.Namespace) -> int:
 def _bank_from_coco(a: argparse.Namespace) -> int:
     from baselines.synthesis.coco import COCO_EXCLUDED_CLASSES, build_coco_bank
 
-    s = build_coco_bank(a.images, a.annotations, a.out, excluded_classes=tuple(a.exclude or COCO_EXCLUDED_CLASSES),
-                        min_image_side=a.min_image_side, min_area=a.min_area, keep_truncated=a.keep_truncated,
-                        limit=a.limit, progress=not a.no_progress)
+    s = build_coco_bank(
+        a.images,
+        a.annotations,
+        a.out,
+        excluded_classes=tuple(a.exclude or COCO_EXCLUDED_CLASSES),
+        min_image_side=a.min_image_side,
+        min_area=a.min_area,
+        keep_truncated=a.keep_truncated,
+        limit=a.limit,
+        progress=not a.no_progress,
+    )
     sys.stdout.write(json.dumps(s.to_dict()) + "\n")
     return 0
 
@@ -133,12 +166,27 @@ def _compose(a: argparse.Namespace) -> int:
     from baselines.synthesis.blender import BlendConfig
     from baselines.synthesis.compose import ComposeConfig, compose_dataset
 
-    cfg = ComposeConfig(count=a.count, seed=a.seed, mode=a.mode, anomaly_id=a.anomaly_id,
-                        objects_per_image=_range(a.objects_per_image), chunk_size=a.chunk_size,
-                        blend=BlendConfig(edges=a.edges), placement_mode=a.placement)
-    s = compose_dataset(a.inliers, a.objects, a.out, cfg, inliers_config=a.inliers_config,
-                        inliers_split=a.inliers_split, workers=a.workers, harmonizer=a.harmonizer,
-                        progress=not a.no_progress)
+    cfg = ComposeConfig(
+        count=a.count,
+        seed=a.seed,
+        mode=a.mode,
+        anomaly_id=a.anomaly_id,
+        objects_per_image=_range(a.objects_per_image),
+        chunk_size=a.chunk_size,
+        blend=BlendConfig(edges=a.edges),
+        placement_mode=a.placement,
+    )
+    s = compose_dataset(
+        a.inliers,
+        a.objects,
+        a.out,
+        cfg,
+        inliers_config=a.inliers_config,
+        inliers_split=a.inliers_split,
+        workers=a.workers,
+        harmonizer=a.harmonizer,
+        progress=not a.no_progress,
+    )
     sys.stdout.write(json.dumps(s.to_dict()) + "\n")
     return 0
 

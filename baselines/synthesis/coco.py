@@ -31,13 +31,19 @@ import numpy as np
 from baselines.synthesis.bank import BankWriter
 from comsamy.errors import DataNotAvailableError, DataValidationError, UsageError
 
-__all__ = ["COCO_EXCLUDED_CLASSES", "CocoBankSummary", "annotation_mask", "build_coco_bank", "decode_rle",
-           "encode_rle"]
+__all__ = ["COCO_EXCLUDED_CLASSES", "CocoBankSummary", "annotation_mask", "build_coco_bank", "decode_rle", "encode_rle"]
 
 log = logging.getLogger(__name__)
 
 COCO_EXCLUDED_CLASSES: tuple[str, ...] = (
-    "person", "bicycle", "car", "motorcycle", "bus", "truck", "traffic light", "stop sign",
+    "person",
+    "bicycle",
+    "car",
+    "motorcycle",
+    "bus",
+    "truck",
+    "traffic light",
+    "stop sign",
 )
 """COCO classes that overlap Cityscapes' (Meta-OoD's ``exclude_classes``, used by PEBAL and RPL): images holding any
 instance of them are left out of the outlier bank."""
@@ -174,20 +180,31 @@ def _read_annotations(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataValidationError(f"--annotations {path}: expected COCO instances JSON, got invalid JSON ({exc})"
-                                  ) from exc
-    missing = [k for k in ("images", "annotations", "categories") if not isinstance(data.get(k) if isinstance(
-        data, dict) else None, list)]
+        raise DataValidationError(
+            f"--annotations {path}: expected COCO instances JSON, got invalid JSON ({exc})"
+        ) from exc
+    missing = [
+        k
+        for k in ("images", "annotations", "categories")
+        if not isinstance(data.get(k) if isinstance(data, dict) else None, list)
+    ]
     if missing:
-        raise DataValidationError(f"--annotations {path}: expected COCO instances JSON with lists {missing}, "
-                                  "got none")
+        raise DataValidationError(f"--annotations {path}: expected COCO instances JSON with lists {missing}, got none")
     return data
 
 
-def build_coco_bank(images_dir: str | Path, annotations: str | Path, out: str | Path, *,
-                    excluded_classes: Sequence[str] = COCO_EXCLUDED_CLASSES, min_image_side: int = 480,
-                    min_area: int = 1000, keep_truncated: bool = False, limit: int | None = None,
-                    progress: bool = True) -> CocoBankSummary:
+def build_coco_bank(
+    images_dir: str | Path,
+    annotations: str | Path,
+    out: str | Path,
+    *,
+    excluded_classes: Sequence[str] = COCO_EXCLUDED_CLASSES,
+    min_image_side: int = 480,
+    min_area: int = 1000,
+    keep_truncated: bool = False,
+    limit: int | None = None,
+    progress: bool = True,
+) -> CocoBankSummary:
     """Cut COCO instances into an object bank at ``out`` (resumable: objects already written are skipped).
 
     Args:
@@ -212,16 +229,20 @@ def build_coco_bank(images_dir: str | Path, annotations: str | Path, out: str | 
     t0 = time.perf_counter()
     images_dir, ann_path = Path(images_dir), Path(annotations)
     if min_area < 0 or min_image_side < 0 or (limit is not None and limit < 1):
-        raise UsageError(f"expected --min-area >= 0, --min-image-side >= 0 and --limit >= 1, got {min_area}, "
-                         f"{min_image_side} and {limit}")
+        raise UsageError(
+            f"expected --min-area >= 0, --min-image-side >= 0 and --limit >= 1, got {min_area}, "
+            f"{min_image_side} and {limit}"
+        )
     data = _read_annotations(ann_path)
     if not images_dir.is_dir():
         raise DataNotAvailableError(f"--images: expected the folder of the COCO images, got no folder {images_dir}")
     cats = {int(c["id"]): str(c["name"]) for c in data["categories"]}
     unknown = sorted(set(excluded_classes) - set(cats.values()))
     if unknown:
-        raise UsageError(f"--annotations {ann_path}: expected the excluded classes {unknown} among its categories, "
-                         "got none of that name")
+        raise UsageError(
+            f"--annotations {ann_path}: expected the excluded classes {unknown} among its categories, "
+            "got none of that name"
+        )
     excluded_ids = {k for k, v in cats.items() if v in set(excluded_classes)}
     by_image: dict[int, list[dict[str, Any]]] = {}
     for ann in data["annotations"]:
@@ -251,8 +272,10 @@ def build_coco_bank(images_dir: str | Path, annotations: str | Path, out: str | 
             try:
                 mask = annotation_mask(ann, h, w)
             except (ValueError, TypeError, KeyError) as exc:
-                raise DataValidationError(f"--annotations {ann_path}: annotation {ann.get('id')}: expected a "
-                                          f"decodable segmentation, got {exc}") from exc
+                raise DataValidationError(
+                    f"--annotations {ann_path}: annotation {ann.get('id')}: expected a "
+                    f"decodable segmentation, got {exc}"
+                ) from exc
             if int(mask.sum()) < max(min_area, 1):
                 counts["small"] += 1
                 continue
@@ -280,21 +303,42 @@ def build_coco_bank(images_dir: str | Path, annotations: str | Path, out: str | 
                 with Image.open(image_path) as im:
                     rgb = np.asarray(im.convert("RGB"))
                 if rgb.shape[:2] != (h, w):
-                    raise DataValidationError(f"{image_path}: expected the annotated size {w}x{h}, "
-                                              f"got {rgb.shape[1]}x{rgb.shape[0]}")
+                    raise DataValidationError(
+                        f"{image_path}: expected the annotated size {w}x{h}, got {rgb.shape[1]}x{rgb.shape[0]}"
+                    )
             ys, xs = np.nonzero(mask)
             box = (slice(int(ys.min()), int(ys.max()) + 1), slice(int(xs.min()), int(xs.max()) + 1))
-            writer.write(oid, np.ascontiguousarray(rgb[box]), mask[box],
-                         {"source": "coco", "kind": cats.get(int(ann["category_id"]), "unknown"),
-                          "coco_image_id": int(info["id"]), "coco_annotation_id": int(ann["id"]),
-                          "category_id": int(ann["category_id"]), "file_name": str(info["file_name"]),
-                          "pixels": int(mask.sum()), "box_xywh": [int(xs.min()), int(ys.min()),
-                                                                  int(xs.max() - xs.min() + 1),
-                                                                  int(ys.max() - ys.min() + 1)]})
+            writer.write(
+                oid,
+                np.ascontiguousarray(rgb[box]),
+                mask[box],
+                {
+                    "source": "coco",
+                    "kind": cats.get(int(ann["category_id"]), "unknown"),
+                    "coco_image_id": int(info["id"]),
+                    "coco_annotation_id": int(ann["id"]),
+                    "category_id": int(ann["category_id"]),
+                    "file_name": str(info["file_name"]),
+                    "pixels": int(mask.sum()),
+                    "box_xywh": [
+                        int(xs.min()),
+                        int(ys.min()),
+                        int(xs.max() - xs.min() + 1),
+                        int(ys.max() - ys.min() + 1),
+                    ],
+                },
+            )
             counts["written"] += 1
     bar.close()
-    return CocoBankSummary(written=counts["written"], skipped_existing=skipped, images_used=counts["used"],
-                           images_excluded_overlap=counts["overlap"], images_too_small=counts["small_img"],
-                           images_missing=counts["missing"], instances_crowd=counts["crowd"],
-                           instances_small=counts["small"], instances_truncated=counts["truncated"],
-                           seconds=time.perf_counter() - t0)
+    return CocoBankSummary(
+        written=counts["written"],
+        skipped_existing=skipped,
+        images_used=counts["used"],
+        images_excluded_overlap=counts["overlap"],
+        images_too_small=counts["small_img"],
+        images_missing=counts["missing"],
+        instances_crowd=counts["crowd"],
+        instances_small=counts["small"],
+        instances_truncated=counts["truncated"],
+        seconds=time.perf_counter() - t0,
+    )

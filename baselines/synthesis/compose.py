@@ -113,8 +113,9 @@ def load_inliers(inliers: Any, *, config: str = "inliers", split: str = "train")
         ds = inliers
     cols = getattr(ds, "column_names", None)
     if cols is None or not {"image", "label"} <= set(cols):
-        raise DataValidationError(f"--inliers {inliers!r}: expected a dataset split with columns image and label, "
-                                  f"got {cols}")
+        raise DataValidationError(
+            f"--inliers {inliers!r}: expected a dataset split with columns image and label, got {cols}"
+        )
     if len(ds) == 0:
         raise DataValidationError(f"--inliers {inliers!r}: expected at least one inlier image, got an empty split")
     return ds
@@ -123,8 +124,15 @@ def load_inliers(inliers: Any, *, config: str = "inliers", split: str = "train")
 class Composer:
     """Makes samples; one per worker process (it caches decoded objects)."""
 
-    def __init__(self, inliers: Any, banks: Sequence[Any], config: ComposeConfig, *, harmonizer_net: Any = None,
-                 cache_size: int = 512) -> None:
+    def __init__(
+        self,
+        inliers: Any,
+        banks: Sequence[Any],
+        config: ComposeConfig,
+        *,
+        harmonizer_net: Any = None,
+        cache_size: int = 512,
+    ) -> None:
         self.inliers = inliers
         self.banks = list(banks)
         self.config = config
@@ -149,8 +157,10 @@ class Composer:
         label = np.asarray(row["label"])
         rid = str(row.get("id", i))
         if label.ndim != 2 or label.shape != image.shape[:2]:
-            raise DataValidationError(f"inlier {rid}: expected a single-channel label of the image's size "
-                                      f"{image.shape[1]}x{image.shape[0]}, got shape {label.shape}")
+            raise DataValidationError(
+                f"inlier {rid}: expected a single-channel label of the image's size "
+                f"{image.shape[1]}x{image.shape[0]}, got shape {label.shape}"
+            )
         return rid, image, label.astype(np.uint8)
 
     def sample(self, index: int) -> dict[str, Any]:
@@ -180,19 +190,40 @@ class Composer:
                     else:
                         res = self.blender.blend(image, label, oimg, omask, p, anomaly_id=cfg.anomaly_id)
                         image, label, full, extra = res.image, res.label, res.mask, res.info
-                    records.append({"bank": Path(entry.bank).name, "bank_index": b, "object_id": entry.id,
-                                    "kind": entry.meta.get("kind"), **p.to_dict(), "pixels": int(full.sum()),
-                                    **extra})
+                    records.append(
+                        {
+                            "bank": Path(entry.bank).name,
+                            "bank_index": b,
+                            "object_id": entry.id,
+                            "kind": entry.meta.get("kind"),
+                            **p.to_dict(),
+                            "pixels": int(full.sum()),
+                            **extra,
+                        }
+                    )
             except PlacementError as exc:
                 failures.append(f"{rid}: {exc}")
                 continue
-            prov = {"index": index, "seed": cfg.seed, "sample_seed": s, "mode": cfg.mode,
-                    "anomaly_id": cfg.anomaly_id, "inlier_id": rid, "objects": records}
+            prov = {
+                "index": index,
+                "seed": cfg.seed,
+                "sample_seed": s,
+                "mode": cfg.mode,
+                "anomaly_id": cfg.anomaly_id,
+                "inlier_id": rid,
+                "objects": records,
+            }
             rid_out = f"synth_{index:07d}"
-            return {"id": rid_out, "image": _png(image, "RGB"), "label": _png(label, "L"),
-                    "provenance": json.dumps(prov, sort_keys=True)}
-        raise PlacementError(f"sample {index}: expected a placement within {cfg.max_tries} inlier images, got "
-                             f"failures: {'; '.join(failures[:3])}")
+            return {
+                "id": rid_out,
+                "image": _png(image, "RGB"),
+                "label": _png(label, "L"),
+                "provenance": json.dumps(prov, sort_keys=True),
+            }
+        raise PlacementError(
+            f"sample {index}: expected a placement within {cfg.max_tries} inlier images, got "
+            f"failures: {'; '.join(failures[:3])}"
+        )
 
 
 # --- worker processes ---------------------------------------------------------------------------
@@ -213,8 +244,9 @@ def _init_worker(inliers: Any, bank_paths: Sequence[str], config: ComposeConfig,
 
         torch.set_num_threads(1)
         harmonizer_net = load_unet_harmonizer(harmonizer_path)
-    _WORKER["composer"] = Composer(load_inliers(inliers), open_banks(bank_paths, validate=False), config,
-                                   harmonizer_net=harmonizer_net)
+    _WORKER["composer"] = Composer(
+        load_inliers(inliers), open_banks(bank_paths, validate=False), config, harmonizer_net=harmonizer_net
+    )
 
 
 def _run_chunk(out: str, k: int, on_sample: Callable[[int], None] | None = None) -> int:
@@ -289,15 +321,23 @@ def compose_dataset(
     if harmonizer is not None and config.mode != "harmonized":
         raise ConfigError("--harmonizer: expected --mode harmonized, got --mode copy-paste")
     ds = load_inliers(inliers, config=inliers_config, split=inliers_split)
-    settings = {"config": config.to_dict(), "inliers": inliers if isinstance(inliers, str) else repr(inliers),
-                "inliers_config": inliers_config, "inliers_split": inliers_split, "num_inliers": len(ds),
-                "banks": [str(Path(b).resolve()) for b in banks], "bank_sizes": [len(b) for b in bank_list],
-                "harmonizer": str(harmonizer) if harmonizer else None}
+    settings = {
+        "config": config.to_dict(),
+        "inliers": inliers if isinstance(inliers, str) else repr(inliers),
+        "inliers_config": inliers_config,
+        "inliers_split": inliers_split,
+        "num_inliers": len(ds),
+        "banks": [str(Path(b).resolve()) for b in banks],
+        "bank_sizes": [len(b) for b in bank_list],
+        "harmonizer": str(harmonizer) if harmonizer else None,
+    }
     settings = json.loads(json.dumps(settings))  # as it reads back from the state file (tuples -> lists)
     state = layout.read_state(out)
     if state is not None and state.get("settings") != settings:
-        raise UsageError(f"--out {out}: expected an empty folder or an interrupted run with the same settings, got "
-                         f"a run with other settings ({out / layout.STATE_FILE}); use another --out")
+        raise UsageError(
+            f"--out {out}: expected an empty folder or an interrupted run with the same settings, got "
+            f"a run with other settings ({out / layout.STATE_FILE}); use another --out"
+        )
     if state is not None and state.get("complete") and (out / "README.md").is_file():
         return ComposeSummary(str(out), config.count, 0, config.count, time.perf_counter() - t0, False, rank, world)
     if state is None and out.exists() and any(not p.name.startswith(".") for p in out.iterdir()):
@@ -323,9 +363,12 @@ def compose_dataset(
             from concurrent.futures import ProcessPoolExecutor, as_completed
 
             ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                     initargs=(ds, [str(b) for b in banks], config,
-                                               str(harmonizer) if harmonizer else None)) as pool:
+            with ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=ctx,
+                initializer=_init_worker,
+                initargs=(ds, [str(b) for b in banks], config, str(harmonizer) if harmonizer else None),
+            ) as pool:
                 futures = [pool.submit(_run_chunk, str(out), k) for k in todo]
                 for f in as_completed(futures):
                     n = f.result()
@@ -336,11 +379,12 @@ def compose_dataset(
         deadline = time.monotonic() + wait_timeout
         while not all(layout.chunk_path(out, k).is_file() for k in range(config.num_chunks)):
             if time.monotonic() > deadline:
-                raise UsageError(f"--out {out}: expected every rank's chunks within {wait_timeout:.0f} s, got "
-                                 "missing chunks; rerun the same command to finish")
+                raise UsageError(
+                    f"--out {out}: expected every rank's chunks within {wait_timeout:.0f} s, got "
+                    "missing chunks; rerun the same command to finish"
+                )
             time.sleep(1.0)
         layout.assemble(out, config.num_chunks, config.count, settings)
         layout.write_state(out, {"settings": settings, "complete": True})
         assembled = True
-    return ComposeSummary(str(out), config.count, generated, skipped, time.perf_counter() - t0, assembled, rank,
-                          world)
+    return ComposeSummary(str(out), config.count, generated, skipped, time.perf_counter() - t0, assembled, rank, world)

@@ -18,8 +18,10 @@ from comsamy.errors import ConfigError, UsageError
 def check_anomaly_id(anomaly_id: int) -> int:
     """Return ``anomaly_id`` if it cannot be mistaken for an inlier class or void, else raise ConfigError."""
     if not isinstance(anomaly_id, (int, np.integer)) or not NUM_INLIER_CLASSES <= anomaly_id <= 254:
-        raise ConfigError(f"--anomaly-id: expected an integer in [{NUM_INLIER_CLASSES}, 254] (254 or the paper's 20), "
-                          f"got {anomaly_id!r}")
+        raise ConfigError(
+            f"--anomaly-id: expected an integer in [{NUM_INLIER_CLASSES}, 254] (254 or the paper's 20), "
+            f"got {anomaly_id!r}"
+        )
     return int(anomaly_id)
 
 
@@ -50,9 +52,15 @@ def apply_label(label: np.ndarray, mask: np.ndarray, anomaly_id: int = ANOMALY_T
     return out
 
 
-def paste_object(image: np.ndarray, label: np.ndarray, obj_image: np.ndarray, obj_mask: np.ndarray,
-                 placement: Placement, *, anomaly_id: int = ANOMALY_TRAIN_ID
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def paste_object(
+    image: np.ndarray,
+    label: np.ndarray,
+    obj_image: np.ndarray,
+    obj_mask: np.ndarray,
+    placement: Placement,
+    *,
+    anomaly_id: int = ANOMALY_TRAIN_ID,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Copy-paste one object at ``placement`` with no harmonisation.
 
     Args:
@@ -69,6 +77,7 @@ def paste_object(image: np.ndarray, label: np.ndarray, obj_image: np.ndarray, ob
     from baselines.anomaly_paste import paste_object as eq1_paste  # the baselines' Eq. 1 primitive
 
     obj, m = resize_object(obj_image, obj_mask, placement.width, placement.height)
-    out, out_label = eq1_paste(image, label, obj, m, placement.y0, placement.x0,
-                               anomaly_id=check_anomaly_id(anomaly_id))
+    out, out_label = eq1_paste(
+        image, label, obj, m, placement.y0, placement.x0, anomaly_id=check_anomaly_id(anomaly_id)
+    )
     return out, out_label, full_mask(label.shape, m, placement)

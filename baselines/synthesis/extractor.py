@@ -84,8 +84,9 @@ def saliency_map(image: np.ndarray) -> np.ndarray:
     lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32)
     h, w = lab.shape[:2]
     b = max(1, min(h, w) // 16)
-    border = np.concatenate([lab[:b].reshape(-1, 3), lab[-b:].reshape(-1, 3),
-                             lab[:, :b].reshape(-1, 3), lab[:, -b:].reshape(-1, 3)])
+    border = np.concatenate(
+        [lab[:b].reshape(-1, 3), lab[-b:].reshape(-1, 3), lab[:, :b].reshape(-1, 3), lab[:, -b:].reshape(-1, 3)]
+    )
     dist = np.linalg.norm(lab - np.median(border, axis=0), axis=2)
     yy, xx = np.mgrid[0:h, 0:w]
     centre = np.exp(-(((yy - h / 2) / (0.6 * h)) ** 2 + ((xx - w / 2) / (0.6 * w)) ** 2))
@@ -102,8 +103,9 @@ def _otsu_threshold(prior: np.ndarray) -> float:
     return float(t) / 255.0
 
 
-def grabcut_refine(image: np.ndarray, prior: np.ndarray, *, threshold: float | None = None,
-                   iterations: int = 3, seed: int = 0) -> np.ndarray:
+def grabcut_refine(
+    image: np.ndarray, prior: np.ndarray, *, threshold: float | None = None, iterations: int = 3, seed: int = 0
+) -> np.ndarray:
     """Refine a soft prior into a binary mask with GrabCut.
 
     Pixels with ``prior >= threshold`` start as probable foreground (``GC_PR_FGD``), the rest as probable
@@ -125,7 +127,9 @@ def grabcut_refine(image: np.ndarray, prior: np.ndarray, *, threshold: float | N
     cv2.setRNGSeed(seed)
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     try:
-        cv2.grabCut(np.ascontiguousarray(image[..., ::-1]), init, (0, 0, 1, 1), bgd, fgd, iterations, cv2.GC_INIT_WITH_MASK)
+        cv2.grabCut(
+            np.ascontiguousarray(image[..., ::-1]), init, (0, 0, 1, 1), bgd, fgd, iterations, cv2.GC_INIT_WITH_MASK
+        )
     except cv2.error:
         return prior >= t
     return (init == cv2.GC_FGD) | (init == cv2.GC_PR_FGD)
@@ -143,8 +147,16 @@ class SalientExtractor:
             :class:`ExtractionError` is raised (GrabCut first falls back to the thresholded prior).
     """
 
-    def __init__(self, u2net: Any = None, *, u2net_size: int = 320, threshold: float | None = None,
-                 grabcut_iterations: int = 3, min_fraction: float = 0.002, max_fraction: float = 0.9) -> None:
+    def __init__(
+        self,
+        u2net: Any = None,
+        *,
+        u2net_size: int = 320,
+        threshold: float | None = None,
+        grabcut_iterations: int = 3,
+        min_fraction: float = 0.002,
+        max_fraction: float = 0.9,
+    ) -> None:
         self.u2net = u2net
         self.u2net_size = u2net_size
         self.threshold = threshold
@@ -169,7 +181,9 @@ class SalientExtractor:
         dev = next(self.u2net.parameters()).device
         x = torch.from_numpy(image).permute(2, 0, 1)[None].float().div(255.0).to(dev)
         x = F.interpolate(x, size=(self.u2net_size, self.u2net_size), mode="bilinear", align_corners=False)
-        x = (x - torch.tensor(IMAGE_MEAN, device=dev)[:, None, None]) / torch.tensor(IMAGE_STD, device=dev)[:, None, None]
+        x = (x - torch.tensor(IMAGE_MEAN, device=dev)[:, None, None]) / torch.tensor(IMAGE_STD, device=dev)[
+            :, None, None
+        ]
         with torch.inference_mode():
             y = self.u2net(x)
         y = F.interpolate(y, size=image.shape[:2], mode="bilinear", align_corners=False)[0, 0]
@@ -191,15 +205,18 @@ class SalientExtractor:
             prior = attention.astype(np.float32) if attention is not None else saliency_map(image)
             if prior.shape != image.shape[:2]:
                 raise UsageError(f"expected an attention map of shape {image.shape[:2]}, got {prior.shape}")
-            mask = clean_mask(grabcut_refine(image, prior, threshold=self.threshold,
-                                             iterations=self.grabcut_iterations, seed=seed))
+            mask = clean_mask(
+                grabcut_refine(image, prior, threshold=self.threshold, iterations=self.grabcut_iterations, seed=seed)
+            )
             method = f"{name}+grabcut"
             if not ok(mask):
                 t = _otsu_threshold(prior) if self.threshold is None else self.threshold
                 mask = clean_mask(prior >= t)
                 method += "+threshold"
         if not ok(mask):
-            raise ExtractionError(f"expected an object covering {self.min_fraction:.1%}..{self.max_fraction:.0%} "
-                                  f"of the image, got {mask.sum() / area:.1%} ({method})")
+            raise ExtractionError(
+                f"expected an object covering {self.min_fraction:.1%}..{self.max_fraction:.0%} "
+                f"of the image, got {mask.sum() / area:.1%} ({method})"
+            )
         crop, cmask, box = tight_crop(image, mask)
         return ExtractedObject(image=crop, mask=cmask, box=box, method=method)

@@ -46,12 +46,15 @@ def write_chunk(out: Path, k: int, rows: Sequence[Mapping[str, Any]]) -> None:
     import pyarrow as pa
 
     schema = synth_features().arrow_schema
-    table = pa.Table.from_pydict({
-        "id": [r["id"] for r in rows],
-        "image": [{"bytes": r["image"], "path": f"{r['id']}.png"} for r in rows],
-        "label": [{"bytes": r["label"], "path": f"{r['id']}.png"} for r in rows],
-        "provenance": [r["provenance"] for r in rows],
-    }, schema=schema)
+    table = pa.Table.from_pydict(
+        {
+            "id": [r["id"] for r in rows],
+            "image": [{"bytes": r["image"], "path": f"{r['id']}.png"} for r in rows],
+            "label": [{"bytes": r["label"], "path": f"{r['id']}.png"} for r in rows],
+            "provenance": [r["provenance"] for r in rows],
+        },
+        schema=schema,
+    )
     _atomic_parquet(table, chunk_path(out, k))
 
 
@@ -79,8 +82,13 @@ def render_card(count: int, shards: int, settings: Mapping[str, Any]) -> str:
         "pretty_name": "ComsAmy synthesized anomaly training set",
         "task_categories": ["image-segmentation"],
         "tags": ["anomaly-segmentation", "synthetic", "outlier-exposure"],
-        "configs": [{"config_name": CONFIG, "default": True,
-                     "data_files": [{"split": SPLIT, "path": f"data/{SPLIT}-*.parquet"}]}],
+        "configs": [
+            {
+                "config_name": CONFIG,
+                "default": True,
+                "data_files": [{"split": SPLIT, "path": f"data/{SPLIT}-*.parquet"}],
+            }
+        ],
         "dataset_info": [{"config_name": CONFIG, **info}],
     }
     body = (
@@ -95,8 +103,15 @@ def render_card(count: int, shards: int, settings: Mapping[str, Any]) -> str:
     return "---\n" + yaml.safe_dump(front, sort_keys=False) + "---\n\n" + body
 
 
-def assemble(out: Path, num_chunks: int, count: int, settings: Mapping[str, Any], *, shard_rows: int = 1000,
-             keep_chunks: bool = False) -> list[Path]:
+def assemble(
+    out: Path,
+    num_chunks: int,
+    count: int,
+    settings: Mapping[str, Any],
+    *,
+    shard_rows: int = 1000,
+    keep_chunks: bool = False,
+) -> list[Path]:
     """Concatenate chunks ``0..num_chunks-1`` into ``data/`` shards, the manifest and the card.
 
     Every file is written to a temporary name and renamed; the card goes last, so a folder with a card is
@@ -112,8 +127,10 @@ def assemble(out: Path, num_chunks: int, count: int, settings: Mapping[str, Any]
     prov = table.column("provenance").to_pylist()
     indices = [json.loads(p)["index"] for p in prov]
     if indices != list(range(count)):
-        raise SynthesisError(f"{out}: expected chunks holding samples 0..{count - 1} once each, got {len(indices)} "
-                             f"rows ({len(set(indices))} distinct)")
+        raise SynthesisError(
+            f"{out}: expected chunks holding samples 0..{count - 1} once each, got {len(indices)} "
+            f"rows ({len(set(indices))} distinct)"
+        )
     shards = max(1, -(-count // shard_rows))
     data = out / "data"
     data.mkdir(parents=True, exist_ok=True)

@@ -46,9 +46,18 @@ def object_id(i: int) -> str:
     return f"obj_{i:05d}"
 
 
-def generate_bank(generator: ObjectGenerator, extractor: SalientExtractor, out: str | Path, *, count: int,
-                  seed: int = 0, batch_size: int = 4, config: GenerationConfig | None = None,
-                  max_retries: int = 2, progress: bool = True) -> BankSummary:
+def generate_bank(
+    generator: ObjectGenerator,
+    extractor: SalientExtractor,
+    out: str | Path,
+    *,
+    count: int,
+    seed: int = 0,
+    batch_size: int = 4,
+    config: GenerationConfig | None = None,
+    max_retries: int = 2,
+    progress: bool = True,
+) -> BankSummary:
     """Generate ``count`` objects into the bank folder ``out`` (images, masks, provenance.jsonl).
 
     Returns:
@@ -70,12 +79,13 @@ def generate_bank(generator: ObjectGenerator, extractor: SalientExtractor, out: 
     skipped = len(mine) - len(pending)
     written = failed = 0
     extractor_name = "u2net" if extractor.u2net is not None else "grabcut"
-    with tqdm(total=len(mine), initial=skipped, desc=f"objects (rank {rank})", unit="obj",
-              disable=not progress) as bar:
+    with tqdm(total=len(mine), initial=skipped, desc=f"objects (rank {rank})", unit="obj", disable=not progress) as bar:
         while pending:
             batch, pending = pending[:batch_size], pending[batch_size:]
-            seeds = [sample_seed(seed, i) if a == 0 else int(np.random.SeedSequence([seed, i, a]).generate_state(1)[0])
-                     for i, a in batch]
+            seeds = [
+                sample_seed(seed, i) if a == 0 else int(np.random.SeedSequence([seed, i, a]).generate_state(1)[0])
+                for i, a in batch
+            ]
             outs = generator.generate([prompts[i] for i, _ in batch], seeds, cfg)
             for (i, attempt), obj in zip(batch, outs, strict=True):
                 try:
@@ -88,9 +98,17 @@ def generate_bank(generator: ObjectGenerator, extractor: SalientExtractor, out: 
                         failed += 1
                         bar.update(1)
                     continue
-                meta = {**obj.to_dict(), "category": obj.prompt.kind, "source": "diffusion",
-                        "generator": generator.source, "attempt": attempt, "extractor": ex.method,
-                        "extractor_kind": extractor_name, "crop_box": list(ex.box), **cfg.to_dict()}
+                meta = {
+                    **obj.to_dict(),
+                    "category": obj.prompt.kind,
+                    "source": "diffusion",
+                    "generator": generator.source,
+                    "attempt": attempt,
+                    "extractor": ex.method,
+                    "extractor_kind": extractor_name,
+                    "crop_box": list(ex.box),
+                    **cfg.to_dict(),
+                }
                 writer.write(object_id(i), ex.image, ex.mask, meta)
                 written += 1
                 bar.update(1)

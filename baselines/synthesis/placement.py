@@ -84,8 +84,13 @@ class Placement:
         return (self.x0, self.y0, self.x0 + self.width, self.y0 + self.height)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"box": list(self.box), "bottom_row": self.bottom_row, "horizon": self.horizon,
-                "relative_height": round(self.relative_height, 4), "scale": round(self.scale, 4)}
+        return {
+            "box": list(self.box),
+            "bottom_row": self.bottom_row,
+            "horizon": self.horizon,
+            "relative_height": round(self.relative_height, 4),
+            "scale": round(self.scale, 4),
+        }
 
 
 def drivable_mask(label: np.ndarray) -> np.ndarray:
@@ -99,8 +104,9 @@ def estimate_horizon(label: np.ndarray, *, quantile: float = 0.005) -> int:
     """Horizon row: a low quantile of the rows holding drivable pixels (the top of the ground plane)."""
     counts = drivable_mask(label).sum(axis=1)
     if counts.sum() == 0:
-        raise PlacementError("expected drivable pixels (road, sidewalk or terrain train ids) in the inlier label, "
-                             "got none")
+        raise PlacementError(
+            "expected drivable pixels (road, sidewalk or terrain train ids) in the inlier label, got none"
+        )
     # the row holding the given quantile of drivable pixels, counted from the top
     cum = np.cumsum(counts)
     return int(np.searchsorted(cum, quantile * (cum[-1] - 1), side="right"))
@@ -114,20 +120,35 @@ def resize_mask(mask: np.ndarray, width: int, height: int) -> np.ndarray:
     return m >= 0.5
 
 
-def placement_at(image_hw: tuple[int, int], object_hw: tuple[int, int], *, center_x: int, bottom_row: int,
-                 horizon: int, relative_height: float) -> Placement:
+def placement_at(
+    image_hw: tuple[int, int],
+    object_hw: tuple[int, int],
+    *,
+    center_x: int,
+    bottom_row: int,
+    horizon: int,
+    relative_height: float,
+) -> Placement:
     """The placement of an object whose base is centred on ``(center_x, bottom_row)`` (no validity checks)."""
     oh, ow = object_hw
     height = max(1, int(round((bottom_row - horizon) * relative_height)))
     scale = height / oh
     width = max(1, int(round(ow * scale)))
-    return Placement(x0=int(center_x - width // 2), y0=int(bottom_row - height + 1), width=width, height=height,
-                     bottom_row=int(bottom_row), horizon=int(horizon), relative_height=float(relative_height),
-                     scale=float(scale))
+    return Placement(
+        x0=int(center_x - width // 2),
+        y0=int(bottom_row - height + 1),
+        width=width,
+        height=height,
+        bottom_row=int(bottom_row),
+        horizon=int(horizon),
+        relative_height=float(relative_height),
+        scale=float(scale),
+    )
 
 
-def sample_placement(label: np.ndarray, object_mask: np.ndarray, rng: np.random.Generator,
-                     config: PlacementConfig | None = None) -> Placement:
+def sample_placement(
+    label: np.ndarray, object_mask: np.ndarray, rng: np.random.Generator, config: PlacementConfig | None = None
+) -> Placement:
     """Search the label for a placement of an object on drivable ground.
 
     A candidate draws a drivable pixel as the object's base centre and a relative height; it is valid when the
@@ -140,8 +161,9 @@ def sample_placement(label: np.ndarray, object_mask: np.ndarray, rng: np.random.
     """
     cfg = config or PlacementConfig()
     if object_mask.ndim != 2 or not object_mask.any():
-        raise PlacementError(f"expected a non-empty 2-D object mask, got shape {object_mask.shape} "
-                             f"with {int(object_mask.sum())} pixels")
+        raise PlacementError(
+            f"expected a non-empty 2-D object mask, got shape {object_mask.shape} with {int(object_mask.sum())} pixels"
+        )
     h, w = label.shape
     drive = drivable_mask(label)
     horizon = estimate_horizon(label, quantile=cfg.horizon_quantile)
@@ -150,15 +172,18 @@ def sample_placement(label: np.ndarray, object_mask: np.ndarray, rng: np.random.
     ys, xs = np.nonzero(drive[min_row:])
     ys = ys + min_row
     if len(ys) == 0:
-        raise PlacementError(f"expected drivable pixels at least {cfg.min_height_px / hi:.0f} rows below the horizon "
-                             f"(row {horizon}), got none")
+        raise PlacementError(
+            f"expected drivable pixels at least {cfg.min_height_px / hi:.0f} rows below the horizon "
+            f"(row {horizon}), got none"
+        )
     best: tuple[float, Placement] | None = None
     found = 0
     for _ in range(cfg.attempts):
         k = int(rng.integers(len(ys)))
         rel = float(rng.uniform(lo, hi))
-        p = placement_at((h, w), object_mask.shape, center_x=int(xs[k]), bottom_row=int(ys[k]), horizon=horizon,
-                         relative_height=rel)
+        p = placement_at(
+            (h, w), object_mask.shape, center_x=int(xs[k]), bottom_row=int(ys[k]), horizon=horizon, relative_height=rel
+        )
         if p.height < cfg.min_height_px or p.height > cfg.max_height_fraction * h:
             continue
         x0, y0, x1, y1 = p.box
@@ -179,8 +204,10 @@ def sample_placement(label: np.ndarray, object_mask: np.ndarray, rng: np.random.
         if found >= cfg.candidates:
             break
     if best is None:
-        raise PlacementError(f"expected a placement on drivable ground, got none in {cfg.attempts} attempts "
-                             f"(object {object_mask.shape[1]}x{object_mask.shape[0]}, horizon row {horizon})")
+        raise PlacementError(
+            f"expected a placement on drivable ground, got none in {cfg.attempts} attempts "
+            f"(object {object_mask.shape[1]}x{object_mask.shape[0]}, horizon row {horizon})"
+        )
     return best[1]
 
 
@@ -189,10 +216,19 @@ def random_placement(label: np.ndarray, object_mask: np.ndarray, rng: np.random.
     from baselines.anomaly_paste import rpl_placement
 
     if object_mask.ndim != 2 or not object_mask.any():
-        raise PlacementError(f"expected a non-empty 2-D object mask, got shape {object_mask.shape} "
-                             f"with {int(object_mask.sum())} pixels")
+        raise PlacementError(
+            f"expected a non-empty 2-D object mask, got shape {object_mask.shape} with {int(object_mask.sum())} pixels"
+        )
     p = rpl_placement(label.shape, object_mask.shape, rng)
     width = max(1, int(round(object_mask.shape[1] * p.height / object_mask.shape[0])))
     width = min(width, label.shape[1] - p.left)
-    return Placement(x0=p.left, y0=p.top, width=width, height=p.height, bottom_row=p.top + p.height - 1, horizon=-1,
-                     relative_height=0.0, scale=p.height / object_mask.shape[0])
+    return Placement(
+        x0=p.left,
+        y0=p.top,
+        width=width,
+        height=p.height,
+        bottom_row=p.top + p.height - 1,
+        horizon=-1,
+        relative_height=0.0,
+        scale=p.height / object_mask.shape[0],
+    )

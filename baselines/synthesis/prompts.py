@@ -12,28 +12,85 @@ from typing import Any
 
 OBJECT_VOCABULARY: Mapping[str, tuple[str, ...]] = {
     "animal": (
-        "dog", "cat", "deer", "cow", "horse", "sheep", "goat", "pig", "bear", "moose", "kangaroo", "camel",
-        "elephant", "goose", "duck", "fox", "wild boar", "donkey",
+        "dog",
+        "cat",
+        "deer",
+        "cow",
+        "horse",
+        "sheep",
+        "goat",
+        "pig",
+        "bear",
+        "moose",
+        "kangaroo",
+        "camel",
+        "elephant",
+        "goose",
+        "duck",
+        "fox",
+        "wild boar",
+        "donkey",
     ),
     "static_obstacle": (
-        "traffic cone", "concrete barrier", "wooden pallet", "oil barrel", "tire", "shopping cart", "suitcase",
-        "cardboard box", "plastic crate", "trash bag", "wheelbarrow", "sofa", "armchair", "mattress", "ladder",
-        "toy", "teddy bear", "traffic barrier",
+        "traffic cone",
+        "concrete barrier",
+        "wooden pallet",
+        "oil barrel",
+        "tire",
+        "shopping cart",
+        "suitcase",
+        "cardboard box",
+        "plastic crate",
+        "trash bag",
+        "wheelbarrow",
+        "sofa",
+        "armchair",
+        "mattress",
+        "ladder",
+        "toy",
+        "teddy bear",
+        "traffic barrier",
     ),
     "debris": (
-        "rock", "boulder", "tree stump", "fallen branch", "pile of bricks", "tree log", "pile of sand",
-        "broken bumper", "scrap metal", "pile of gravel",
+        "rock",
+        "boulder",
+        "tree stump",
+        "fallen branch",
+        "pile of bricks",
+        "tree log",
+        "pile of sand",
+        "broken bumper",
+        "scrap metal",
+        "pile of gravel",
     ),
     "unusual_vehicle": (
-        "tractor", "forklift", "horse carriage", "golf cart", "lawn mower", "snowmobile", "quad bike",
-        "road roller", "excavator", "wheelchair", "rickshaw", "segway",
+        "tractor",
+        "forklift",
+        "horse carriage",
+        "golf cart",
+        "lawn mower",
+        "snowmobile",
+        "quad bike",
+        "road roller",
+        "excavator",
+        "wheelchair",
+        "rickshaw",
+        "segway",
     ),
 }
 """Object words grouped by anomaly kind (at least the paper's kinds)."""
 
 BACKGROUNDS: tuple[str, ...] = (
-    "the wild", "an empty street", "a grassland", "a desert", "a forest", "the snow", "a parking lot",
-    "a country road", "a plain white studio", "a foggy field",
+    "the wild",
+    "an empty street",
+    "a grassland",
+    "a desert",
+    "a forest",
+    "the snow",
+    "a parking lot",
+    "a country road",
+    "a plain white studio",
+    "a foggy field",
 )
 """Background phrases; objects are later cut out, so simple backgrounds help the extractor."""
 
@@ -66,8 +123,9 @@ def make_prompt(obj: str, background: str, *, kind: str = "custom") -> PromptSpe
     >>> make_prompt("dog", "the wild").prompt
     'one dog in the wild'
     """
-    return PromptSpec(kind=kind, object=obj, background=background,
-                      prompt=PROMPT_TEMPLATE.format(object=obj, background=background))
+    return PromptSpec(
+        kind=kind, object=obj, background=background, prompt=PROMPT_TEMPLATE.format(object=obj, background=background)
+    )
 
 
 def sample_prompts(

@@ -19,8 +19,19 @@ from comsamy.errors import ConfigError
 
 # (in, mid, out) per stage: stage1..stage6 then stage5d..stage1d
 PRESETS: dict[str, list[tuple[int, int, int]]] = {
-    "u2net": [(3, 32, 64), (64, 32, 128), (128, 64, 256), (256, 128, 512), (512, 256, 512), (512, 256, 512),
-              (1024, 256, 512), (1024, 128, 256), (512, 64, 128), (256, 32, 64), (128, 16, 64)],
+    "u2net": [
+        (3, 32, 64),
+        (64, 32, 128),
+        (128, 64, 256),
+        (256, 128, 512),
+        (512, 256, 512),
+        (512, 256, 512),
+        (1024, 256, 512),
+        (1024, 128, 256),
+        (512, 64, 128),
+        (256, 32, 64),
+        (128, 16, 64),
+    ],
     "u2netp": [(3, 16, 64)] + [(64, 16, 64)] * 5 + [(128, 16, 64)] * 5,
     "tiny": [(3, 4, 8)] + [(8, 4, 8)] * 5 + [(16, 4, 8)] * 5,
 }
@@ -100,8 +111,19 @@ class U2Net(nn.Module):
         if preset not in PRESETS:
             raise ConfigError(f"expected a U2-Net preset in {sorted(PRESETS)}, got {preset!r}")
         self.preset = preset
-        names = ["stage1", "stage2", "stage3", "stage4", "stage5", "stage6",
-                 "stage5d", "stage4d", "stage3d", "stage2d", "stage1d"]
+        names = [
+            "stage1",
+            "stage2",
+            "stage3",
+            "stage4",
+            "stage5",
+            "stage6",
+            "stage5d",
+            "stage4d",
+            "stage3d",
+            "stage2d",
+            "stage1d",
+        ]
         for name, (cin, mid, cout), h in zip(names, PRESETS[preset], _HEIGHTS, strict=True):
             setattr(self, name, RSU(h, cin, mid, cout, dilated=name in ("stage5", "stage6", "stage5d")))
         side_in = [PRESETS[preset][i][2] for i in (10, 9, 8, 7, 6, 5)]  # stage1d, 2d, 3d, 4d, 5d, 6
@@ -122,8 +144,10 @@ class U2Net(nn.Module):
         hx3d = self.stage3d(torch.cat([_up(hx4d, hx3), hx3], 1))
         hx2d = self.stage2d(torch.cat([_up(hx3d, hx2), hx2], 1))
         hx1d = self.stage1d(torch.cat([_up(hx2d, hx1), hx1], 1))
-        sides = [self.side1(hx1d)] + [_up(getattr(self, f"side{i}")(t), hx1d)
-                                      for i, t in zip(range(2, 7), (hx2d, hx3d, hx4d, hx5d, hx6), strict=True)]
+        sides = [self.side1(hx1d)] + [
+            _up(getattr(self, f"side{i}")(t), hx1d)
+            for i, t in zip(range(2, 7), (hx2d, hx3d, hx4d, hx5d, hx6), strict=True)
+        ]
         return torch.sigmoid(self.outconv(torch.cat(sides, 1)))
 
 
@@ -154,17 +178,23 @@ def load_u2net(path: str | Path, *, preset: str | None = None, device: str = "cp
         w = state.get("stage1.rebnconvin.conv_s1.weight")
         mid = state.get("stage1.rebnconv1.conv_s1.weight")
         if w is None or mid is None:
-            raise ConfigError(f"U2-Net weights {path}: expected keys like 'stage1.rebnconvin.conv_s1.weight', "
-                              f"got {sorted(state)[:3]}...")
+            raise ConfigError(
+                f"U2-Net weights {path}: expected keys like 'stage1.rebnconvin.conv_s1.weight', "
+                f"got {sorted(state)[:3]}..."
+            )
         shape = (int(w.shape[1]), int(mid.shape[0]), int(w.shape[0]))
         preset = next((k for k, v in PRESETS.items() if v[0] == shape), None)
         if preset is None:
-            raise ConfigError(f"U2-Net weights {path}: expected stage1 (in, mid, out) in "
-                              f"{ {k: v[0] for k, v in PRESETS.items()} }, got {shape}")
+            raise ConfigError(
+                f"U2-Net weights {path}: expected stage1 (in, mid, out) in "
+                f"{ {k: v[0] for k, v in PRESETS.items()} }, got {shape}"
+            )
     model = U2Net(preset)
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as exc:
-        raise ConfigError(f"U2-Net weights {path}: expected a {preset!r} state dict, got mismatched keys "
-                          f"or shapes ({str(exc).splitlines()[0]})") from exc
+        raise ConfigError(
+            f"U2-Net weights {path}: expected a {preset!r} state dict, got mismatched keys "
+            f"or shapes ({str(exc).splitlines()[0]})"
+        ) from exc
     return model.eval().to(device)

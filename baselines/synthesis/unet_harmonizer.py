@@ -41,8 +41,13 @@ class UNetHarmonizer(nn.Module):
         for i in range(depth - 1, -1, -1):
             cin_up = chans[i] if i == depth - 1 else chans[i] * 2
             cout = chans[i - 1] if i > 0 else base
-            self.up.append(nn.Sequential(nn.ConvTranspose2d(cin_up, cout, 4, stride=2, padding=1),
-                                         nn.InstanceNorm2d(cout, affine=True), nn.ReLU(inplace=True)))
+            self.up.append(
+                nn.Sequential(
+                    nn.ConvTranspose2d(cin_up, cout, 4, stride=2, padding=1),
+                    nn.InstanceNorm2d(cout, affine=True),
+                    nn.ReLU(inplace=True),
+                )
+            )
         self.head = nn.Conv2d(base, 3, 3, padding=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -65,13 +70,17 @@ def load_unet_harmonizer(path: str | Path, *, device: str = "cpu") -> UNetHarmon
     state = load_state_dict_file(path, what="U-Net harmonizer")
     w = state.get("down.0.0.weight")
     if w is None or w.ndim != 4 or w.shape[1] != 4:
-        raise ConfigError(f"U-Net harmonizer weights {path}: expected 'down.0.0.weight' of shape (base, 4, 4, 4), "
-                          f"got {None if w is None else tuple(w.shape)}")
+        raise ConfigError(
+            f"U-Net harmonizer weights {path}: expected 'down.0.0.weight' of shape (base, 4, 4, 4), "
+            f"got {None if w is None else tuple(w.shape)}"
+        )
     depth = len({k.split(".")[1] for k in state if k.startswith("down.")})
     model = UNetHarmonizer(base=int(w.shape[0]), depth=depth)
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as exc:
-        raise ConfigError(f"U-Net harmonizer weights {path}: expected a UNetHarmonizer state dict, got mismatched keys "
-                          f"or shapes ({str(exc).splitlines()[0]})") from exc
+        raise ConfigError(
+            f"U-Net harmonizer weights {path}: expected a UNetHarmonizer state dict, got mismatched keys "
+            f"or shapes ({str(exc).splitlines()[0]})"
+        ) from exc
     return model.eval().to(device)

@@ -1,8 +1,8 @@
-"""``comsamy-data``: export, validate, fetch and generate ComsAmy dataset folders.
+"""``comsamy-data``: export, import, corrupt, validate, fetch and generate ComsAmy dataset folders.
 
-A thin layer over :mod:`comsamy.data`: parse arguments, call the library, print a short result, and map
-every :class:`~comsamy.errors.ComsamyError` to its exit code (usage 2, invalid data 3, data not available 4)
-with one paragraph on stderr and no traceback (unless ``--debug``).
+A thin layer over :mod:`comsamy.data`: parse arguments, call the library, print a short result. The shared
+runner (:func:`comsamy.cli.common.run_cli`) maps every :class:`~comsamy.errors.ComsamyError` to its exit code
+(usage 2, invalid data 3, data not available 4) with one paragraph on stderr and no traceback (unless ``--debug``).
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from comsamy.cli.common import size_argument
-from comsamy.errors import ComsamyError, DataNotAvailableError, UsageError
+from comsamy.cli.common import positive_int, run_cli, size_argument
+from comsamy.errors import DataNotAvailableError, UsageError
+
+PROG = "comsamy-data"
 
 SAMPLE_PURPOSE = (
     "This is the small sample bundled with the `comsamy` Python package "
@@ -24,8 +26,8 @@ SAMPLE_PURPOSE = (
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="comsamy-data", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -36,6 +38,33 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--synthetic", action="store_true", help="the card states that the data is synthetic")
     p.add_argument("--title", default="ComsAmy", help="title of the dataset card")
     p.add_argument("--force", action="store_true", help="replace a non-empty OUT")
+
+    from comsamy.data.benchmarks import BENCHMARKS
+
+    p = sub.add_parser("import", help="a benchmark release as its authors distribute it -> Hub layout")
+    p.add_argument("benchmark", choices=sorted(BENCHMARKS), help="which release layout RAW has")
+    p.add_argument("raw", type=Path, help="the release folder")
+    p.add_argument("out", type=Path, help="folder to create (must not exist or be empty, unless --force)")
+    p.add_argument("--base", type=Path, default=None,
+                   help="Fishyscapes: the Lost & Found (fishyscapes_laf) or Cityscapes (fishyscapes_static) root")
+    p.add_argument("--map", dest="label_map", default=None,
+                   help="label value map, e.g. 2=1,0=0,*=255 or 0=255,1=0,2-200=1 (required for generic)")
+    p.add_argument("--images", default="images", help="generic: image folder inside RAW (default images)")
+    p.add_argument("--labels", default="labels", help="generic: label folder inside RAW (default labels)")
+    p.add_argument("--label-suffix", default="", help="generic: what a label file adds to its image's stem")
+    p.add_argument("--name", default=None, help="benchmark name written to the card (default: BENCHMARK)")
+    p.add_argument("--title", default=None, help="title of the dataset card")
+    p.add_argument("--force", action="store_true", help="replace a non-empty OUT")
+
+    p = sub.add_parser("corrupt", help="adverse-weather variants of a dataset folder (weather x severity)")
+    p.add_argument("source", type=Path, help="a dataset folder (an export or an import)")
+    p.add_argument("out", type=Path, help="folder to create, or an interrupted run of the same command to finish")
+    p.add_argument("--weathers", default="rain,night,frost,fog,blizzard,sandstorm",
+                   help="comma-separated adverse weathers (default: all six)")
+    p.add_argument("--severities", default="1,2,3,4,5", help="comma-separated levels in 1..5 (default 1,2,3,4,5)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=positive_int, default=None, help="processes (default: every core)")
+    p.add_argument("--force", action="store_true", help="replace an OUT that holds something else")
 
     p = sub.add_parser("validate", help="check a raw release or an exported dataset folder")
     p.add_argument("dir", type=Path)
@@ -64,6 +93,41 @@ def _export(args: argparse.Namespace) -> int:
         force=args.force, progress=not args.quiet,
     )
     print(f"exported {summary.num_test} test and {summary.num_inliers} inlier examples to {summary.out}")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from comsamy.data.benchmarks import ImportOptions, import_benchmark, parse_label_map
+
+    options = ImportOptions(
+        base=args.base, label_map=parse_label_map(args.label_map) if args.label_map else None,
+        images=args.images, labels=args.labels, label_suffix=args.label_suffix,
+    )
+    summary = import_benchmark(args.benchmark, args.raw, args.out, options=options, name=args.name, title=args.title,
+                               force=args.force, progress=not args.quiet)
+    for note in summary.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"imported {summary.num_images} images of {summary.benchmark} to {summary.out}")
+    return 0
+
+
+def _levels(text: str) -> list[int]:
+    try:
+        return [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise UsageError(f"--severities: expected comma-separated integers in 1..5, got {text!r}") from None
+
+
+def _corrupt(args: argparse.Namespace) -> int:
+    from comsamy.data.corrupt import corrupt_dataset
+
+    weathers = [w.strip() for w in args.weathers.split(",") if w.strip()]
+    summary = corrupt_dataset(args.source, args.out, weathers=weathers, levels=_levels(args.severities),
+                              seed=args.seed, workers=args.workers, force=args.force, progress=not args.quiet)
+    skipped = f" ({summary.shards_skipped} finished shards kept)" if summary.shards_skipped else ""
+    print(f"wrote {summary.num_images} images ({summary.num_source} source images x {len(weathers)} weathers x "
+          f"{len(_levels(args.severities))} severities + severity 0) to {summary.out}{skipped}; "
+          f"{summary.images_per_second_per_core:.2f} images/s per core on {summary.workers} worker(s)")
     return 0
 
 
@@ -119,32 +183,24 @@ def _sample(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"export": _export, "validate": _validate, "fetch": _fetch, "sample": _sample}
+COMMANDS = {"export": _export, "import": _import, "corrupt": _corrupt, "validate": _validate, "fetch": _fetch,
+            "sample": _sample}
+
+
+def _run(args: argparse.Namespace) -> int:
+    return COMMANDS[args.command](args)
+
+
+def _prog(argv: Sequence[str] | None) -> str:
+    """``comsamy-data <command>`` for messages (the command is the first argument that names one)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in args if a in COMMANDS), None)
+    return f"{PROG} {command}" if command else PROG
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``comsamy-data``; returns the exit code."""
-    parser = _parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
-        return int(exc.code or 0)
-    try:
-        return COMMANDS[args.command](args)
-    except ComsamyError as exc:
-        if args.debug:
-            raise
-        text = exc.report()
-        print(f"comsamy-data {args.command}: error: {text}", file=sys.stderr)
-        return exc.exit_code
-    except OSError as exc:  # disk full, permissions, a file where a folder should be: one line, no traceback
-        if args.debug:
-            raise
-        print(f"comsamy-data {args.command}: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("comsamy-data: interrupted", file=sys.stderr)
-        return 130
+    return run_cli(_prog(argv), _parser(), _run, argv)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from comsamy.constants import LABEL_ANOMALY, LABEL_VOID, LANDFORMS, WEATHERS, split_of
 from comsamy.data.layout import INLIER_CONFIG, INLIER_SPLIT, config_data_files
@@ -47,7 +47,7 @@ def _split_sizes(test: Sequence[RawItem], inliers: Sequence[RawItem]) -> dict[st
     return sizes
 
 
-def card_text(front: Mapping[str, object], infos: Mapping[str, DatasetInfo], body: str) -> str:
+def card_text(front: Mapping[str, Any], infos: Mapping[str, DatasetInfo], body: str) -> str:
     """A ``README.md`` built with the public card APIs: ``huggingface_hub.DatasetCardData`` for the front matter
     and ``datasets``' ``DatasetInfosDict.to_dataset_card_data`` for ``dataset_info`` (what ``push_to_hub`` writes).
 

@@ -111,6 +111,11 @@ def validate_dataset_folder(path: str | Path) -> FolderSummary:
         raise DataValidationError(
             f"expected a valid ComsAmy dataset folder in {path}, got {len(problems)} problem(s)", problems=problems
         )
+    if card.get("benchmark") not in (None, "comsamy"):  # an imported or corrupted benchmark
+        from comsamy.data.benchmarks.check import validate_benchmark_folder
+
+        num, _ = validate_benchmark_folder(path, card)
+        return FolderSummary(path, num, 0, ())
     configs = {c.get("config_name") for c in card.get("configs", []) if isinstance(c, dict)}
     missing = [c for c in ("default", "all") if c not in configs]
     if card and missing:

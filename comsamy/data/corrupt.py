@@ -190,7 +190,7 @@ def _write_shard(path: Path, shards: Sequence[Path], features: Any, weather: str
     label = WEATHERS.index(weather if level else "clear")
     partial = path.with_name(f".{path.name}.partial")
     count = 0
-    with pq.ParquetWriter(partial, schema, compression="none") as writer:
+    with pq.ParquetWriter(partial, schema, compression="none", write_statistics=["id"]) as writer:
         buffer: list[dict[str, Any]] = []
 
         def flush() -> None:

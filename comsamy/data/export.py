@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 ROW_GROUP_SIZE = 16
 """Rows per parquet row group: small groups keep streaming reads (HTTP range requests) short."""
+# Column statistics are written for ``id`` only: min/max statistics of the image and label bytes cost more
+# than the whole write (1.1 s vs 0.14 s for 60 MB of PNGs) and no reader uses them.
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,8 @@ def _write_shard(path: Path, items: Sequence[RawItem], *, inliers: bool, advance
     features = inlier_features() if inliers else benchmark_features()
     schema = features.arrow_schema
     path.parent.mkdir(parents=True, exist_ok=True)
-    with pq.ParquetWriter(path, schema, compression="none", use_dictionary=["id"]) as writer:
+    with pq.ParquetWriter(path, schema, compression="none", use_dictionary=["id"],
+                          write_statistics=["id"]) as writer:
         for start in range(0, len(items), ROW_GROUP_SIZE):
             chunk = items[start : start + ROW_GROUP_SIZE]
             columns: dict[str, list[object]] = {

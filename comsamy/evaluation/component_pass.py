@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from comsamy.errors import UsageError
 from comsamy.metrics.components import (
     DEFAULT_MIN_GT_SIZE,
     DEFAULT_MIN_PRED_SIZE,
@@ -94,16 +95,25 @@ def image_components(options: ComponentOptions, image_id: str, ranked: np.ndarra
                                min_gt_size=options.min_gt_size, image_id=image_id)
     assert options.cache_dir is not None  # set by evaluate_archive whenever threshold is None
     path = os.path.join(options.cache_dir, f"maps-{os.getpid()}.bin")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    native = np.ascontiguousarray(ranked).astype(ranked.dtype.newbyteorder("="), copy=False)
     try:
-        offset = os.lseek(fd, 0, os.SEEK_END)
-        os.write(fd, np.ascontiguousarray(ranked).astype(ranked.dtype.newbyteorder("="), copy=False).data)
-        os.write(fd, np.ascontiguousarray(labels, dtype=np.uint8).data)
-    finally:
-        os.close(fd)
+        with open(path, "ab") as f:  # this process's own file: appends need no lock
+            offset = f.tell()
+            f.write(native.data)
+            f.write(np.ascontiguousarray(labels, dtype=np.uint8).data)
+    except OSError as exc:
+        need = labels.size * (native.itemsize + 1)
+        raise UsageError(
+            f"--components: expected room for the best-F1 pass's temporary maps ({need} bytes for image "
+            f"{image_id!r}) in {options.cache_dir}, got {exc.strerror or exc}; free space in $TMPDIR, point TMPDIR "
+            "elsewhere, or pass --component-threshold NUMBER (no temporary files)"
+        ) from exc
     return CachedMap(path, offset, (int(labels.shape[0]), int(labels.shape[1])), dtype)
 
 
+_POOL_MIN_PIXELS_PER_WORKER = 50_000_000
+"""Below this many pixels per worker (≈ 24 full-HD images) the threshold pass runs in the main process: a spawned
+worker's start (≈ 0.5 s idle, seconds on a loaded machine) costs more than the ≈ 15 ns per pixel it would take over."""
 _ITEM = {"float16-bits": np.uint16, "float32": np.float32, "uint8": np.uint8, "uint16": np.uint16}
 
 
@@ -128,7 +138,8 @@ def run_threshold_pass(refs: Mapping[str, CachedMap], options: ComponentOptions,
     """Second pass of ``best-f1``: every cached image's component stats at ``threshold`` (parallel when > 1)."""
     items = list(refs.items())
     args = (threshold, options.min_pred_size, options.min_gt_size)
-    if workers <= 1 or len(items) <= 1:
+    pixels = sum(ref.shape[0] * ref.shape[1] for _, ref in items)
+    if workers <= 1 or pixels < _POOL_MIN_PIXELS_PER_WORKER * workers:  # starting processes would cost more
         return dict(_batch(items, *args))
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -182,10 +193,10 @@ class ComponentRun:
         import tempfile
         import weakref
 
-        from comsamy.metrics.components import _check_size, check_threshold
+        from comsamy.metrics.components import check_size, check_threshold
 
         number = check_threshold(threshold)
-        sizes = _check_size("min_pred_size", min_pred_size), _check_size("min_gt_size", min_gt_size)
+        sizes = check_size("min_pred_size", min_pred_size), check_size("min_gt_size", min_gt_size)
         cache_dir = None
         if number is None:
             cache_dir = tempfile.mkdtemp(prefix="comsamy-components-")

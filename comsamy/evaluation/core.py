@@ -15,7 +15,7 @@ from comsamy.errors import ArchiveError, ComsamyError, UsageError
 from comsamy.evaluation.dataset import DatasetView, load_view
 from comsamy.evaluation.pool import WarmPool
 from comsamy.evaluation.report import EvaluationReport, EvaluationSettings
-from comsamy.evaluation.worker import Outcome, Task, init_worker, run_batch, run_task
+from comsamy.evaluation.worker import Outcome, Task, run_batch, run_task
 from comsamy.metrics.definitions import AUPRC_DEFINITIONS, FPR95_DEFINITIONS, PRECISIONS
 from comsamy.submission import ArchiveIndex, open_container, validate_archive
 
@@ -79,21 +79,9 @@ def run_tasks(
                     yield run_task(container, task, precision)
                     bar.update(1)
             return
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-        from concurrent.futures.process import BrokenProcessPool
+        from comsamy.evaluation.pool import start_pool
 
-        ctx = multiprocessing.get_context("spawn")
-        try:
-            with ProcessPoolExecutor(workers, mp_context=ctx, initializer=init_worker,
-                                     initargs=(archive_path, precision)) as pool:
-                futures = [pool.submit(run_batch, batch) for batch in _batches(tasks, workers)]
-                for fut in as_completed(futures):
-                    outcomes = fut.result()
-                    yield from outcomes
-                    bar.update(len(outcomes))
-        except BrokenProcessPool as exc:
-            raise ComsamyError(_broken(workers, archive_path)) from exc
+        yield from _run_in(start_pool(archive_path, precision, workers), archive_path, tasks, bar)
     finally:
         bar.close()
 
@@ -239,8 +227,10 @@ def evaluate_archive(
         min_pred_size: predicted components under this many pixels are dropped (SMIYC anomaly track: 500).
         min_gt_size: ground-truth components under this many pixels are turned void (SMIYC anomaly track: 100).
 
-    With more than one worker, images are scored in processes started with ``spawn``: a script that calls this
-    function must do so under ``if __name__ == "__main__":``.
+    With more than one worker, images are scored in processes started with ``forkserver`` (``spawn`` where the
+    platform lacks it) as soon as the archive path is known, so their start-up, the archive's SHA-256, the dataset
+    load and the validation overlap; a script that calls this function must do so under
+    ``if __name__ == "__main__":``.
 
     Returns:
         The :class:`EvaluationReport` (``to_dict()`` is the ``comsamy-eval --out`` JSON).

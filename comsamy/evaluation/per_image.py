@@ -3,7 +3,8 @@
 One row per image in dataset order: ``id``, every metadata column, ``auprc``, ``fpr95``, ``auroc``,
 ``tpr_at_5fpr`` (empty where undefined, e.g. an image without anomaly pixels), ``anomaly_fraction`` (anomaly
 pixels over non-void pixels), then the columns of every further per-image statistic of the report (with
-``--components``: ``num_gt_components``, ``num_pred_components``). Per-image metrics are an extra, never the
+``--components``: ``num_gt_components``, ``num_pred_components`` and the component TP / FN / FP at τ = 0.25, 0.5,
+0.75: ``tp_25``, ``fn_25``, ``fp_25``, ...). Per-image metrics are an extra, never the
 headline: the headline pools pixels per condition.
 """
 
@@ -30,11 +31,9 @@ def _component_columns(report: Any) -> Mapping[str, Mapping[str, Any]] | None:
     summary = getattr(report, "components", None)
     if summary is None:
         return None
-    stats = summary.per_image
-    return {
-        "num_gt_components": {i: s.num_gt for i, s in stats.items()},
-        "num_pred_components": {i: s.num_pred for i, s in stats.items()},
-    }
+    counts = {i: s.counts() for i, s in summary.per_image.items()}  # num_gt/pred_components, tp/fn/fp_25/50/75
+    names = list(next(iter(counts.values()), {"num_gt_components": 0, "num_pred_components": 0}))
+    return {name: {i: c[name] for i, c in counts.items()} for name in names}
 
 
 PER_IMAGE_STATISTICS: tuple[ColumnProvider, ...] = (_component_columns,)

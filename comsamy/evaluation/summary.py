@@ -68,6 +68,11 @@ def load_results(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
         if missing:
             raise UsageError(f"{p}: expected a results document with 'dataset' and 'overall' objects "
                              f"(comsamy-eval --out), got none for {missing}")
+        for metric in SUMMARY_METRICS:
+            value = doc["overall"].get(metric)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                      or not 0.0 <= value <= 1.0):
+                raise UsageError(f"{p}: expected overall.{metric} to be a fraction in [0, 1] or null, got {value!r}")
         docs.append(doc)
     return docs
 

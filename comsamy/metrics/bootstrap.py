@@ -33,15 +33,13 @@ from comsamy.errors import UsageError
 from comsamy.metrics.definitions import (
     AUPRC_DEFINITIONS,
     FPR95_DEFINITIONS,
-    FPR_TARGET,
     METRIC_NAMES,
-    TPR_TARGET,
     AuprcDefinition,
     Fpr95Definition,
     check_choice,
 )
 from comsamy.metrics.histogram import AnyHistogram, Histogram
-from comsamy.metrics.ranking import fpr_at_tpr
+from comsamy.metrics.resampled import descending_metrics, weighted_metrics
 
 __all__ = [
     "PairedDifference",
@@ -55,8 +53,9 @@ __all__ = [
     "weighted_metrics",
 ]
 
-_CHUNK_CELLS = 1 << 22  # pooled resamples per chunk x keys: 32 MB of float64
-_BLOCK_ROWS = 64  # stacked images converted to float64 at a time
+_CHUNK_CELLS = 1 << 21  # pooled resamples per chunk x keys: 16 MB per float64 array
+_BLOCK_ROWS = 64  # stacked images converted to float64 at a time (integer stacks)
+_FLOAT_STACK_BYTES = 256 << 20  # pos + neg stacks kept as float64 up to this size
 
 Interval = tuple[float | None, float | None]
 
@@ -122,96 +121,35 @@ def resample_counts(num_images: int, *, n: int, seed: int, stream: str = "all") 
 
 
 def _stack(hists: Sequence[AnyHistogram]) -> tuple[np.ndarray, np.ndarray]:
-    """Per-image counts on the union of their keys, ascending: ``(pos, neg)``, each ``(m, K)`` int32/int64."""
+    """Per-image counts on the union of their keys, from the highest key down: ``(pos, neg)``, each ``(m, K)``.
+
+    float64 (ready for the matrix product) when both fit in :data:`_FLOAT_STACK_BYTES`, else int32 / int64
+    (converted a block of rows at a time by :func:`_pool`).
+    """
     sparse = [h.to_sparse() if isinstance(h, Histogram) else h for h in hists]
     keys = np.unique(np.concatenate([h.keys for h in sparse])) if sparse else np.zeros(0, np.uint16)
     biggest = max((int(max(h.pos.max(initial=0), h.neg.max(initial=0))) for h in sparse), default=0)
-    dtype = np.int32 if biggest < 2**31 else np.int64
+    cells = len(sparse) * len(keys)
+    dtype = np.float64 if 16 * cells <= _FLOAT_STACK_BYTES else (np.int32 if biggest < 2**31 else np.int64)
     pos = np.zeros((len(sparse), len(keys)), dtype)
     neg = np.zeros_like(pos)
+    last = len(keys) - 1
     for i, h in enumerate(sparse):
-        cols = np.searchsorted(keys, h.keys)
+        cols = last - np.searchsorted(keys, h.keys)  # descending: column 0 is the highest key
         pos[i, cols] = h.pos
         neg[i, cols] = h.neg
     return pos, neg
 
 
 def _pool(weights: np.ndarray, stack: np.ndarray) -> np.ndarray:
-    """``weights @ stack`` in float64, the stack converted a block of rows at a time (exact integer sums)."""
-    out = np.zeros((weights.shape[0], stack.shape[1]), np.float64)
+    """``weights @ stack`` in float64 (exact integer sums); an integer stack is converted a block of rows at a time."""
     w = weights.astype(np.float64)
+    if stack.dtype == np.float64:
+        return w @ stack
+    out = np.zeros((weights.shape[0], stack.shape[1]), np.float64)
     for start in range(0, stack.shape[0], _BLOCK_ROWS):
         block = stack[start : start + _BLOCK_ROWS].astype(np.float64)
         out += w[:, start : start + _BLOCK_ROWS] @ block
-    return out
-
-
-def weighted_metrics(pos: np.ndarray, neg: np.ndarray, *, names: Sequence[str] = METRIC_NAMES,
-                     fpr95: Fpr95Definition = "first", auprc: AuprcDefinition = "step") -> dict[str, np.ndarray]:
-    """Metrics of many pooled histograms at once, one per row of ``pos`` / ``neg`` (keys ascending, empty bins
-    allowed); the same numbers :func:`~comsamy.metrics.compute_metrics` gives on each row (NaN where a row has no
-    anomaly or no inlier pixel).
-
-    Args:
-        pos: ``(B, K)`` anomaly-pixel counts (float64 or integers).
-        neg: ``(B, K)`` inlier-pixel counts.
-        names: metrics to compute.
-        fpr95: FPR95 definition.
-        auprc: AUPRC definition.
-    """
-    pos, neg = np.atleast_2d(pos).astype(np.float64), np.atleast_2d(neg).astype(np.float64)
-    rows, k = pos.shape
-    tps, fps = np.cumsum(pos[:, ::-1], axis=1), np.cumsum(neg[:, ::-1], axis=1)
-    total_p, total_n = tps[:, -1:], fps[:, -1:]
-    defined = (total_p[:, 0] > 0) & (total_n[:, 0] > 0)
-    if auprc == "trapezoid" and "auprc" in names:
-        # bins before a row's first pixel repeat its first real point (zero-width segments); the other metrics
-        # treat those bins as copies of the (0, 0) start already
-        first = np.argmax((tps + fps) > 0, axis=1)
-        fill = np.maximum(np.arange(k)[None, :], first[:, None])
-        tps, fps = np.take_along_axis(tps, fill, 1), np.take_along_axis(fps, fill, 1)
-    out: dict[str, np.ndarray] = {}
-    with np.errstate(invalid="ignore", divide="ignore"):
-        tpr, fpr = tps / total_p, fps / total_n
-        zeros = np.zeros((rows, 1))
-        tpr_full, fpr_full = np.hstack([zeros, tpr]), np.hstack([zeros, fpr])
-        if "auprc" in names:
-            seen = tps + fps
-            precision = np.divide(tps, seen, out=np.zeros_like(tps), where=seen > 0)
-            if auprc == "step":  # an empty bin adds recall 0 (its precision is set to 0, never 0/0)
-                out["auprc"] = np.sum(np.diff(tpr, axis=1, prepend=0.0) * precision, axis=1)
-            else:
-                out["auprc"] = np.sum(np.diff(tpr, axis=1) * (precision[:, 1:] + precision[:, :-1]) / 2.0, axis=1)
-        if "auroc" in names:
-            out["auroc"] = np.sum(np.diff(fpr_full, axis=1) * (tpr_full[:, 1:] + tpr_full[:, :-1]) / 2.0, axis=1)
-        if "tpr_at_5fpr" in names:
-            last_ok = np.sum(fpr_full <= FPR_TARGET, axis=1) - 1
-            out["tpr_at_5fpr"] = np.take_along_axis(tpr_full, last_ok[:, None], 1)[:, 0]
-        if "fpr95" in names:
-            out["fpr95"] = _fpr95_rows(pos, neg, tps, tpr_full, fpr_full, fpr95, defined)
-    for name in out:
-        out[name] = np.where(defined, out[name], np.nan)
-    return {name: out[name] for name in names}
-
-
-def _fpr95_rows(pos: np.ndarray, neg: np.ndarray, tps: np.ndarray, tpr_full: np.ndarray, fpr_full: np.ndarray,
-                definition: str, defined: np.ndarray) -> np.ndarray:
-    if definition == "first":
-        pick = np.argmax(tpr_full >= TPR_TARGET, axis=1)
-        return np.take_along_axis(fpr_full, pick[:, None], 1)[:, 0]
-    if definition == "closest":
-        last = np.argmax(tps >= tps[:, -1:], axis=1) + 1  # first point with every positive found
-        dist = np.abs(tpr_full - TPR_TARGET)
-        dist[np.arange(dist.shape[1])[None, :] > last[:, None]] = np.inf
-        best = dist == np.min(dist, axis=1, keepdims=True)
-        pick = dist.shape[1] - 1 - np.argmax(best[:, ::-1], axis=1)  # highest index: lowest threshold
-        return np.take_along_axis(fpr_full, pick[:, None], 1)[:, 0]
-    out = np.full(pos.shape[0], np.nan)
-    for r in np.flatnonzero(defined):  # strict / interp need the row's real points (scikit-learn's thinning)
-        used = (pos[r] + neg[r]) > 0
-        row_tps = np.cumsum(pos[r, used][::-1]).astype(np.int64)
-        row_fps = np.cumsum(neg[r, used][::-1]).astype(np.int64)
-        out[r] = fpr_at_tpr(row_tps, row_fps, definition=definition)  # type: ignore[arg-type]
     return out
 
 
@@ -233,13 +171,13 @@ def bootstrap_metrics(
 
 def _metrics_of_resamples(per_image: Sequence[AnyHistogram], weights: np.ndarray, names: tuple[str, ...],
                           fpr95: str, auprc: str) -> dict[str, np.ndarray]:
-    pos_stack, neg_stack = _stack(per_image)
-    chunk = max(1, _CHUNK_CELLS // max(1, pos_stack.shape[1]))
+    pos_desc, neg_desc = _stack(per_image)
+    chunk = max(1, _CHUNK_CELLS // max(1, pos_desc.shape[1]))
     parts: list[dict[str, np.ndarray]] = []
     for start in range(0, weights.shape[0], chunk):
         w = weights[start : start + chunk]
-        parts.append(weighted_metrics(_pool(w, pos_stack), _pool(w, neg_stack), names=names,
-                                      fpr95=fpr95, auprc=auprc))  # type: ignore[arg-type]
+        parts.append(descending_metrics(_pool(w, pos_desc), _pool(w, neg_desc), names=names,
+                                        fpr95=fpr95, auprc=auprc))  # type: ignore[arg-type]
     return {name: np.concatenate([p[name] for p in parts]) for name in names}
 
 
@@ -297,6 +235,7 @@ def bootstrap_intervals(
 
 def _point(per_image: Sequence[AnyHistogram], names: tuple[str, ...], fpr95: str, auprc: str) -> dict[str, float]:
     pos, neg = _stack(per_image)
+    pos, neg = pos[:, ::-1], neg[:, ::-1]  # ascending keys
     row = weighted_metrics(pos.sum(axis=0, dtype=np.int64)[None, :], neg.sum(axis=0, dtype=np.int64)[None, :],
                            names=names, fpr95=fpr95, auprc=auprc)  # type: ignore[arg-type]
     return {name: float(row[name][0]) for name in names}

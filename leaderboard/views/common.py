@@ -9,7 +9,10 @@ from typing import Any
 
 import streamlit as st
 
+from comsamy.presentation import pct
 from leaderboard.settings import Settings
+
+__all__ = ["Context", "ago", "board_data", "get_context", "method_link", "pct", "when"]
 
 log = logging.getLogger("leaderboard.app")
 
@@ -87,6 +90,3 @@ def when(t: float | None) -> str:
     return "" if t is None else time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(t))
 
 
-def pct(value: Any) -> str:
-    """A fraction as a percent with two decimals (``"n/a"`` when undefined)."""
-    return "n/a" if value is None else f"{100 * float(value):.2f}"

@@ -12,12 +12,13 @@ from typing import Any
 
 import streamlit as st
 
+from comsamy.presentation import metric_heading
 from leaderboard.charts import curve_chart, label_of, weather_bars, weather_frame
 from leaderboard.safetext import clean_text, safe_url
 from leaderboard.store.repo import Entry, entries_by_id
 from leaderboard.views.common import Context, board_data
 
-METRICS = (("AUPRC ↑", "auprc"), ("FPR95 ↓", "fpr95"), ("AUROC ↑", "auroc"))
+METRICS = tuple((metric_heading(m), m) for m in ("auprc", "fpr95", "auroc", "tpr_at_5fpr"))
 
 
 def _pct(value: float | None) -> float | None:

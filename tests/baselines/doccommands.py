@@ -16,8 +16,8 @@ def bash_lines(page: str, *, section: str | None = None) -> list[str]:
     text = (DOCS / page).read_text(encoding="utf-8")
     if section is not None:
         start = text.index(section)
-        nxt = re.search(r"^#{1,3} ", text[start + len(section):], flags=re.M)
-        text = text[start: start + len(section) + (nxt.start() if nxt else len(text))]
+        nxt = re.search(r"^#{1,3} ", text[start + len(section) :], flags=re.M)
+        text = text[start : start + len(section) + (nxt.start() if nxt else len(text))]
     lines: list[str] = []
     for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S):
         for line in block.replace("\\\n", " ").splitlines():
@@ -27,8 +27,9 @@ def bash_lines(page: str, *, section: str | None = None) -> list[str]:
     return lines
 
 
-def run_lines(lines: Sequence[str], runners: dict[str, Callable[[list[str]], int]],
-              substitute: dict[str, str] | None = None) -> list[str]:
+def run_lines(
+    lines: Sequence[str], runners: dict[str, Callable[[list[str]], int]], substitute: dict[str, str] | None = None
+) -> list[str]:
     """Run each line with the runner of its first word; returns the lines run. A line no runner knows fails."""
     done = []
     for line in lines:

@@ -21,12 +21,30 @@ def test_torchrun_two_processes(tmp_path: Path) -> None:
         pytest.skip("torch.distributed is not available")
     out = tmp_path / "run"
     cmd = [
-        sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-        "-m", "baselines.cli.train", "rpl_eel",  # the packaged config, as docs/baselines.md runs it
-        "model_config.pretrained=null", "model_config.width=0.0625", "model_config.structure=[1,1,1,1,1,1]",
-        "data.object_bank=null", "num_workers=0",
-        "data.resize=[64,36]", "data.crop_size=32", f"out_dir={out}", "steps=3", "batch_size=2",
-        "device=cpu", "threads=1", "log_every=1", "ckpt_every=3", "--quiet",
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        "-m",
+        "baselines.cli.train",
+        "rpl_eel",  # the packaged config, as docs/baselines.md runs it
+        "model_config.pretrained=null",
+        "model_config.width=0.0625",
+        "model_config.structure=[1,1,1,1,1,1]",
+        "data.object_bank=null",
+        "num_workers=0",
+        "data.resize=[64,36]",
+        "data.crop_size=32",
+        f"out_dir={out}",
+        "steps=3",
+        "batch_size=2",
+        "device=cpu",
+        "threads=1",
+        "log_every=1",
+        "ckpt_every=3",
+        "--quiet",
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env)

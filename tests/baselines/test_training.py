@@ -130,6 +130,7 @@ def test_cli_maps_errors_to_exit_codes(tmp_path: Path, capsys: pytest.CaptureFix
         ("batch_size=2.5", "batch_size", "expected a whole number, got 2.5"),
         ("lr=fast", "lr", "expected a number, got 'fast'"),
         ("progress=maybe", "progress", "expected true or false, got 'maybe'"),
+        ("steps=yes", "steps", "expected an integer, got true"),
         ("data.crop_size=-4", "data.crop_size", "expected data.crop_size >= 0, got -4"),
         ("data.resize=[64]", "data.resize", "expected a list with an item at position 1"),
         ("model_config=3", "model_config", "expected a mapping"),
@@ -137,8 +138,9 @@ def test_cli_maps_errors_to_exit_codes(tmp_path: Path, capsys: pytest.CaptureFix
         ("data.crop=1", "data.crop", "did you mean data.crop_size?"),
     ],
 )
-def test_bad_values_give_one_line_naming_the_key(override: str, key: str, expected: str,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_values_give_one_line_naming_the_key(
+    override: str, key: str, expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert train_main(["tiny_cpu", override]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err, err
@@ -151,14 +153,26 @@ def test_yaml_type_errors_name_the_file(tmp_path: Path) -> None:
     path.write_text("steps: abc\nlr: fast\n")
     with pytest.raises(ConfigError) as info:
         TrainConfig.from_file(path)
-    assert str(info.value) == ("training config: steps (bad.yaml): expected an integer, got 'abc'; "
-                               "lr (bad.yaml): expected a number, got 'fast'")
+    assert str(info.value) == (
+        "training config: steps (bad.yaml): expected an integer, got 'abc'; "
+        "lr (bad.yaml): expected a number, got 'fast'"
+    )
 
 
-def test_batch_size_one_is_a_config_error_not_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                         caplog: pytest.LogCaptureFixture) -> None:
-    argv = ["model=rpl_eel", "model_config.width=0.0625", "model_config.structure=[1,1,1,1,1,1]", "steps=1",
-            "batch_size=1", "data.resize=[64,36]", "data.crop_size=32", "device=cpu", f"out_dir={tmp_path}"]
+def test_batch_size_one_is_a_config_error_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    argv = [
+        "model=rpl_eel",
+        "model_config.width=0.0625",
+        "model_config.structure=[1,1,1,1,1,1]",
+        "steps=1",
+        "batch_size=1",
+        "data.resize=[64,36]",
+        "data.crop_size=32",
+        "device=cpu",
+        f"out_dir={tmp_path}",
+    ]
     assert train_main([*argv, "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and "expected batches of at least 2 images for model 'rpl_eel'" in err

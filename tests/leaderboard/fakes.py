@@ -98,8 +98,9 @@ def fixed_curve(level: float) -> dict[str, list[float]]:
 def archive_bytes(first: int, tag: str = "", *, payload: bytes | None = None) -> bytes:
     """A small zip for the fake scorer, distinct per ``(first, tag)``: its payload's first byte sets the AUPRC."""
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr(FAKE_MEMBER, payload if payload is not None else bytes([first]) + f"archive-{tag}".encode())
+    with zipfile.ZipFile(buf, "w") as zf:  # a fixed date: the same arguments give the same bytes
+        zf.writestr(zipfile.ZipInfo(FAKE_MEMBER, date_time=(2026, 1, 1, 0, 0, 0)),
+                    payload if payload is not None else bytes([first]) + f"archive-{tag}".encode())
     return buf.getvalue()
 
 

@@ -39,7 +39,7 @@ def common_args(db: str, storage: Path, data: str, **opts: object) -> list[str]:
 
 def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     fh = open(log, "ab")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen([sys.executable, "-m", "leaderboard.cli", *args], env=env, stdout=fh,
+    return subprocess.Popen([sys.executable, "-P", "-m", "leaderboard.cli", *args], env=env, stdout=fh,
                             stderr=subprocess.STDOUT, cwd=str(REPO))
 
 

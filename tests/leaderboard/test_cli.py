@@ -72,3 +72,81 @@ def test_demo_seeding_queues_real_archives_once(tmp_path):
         subs = s.scalars(select(Submission)).all()
     assert [x.method for x in subs] == [seed[0] for seed in SEEDS]
     assert len({x.archive_sha256 for x in subs}) == len(SEEDS)
+
+
+def test_common_options_after_the_action_and_where_the_token_went(tmp_path, capsys):
+    storage = tmp_path / "store"
+    assert main(["token", "create", "team-y", "--storage", str(storage)]) == 0
+    out, err = capsys.readouterr()
+    assert (storage / "leaderboard.db").is_file()  # the option after the action was honoured
+    assert f"sqlite:///{storage / 'leaderboard.db'}" in err and "shown once" in err
+    engine = make_engine(f"sqlite:///{storage / 'leaderboard.db'}")
+    assert verify_token(engine, out.strip()).team == "team-y"
+    assert main(["token", "--storage", str(storage), "revoke", "team-y", "--quota", "7"]) == 0
+    assert "revoked 1 token(s)" in capsys.readouterr().out
+
+
+def test_database_passwords_are_never_printed(monkeypatch, capsys):
+    from leaderboard import cli
+
+    url = "postgresql+psycopg://lb:s3cret-pw@db.example:5432/lb"
+    assert "s3cret-pw" not in cli.shown_url(url) and "***" in cli.shown_url(url)
+
+    class Boom(Exception):
+        pass
+
+    def fake_engine(settings):
+        print(f"{cli.shown_url(settings.db_url)}: would migrate")
+        raise Boom
+
+    monkeypatch.setattr(cli, "_engine", fake_engine)
+    for argv in (["migrate", "--db", url], ["token", "create", "t", "--db", url], ["worker", "--db", url]):
+        assert main(argv) == 1
+        out, err = capsys.readouterr()
+        assert "s3cret-pw" not in out + err and "db.example" in out
+
+
+def test_serve_and_demo_bind_localhost_unless_told(monkeypatch):
+    from leaderboard import cli
+
+    args = cli.build_parser().parse_args(["serve"])
+    assert args.address == "127.0.0.1"
+    assert cli.build_parser().parse_args(["demo", "--address", "0.0.0.0"]).address == "0.0.0.0"
+    cmd = streamlit_command(Settings(), 8501)
+    flags = dict(zip(cmd[::2], cmd[1::2], strict=False)) | dict(zip(cmd[1::2], cmd[2::2], strict=False))
+    assert flags["--server.address"] == "127.0.0.1" and flags["--client.showErrorDetails"] == "false"
+    assert cmd[:3] == [cli.sys.executable, "-P", "-m"]  # -P: the current folder cannot shadow the packages
+    worker = cli.worker_command("--poll", "1")
+    assert worker[-3:] == ["worker", "--poll", "1"]
+    assert worker[0].endswith("comsamy-leaderboard") or worker[1] == "-P"
+
+
+def test_demo_takes_settings_not_a_namespace():
+    import inspect
+
+    from leaderboard.demo import run_demo
+
+    params = inspect.signature(run_demo).parameters
+    assert list(params)[0] == "settings" and params["port"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert params["address"].default == "127.0.0.1"
+    import leaderboard.demo as demo
+
+    assert "argparse" not in inspect.getsource(demo)
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["migrate", "--quota", "abc"], "quota: expected an integer, got 'abc'"),
+    (["migrate", "--quota", "2.5"], "quota: expected an integer, got '2.5'"),
+    (["migrate", "--lease", "fast"], "lease_s: expected a number, got 'fast'"),
+    (["migrate", "--min-condition-images", "0"], "min_condition_images: expected an integer >= 1, got '0'"),
+])
+def test_bad_settings_are_one_line_naming_the_key(tmp_path, capsys, argv, message):
+    assert main([*argv, "--storage", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_bad_env_setting_names_the_variable(monkeypatch):
+    monkeypatch.setenv("COMSAMY_LB_SCORE_TIMEOUT_S", "soon")
+    with pytest.raises(ConfigError, match="^COMSAMY_LB_SCORE_TIMEOUT_S: expected a number, got 'soon'$"):
+        Settings.from_env()

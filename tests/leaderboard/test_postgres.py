@@ -1,7 +1,13 @@
-"""The store and queue tests again on a throwaway PostgreSQL cluster (skipped when initdb or psycopg is missing)."""
+"""The store and queue tests again on a throwaway PostgreSQL cluster.
+
+The server binaries are found on PATH or where Debian puts them (``/usr/lib/postgresql/<version>/bin``); as root
+they run as the ``postgres`` user (initdb and postgres refuse root). Where PostgreSQL or psycopg is missing the
+tests skip, unless ``COMSAMY_REQUIRE_POSTGRES`` is set (CI sets it): then they fail.
+"""
 
 from __future__ import annotations
 
+import glob
 import itertools
 import os
 import pwd
@@ -11,6 +17,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
+from leaderboard.settings import Settings
+from leaderboard.store import make_engine
+from tests.leaderboard.procs import free_port
+from tests.leaderboard.test_hostile import test_failures_after_scoring_started_are_rate_limited  # noqa: F401
 from tests.leaderboard.test_queue import (  # noqa: F401 - re-collected here against PostgreSQL
     test_bad_archive_fails_with_report_others_unaffected,
     test_bounded_attempts,
@@ -19,38 +30,69 @@ from tests.leaderboard.test_queue import (  # noqa: F401 - re-collected here aga
     test_stale_claim_is_fenced,
     test_worker_scores_and_reuses,
 )
-from tests.leaderboard.test_store import test_migration_matches_models_and_is_idempotent  # noqa: F401
-
-from leaderboard.settings import Settings
-from leaderboard.store import make_engine
-from tests.leaderboard.procs import free_port
+from tests.leaderboard.test_store import (  # noqa: F401
+    test_migration_matches_models_and_is_idempotent,
+    test_vocabulary_check_constraints,
+)
 
 pytestmark = pytest.mark.slow
 _counter = itertools.count()
 
 
-def _runner() -> list[str] | None:
-    """How to run the PostgreSQL tools: directly, or as the postgres user when we are root."""
-    if shutil.which("initdb") is None or shutil.which("pg_ctl") is None:
-        return None
+REQUIRE_ENV = "COMSAMY_REQUIRE_POSTGRES"
+
+
+def pg_bin() -> Path | None:
+    """The folder of ``initdb`` and ``pg_ctl``: on PATH, else Debian's newest ``/usr/lib/postgresql/*/bin``."""
+    found = shutil.which("initdb")
+    if found and shutil.which("pg_ctl"):
+        return Path(found).resolve().parent
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                        key=lambda p: [int(x) for x in Path(p).parts[-3].split(".") if x.isdigit()])
+    return Path(candidates[-1]).parent if candidates else None
+
+
+def _runner() -> tuple[list[str] | None, str]:
+    """How to run the PostgreSQL tools (directly, or as the postgres user when we are root), or why not."""
+    if pg_bin() is None:
+        return None, "PostgreSQL server binaries (initdb, pg_ctl) not found; run .ci/install_postgres.sh"
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        return None
+        return None, "psycopg not installed (pip install 'comsamy[postgres]')"
     if os.geteuid() != 0:
-        return []
+        return [], ""
     try:
         pwd.getpwnam("postgres")
     except KeyError:
-        return None
-    return ["su", "postgres", "-s", "/bin/sh", "-c"]
+        return None, "running as root and there is no `postgres` user to run the server as"
+    return ["su", "postgres", "-s", "/bin/sh", "-c"], ""
+
+
+def runner_or_skip() -> list[str]:
+    """The runner, or skip (fail where ``COMSAMY_REQUIRE_POSTGRES`` is set) saying what is missing."""
+    runner, why = _runner()
+    if runner is None:
+        if os.environ.get(REQUIRE_ENV):
+            pytest.fail(f"{REQUIRE_ENV} is set but {why}")
+        pytest.skip(why)
+    return runner
+
+
+def test_missing_postgresql_fails_when_required(monkeypatch):
+    monkeypatch.setattr(f"{__name__}.pg_bin", lambda: None)
+    monkeypatch.setenv(REQUIRE_ENV, "1")
+    with pytest.raises(pytest.fail.Exception, match="initdb, pg_ctl"):
+        runner_or_skip()
+    monkeypatch.delenv(REQUIRE_ENV)
+    with pytest.raises(pytest.skip.Exception, match="install_postgres.sh"):
+        runner_or_skip()
 
 
 @pytest.fixture(scope="module")
 def pg_server():
-    runner = _runner()
-    if runner is None:
-        pytest.skip("PostgreSQL (initdb, pg_ctl) or psycopg not installed")
+    runner = runner_or_skip()
+    bindir = pg_bin()
     root = Path(tempfile.mkdtemp(prefix="comsamy-lb-pg-"))  # outside pytest's 0700 folder: postgres must enter
     os.chmod(root, 0o777)
     port = free_port()
@@ -60,13 +102,13 @@ def pg_server():
         full = [*runner, cmd] if runner else ["sh", "-c", cmd]
         subprocess.run(full, check=True, capture_output=True, timeout=120)
 
-    run(f"initdb -D {data} -A trust -U lb")
-    run(f"pg_ctl -D {data} -o '-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off' "
+    run(f"{bindir / 'initdb'} -D {data} -A trust -U lb")
+    run(f"{bindir / 'pg_ctl'} -D {data} -o '-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off' "
         f"-l {root / 'pg.log'} -w start")
     try:
         yield f"postgresql+psycopg://lb@127.0.0.1:{port}"
     finally:
-        run(f"pg_ctl -D {data} -m immediate -w stop")
+        run(f"{bindir / 'pg_ctl'} -D {data} -m immediate -w stop")
         shutil.rmtree(root, ignore_errors=True)
 
 

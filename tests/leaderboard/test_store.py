@@ -188,3 +188,92 @@ def test_upload_is_spooled_in_chunks(tmp_path):
     stored = ArchiveStore(tmp_path).put_file(rec)
     assert stored.sha256 == hashlib.sha256(data).hexdigest()
     assert rec.sizes and all(0 < s <= 2**20 for s in rec.sizes)
+
+
+@pytest.mark.parametrize("column,value", [("status", "done"), ("visibility", "secret"), ("failure_kind", "oops")])
+def test_vocabulary_check_constraints(engine, settings, token, column, value):
+    from sqlalchemy.exc import IntegrityError
+
+    sid = _submit(engine, settings, token, tag=column).submission_id
+    with pytest.raises(IntegrityError, match="ck_submissions"), Session(engine) as s, s.begin():
+        s.execute(Submission.__table__.update().where(Submission.id == sid).values(**{column: value}))
+
+
+def test_migration_0002_drops_curves_at_submitter_thresholds(tmp_path):
+    """A database at 0001 with a leaky 200-point curve: after the upgrade no page can get the points back."""
+    from alembic import command
+
+    from leaderboard.store.db import alembic_config
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.exec_driver_sql("INSERT INTO teams (id, name, created_at) VALUES (1, 't', 0)")
+        conn.exec_driver_sql(
+            "INSERT INTO submissions (id, team_id, method, description, paper_url, code_url, backbone, extra_data, "
+            "outlier_data, visibility, archive_sha256, archive_size, status, version, attempts, created_at, "
+            "finished_at) VALUES (1, 1, 'm', '', '', '', '', 0, 0, 'public', 'ab', 1, 'scored', 1, 1, 0, 1)")
+        leaky = '{"overall": {"recall": [0.0, 0.01, 0.02], "precision": [1.0, 0.5, 0.4]}}'
+        conn.exec_driver_sql("INSERT INTO results (submission_id, archive_sha256, results_json, curves_json, "
+                             f"scorer_version, data_revision, created_at) VALUES (1, 'ab', '{{}}', '{leaky}', 'v', "
+                             "'r', 0)")
+    assert migrate(engine) == "0002"
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT curves_json FROM results").scalar() == "{}"
+        assert conn.exec_driver_sql("SELECT archive_name FROM submissions").scalar() == ""
+
+
+def test_public_view_drops_small_conditions_pixel_counts_and_foreign_curves():
+    from leaderboard.publish import FPR_LEVELS, RECALL_LEVELS, public_curves, public_results
+
+    doc = {"overall": {"auprc": 0.123456789, "fpr95": 0.5, "auroc": 0.9, "num_images": 12, "num_anomaly_pixels": 99,
+                       "num_void_pixels": 3, "components": {"per_image": [1, 2]}},
+           "by_condition": {"split": {"clear": {"auprc": 0.2, "num_images": 5}, "adverse": {"auprc": 0.3,
+                                                                                            "num_images": 4}},
+                            "anomaly_type": {"cow": {"auprc": 0.9, "num_images": 1}}},
+           "archive": {"sha256": "x", "manifest": {"method": "m"}}, "dataset": {"name": "d", "revision": "r"}}
+    pub = public_results(doc, min_images=5)
+    assert pub["overall"] == {"num_images": 12, "auprc": 0.1235, "fpr95": 0.5, "auroc": 0.9}
+    assert pub["by_condition"] == {"split": {"clear": {"num_images": 5, "auprc": 0.2}}}
+    assert "archive" not in pub
+    good = {"recall": list(RECALL_LEVELS), "precision": [0.5] * len(RECALL_LEVELS), "fpr": list(FPR_LEVELS),
+            "tpr": [0.5] * len(FPR_LEVELS)}
+    leaky = {"recall": [0.0, 0.01], "precision": [1.0, 0.5], "fpr": [0.0, 0.1], "tpr": [0.0, 0.2]}
+    curves = public_curves({"overall": leaky, "clear": good, "adverse": good}, doc, min_images=5)
+    assert list(curves) == ["clear"]  # the leaky one dropped; adverse has too few images
+
+
+def test_safe_text_helpers():
+    from leaderboard.safetext import clean_text, csv_cell, md_escape, safe_url
+
+    assert clean_text("a\u202eb\u2066c\u200dd\x07e\n") == "abcde"
+    assert clean_text("line 1\nline 2", multiline=True) == "line 1\nline 2"
+    assert safe_url("https://user:pw@example.org/") is None and safe_url("http://") is None
+    assert safe_url("https://example.org/a b") is None and safe_url("data:text/html,x") is None
+    assert [csv_cell(v) for v in ("+1", "-x", "\tcmd", "ok", 3)] == ["'+1", "'-x", "'\tcmd", "ok", 3]
+    assert "![" not in md_escape("![img](http://x)") and "*" not in md_escape("**b**").replace("\\*", "")
+
+
+def test_submission_info_strips_invisible_characters():
+    info = SubmissionInfo(method="RPL\u202e\u200b", description="a\u2066\nb", paper_url="https://x.org/p\u200b").checked()
+    assert (info.method, info.description, info.paper_url) == ("RPL", "a\nb", "https://x.org/p")
+
+
+@pytest.mark.parametrize("bad", ["clb_" + "9" * 30 + "_" + "x" * 30, "clb_0_" + "x" * 30, "clb_1_" + "x" * 5000])
+def test_huge_or_odd_token_ids_are_just_invalid(engine, token, bad):
+    with pytest.raises(TokenError, match="invalid or revoked"):
+        verify_token(engine, bad)
+
+
+def test_non_zip_and_empty_uploads_refused_before_storing(engine, settings, token):
+    from leaderboard.storage import NotAZipError
+
+    for body, match in ((b"", "got an empty file"), (b"MZ\x90\x00" + b"x" * 100, "got 104 bytes of something else")):
+        with pytest.raises(NotAZipError, match=f"upload.bin: expected a .zip archive.*{match}"):
+            submit_archive(engine, settings, token=token, fileobj=io.BytesIO(body), info=SubmissionInfo(method="m"),
+                           filename="upload.bin")
+    with Session(engine) as s:
+        assert s.scalars(select(Submission)).all() == []
+    assert not (ArchiveStore(settings.storage).root / "archives").exists()

@@ -83,7 +83,7 @@ def import_benchmark(
     if not raw.is_dir():
         raise UsageError(f"expected RAW to be the release folder, got {raw}, which is not a folder")
     found = bench.discover(raw, options)
-    return write_benchmark(bench, found, raw, out, label_map=options.label_map or bench.label_map, force=force,
+    return write_benchmark(bench, found, raw, Path(out), label_map=options.label_map or bench.label_map, force=force,
                            progress=progress)
 
 

@@ -8,6 +8,7 @@ map does not name is an error (never guessed). Source maps may be 8-bit (mode ``
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -82,12 +83,13 @@ class LabelMap:
         """True when every present value maps to itself (the source bytes can then be kept unchanged)."""
         return all(self.target(int(v)) == int(v) for v in present)
 
-    def apply(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    def apply(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[int], Counter[int]]:
         """Remap a label array.
 
         Returns:
-            ``(mapped, present, unmapped)``: the uint8 result, the sorted source values present and those the
-            map does not cover (empty when the map is complete for this array).
+            ``(mapped, present, unmapped, counts)``: the uint8 result, the sorted source values present, those
+            the map does not cover (empty when the map is complete for this array) and the pixel count of each
+            target value.
         """
         import numpy as np
 
@@ -95,13 +97,20 @@ class LabelMap:
             hist = np.bincount(values.ravel(), minlength=256)
             present = np.flatnonzero(hist)
             table, covered = self.lut(256)
-            return table[values], present, [int(v) for v in present if not covered[v]]
-        flat = values.astype(np.int64, copy=False)
-        present = np.unique(flat)
-        if present.size and (present[0] < 0 or present[-1] > _MAX_SOURCE_VALUE):
-            raise UsageError(f"label map: expected source values in [0, {_MAX_SOURCE_VALUE}], got {present[[0, -1]]}")
-        table, covered = self.lut(int(present[-1]) + 1 if present.size else 1)
-        return table[flat], present, [int(v) for v in present if not covered[v]]
+        else:
+            flat = values.astype(np.int64, copy=False)
+            present, hist_present = np.unique(flat, return_counts=True)
+            if present.size and (present[0] < 0 or present[-1] > _MAX_SOURCE_VALUE):
+                raise UsageError(f"label map: expected source values in [0, {_MAX_SOURCE_VALUE}], "
+                                 f"got {present[[0, -1]]}")
+            table, covered = self.lut(int(present[-1]) + 1 if present.size else 1)
+            hist = np.zeros(table.size, np.int64)
+            hist[present] = hist_present
+            values = flat
+        counts: Counter[int] = Counter()
+        for v in present:
+            counts[int(table[v])] += int(hist[v])
+        return table[values], present, [int(v) for v in present if not covered[v]], counts
 
     def describe(self) -> str:
         """The map in ``--map`` syntax (``0=0,2=1,*=255``)."""

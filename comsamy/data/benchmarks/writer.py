@@ -154,13 +154,11 @@ def _label_bytes(pair: Pair, rel: str, size: tuple[int, int], label_map: LabelMa
     except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as exc:
         problems.append(f"{rel}: expected a readable PNG label map, got an unreadable file ({exc})")
         return None
-    mapped, present, unmapped = label_map.apply(values)
+    mapped, present, unmapped, counts = label_map.apply(values)
     if unmapped:
         shown = ", ".join(str(v) for v in unmapped[:8]) + (f" and {len(unmapped) - 8} more" if len(unmapped) > 8 else "")
         problems.append(f"{rel}: expected label values covered by the map {label_map.describe()}, got {shown}")
         return None
-    hist = np.bincount(mapped.ravel(), minlength=256)
-    counts = Counter({int(v): int(hist[v]) for v in np.flatnonzero(hist)})
     if mode == "L" and label_map.is_identity_on(present):
         return data, counts
     buf = io.BytesIO()
@@ -232,7 +230,7 @@ def write_benchmark(bench: Benchmark, found: Discovery, raw: Path, out: str | Pa
                 pairs = [p for p in found.pairs if p.subset == subset]
                 sizes[subset] = len(pairs)
                 with pq.ParquetWriter(tmp / subset_shard(subset), schema, compression="none",
-                                      use_dictionary=["id"]) as writer:
+                                      use_dictionary=["id"], write_statistics=["id"]) as writer:
                     for start in range(0, len(pairs), ROW_GROUP_SIZE):
                         chunk = pairs[start : start + ROW_GROUP_SIZE]
                         rows = [(p, _row(p, raw, label_map, problems)) for p in chunk]

@@ -9,8 +9,10 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _offline_single_thread(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    import huggingface_hub.constants
     import torch
 
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)  # the env var is read at import time
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
     before = torch.get_num_threads()

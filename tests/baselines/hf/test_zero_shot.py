@@ -52,7 +52,7 @@ def _archive_maps(path: Path) -> dict[str, np.ndarray]:
 
 
 def _pixel_values(image: np.ndarray, mean: tuple, std: tuple) -> torch.Tensor:
-    x = torch.from_numpy(image).permute(2, 0, 1).float()[None] / 255.0
+    x = torch.from_numpy(image.copy()).permute(2, 0, 1).float()[None] / 255.0
     return (x - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)
 
 
@@ -179,7 +179,7 @@ def test_command_line_and_its_errors(segformer: Path, tmp_path: Path, capsys: py
     with zipfile.ZipFile(out) as zf:
         manifest = json.loads(zf.read("manifest.json"))
     assert manifest["score"] == "msp" and manifest["model"] == "SegformerForSemanticSegmentation"
-    assert infer_main(["--model", str(segformer), str(out)] + ["--images", str(photos), "--quiet"] + [str(out)]) == 2
+    assert infer_main(["--model", str(segformer), str(out), str(out), "--images", str(photos), "--quiet"]) == 2
     assert "either as --model or as the first path" in capsys.readouterr().err
     assert infer_main(["--model", "nobody/no-such-model", str(tmp_path / "x.zip"), "--images", str(photos),
                        "--quiet"]) == 2
@@ -192,3 +192,18 @@ def test_command_line_and_its_errors(segformer: Path, tmp_path: Path, capsys: py
         predict_archive(str(not_seg), tmp_path / "y.zip", images=photos, device="cpu", progress=False)
     with pytest.raises(UsageError, match="--images"):
         predict_archive(str(segformer), tmp_path / "z.zip", images=tmp_path / "absent", device="cpu", progress=False)
+
+
+def test_an_id_that_would_escape_the_output_folder_is_refused(tmp_path: Path) -> None:
+    from baselines.map_store import MapStore
+
+    with pytest.raises(UsageError, match="no slashes"):
+        MapStore(tmp_path / "out.zip", settings={}, shapes={"../../escaped": (2, 2)})
+    with pytest.raises(UsageError, match="no slashes"):
+        MapStore(tmp_path / "out", settings={}, shapes={"..": (2, 2)})
+    assert not (tmp_path / "escaped.npy").exists() and not (tmp_path.parent / "escaped.npy").exists()
+    store = MapStore(tmp_path / "maps", settings={"a": 1}, shapes={"x": (2, 3)})
+    with pytest.raises(UsageError, match=r"shaped \(2, 3\)"):
+        store.put("x", np.zeros((3, 2)))
+    with pytest.raises(UsageError, match="missing"):
+        store.finish({"method": "m"})

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from baselines.mask2anomaly.config import Mask2AnomalyConfig
-
 from baselines.configs import CONFIG_DIR as CONFIGS
+from baselines.mask2anomaly.config import Mask2AnomalyConfig
 
 
 @pytest.mark.parametrize(

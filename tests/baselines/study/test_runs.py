@@ -26,6 +26,10 @@ def test_run_hash_covers_config_data_and_parent() -> None:
     assert h != run_hash({**cfg, "lr": 2e-3}, data_fingerprint="d", parent_hash=None)
     assert h != run_hash(cfg, data_fingerprint="e", parent_hash=None)
     assert h != run_hash(cfg, data_fingerprint="d", parent_hash="p")
+    moved = {**cfg, "out_dir": "elsewhere/x", "model_config": {**cfg["model_config"], "pretrained": "/moved/last.pt"}}
+    assert h == run_hash(moved, data_fingerprint="d", parent_hash=None)  # where files live is not the config
+    assert h != run_hash({**cfg, "model_config": {**cfg["model_config"], "width": 0.125}}, data_fingerprint="d",
+                         parent_hash=None)
 
 
 @pytest.mark.slow

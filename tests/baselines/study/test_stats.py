@@ -46,3 +46,5 @@ def test_interval_summary_holds_mean_seeds_and_both_intervals() -> None:
     assert math.isclose(s["mean"], 0.5) and s["per_seed"] == [0.4, 0.5, 0.6]
     assert s["seed_interval"][0] < 0.5 < s["seed_interval"][1]
     assert math.isclose(s["image_interval"][0], 0.32) and math.isclose(s["image_interval"][1], 0.68)
+    wide = interval_summary([0.02, 0.9, 0.99], None, level=0.95)  # a t-interval past the metric's range
+    assert wide["seed_interval"] == [0.0, 1.0] and wide["image_interval"] == [None, None]

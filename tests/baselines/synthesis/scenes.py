@@ -10,12 +10,13 @@ import numpy as np
 ROAD, SIDEWALK, BUILDING, VEGETATION, TERRAIN, SKY = 0, 1, 2, 8, 9, 10
 
 
-def road_scene(rng: np.random.Generator, h: int = 96, w: int = 128, *, dark: bool = False
-               ) -> tuple[np.ndarray, np.ndarray]:
+def road_scene(
+    rng: np.random.Generator, h: int = 96, w: int = 128, *, dark: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Sky on top, buildings, then a road trapezoid between sidewalks and terrain; a void strip at the bottom."""
     label = np.full((h, w), SKY, np.uint8)
     horizon = h // 3
-    label[horizon - 8:horizon] = BUILDING
+    label[horizon - 8 : horizon] = BUILDING
     yy, xx = np.mgrid[0:h, 0:w]
     below = yy >= horizon
     t = (yy - horizon) / max(1, h - horizon)
@@ -23,9 +24,15 @@ def road_scene(rng: np.random.Generator, h: int = 96, w: int = 128, *, dark: boo
     label[below] = TERRAIN
     label[below & (np.abs(xx - w / 2) < half + 6)] = SIDEWALK
     label[below & (np.abs(xx - w / 2) < half)] = ROAD
-    label[h - 3:] = 255
-    palette = {ROAD: (90, 90, 95), SIDEWALK: (150, 140, 130), BUILDING: (120, 90, 70), TERRAIN: (80, 120, 60),
-               SKY: (150, 180, 220), 255: (0, 0, 0)}
+    label[h - 3 :] = 255
+    palette = {
+        ROAD: (90, 90, 95),
+        SIDEWALK: (150, 140, 130),
+        BUILDING: (120, 90, 70),
+        TERRAIN: (80, 120, 60),
+        SKY: (150, 180, 220),
+        255: (0, 0, 0),
+    }
     image = np.zeros((h, w, 3), np.float32)
     for k, c in palette.items():
         image[label == k] = c
@@ -47,8 +54,7 @@ def inlier_dataset(n: int = 4, seed: int = 0, **kw: object):  # -> datasets.Data
         rows["id"].append(f"in_{i:03d}")
         rows["image"].append(Image.fromarray(img))
         rows["label"].append(Image.fromarray(lab, "L"))
-    feats = datasets.Features({"id": datasets.Value("string"), "image": datasets.Image(),
-                               "label": datasets.Image()})
+    feats = datasets.Features({"id": datasets.Value("string"), "image": datasets.Image(), "label": datasets.Image()})
     return datasets.Dataset.from_dict(rows, features=feats)
 
 

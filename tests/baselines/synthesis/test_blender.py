@@ -99,7 +99,7 @@ def test_blended_object_is_closer_in_colour_than_copy_paste():
     hb = HarmonizationBlender(BlendConfig(shadow_strength=0.0)).blend(img, lab, obj, m, p).image
     ring = np.zeros_like(full)
     x0, y0, x1, y1 = p.box
-    ring[max(0, y0 - 10):y1 + 10, max(0, x0 - 10):x1 + 10] = True
+    ring[max(0, y0 - 10) : y1 + 10, max(0, x0 - 10) : x1 + 10] = True
     ring &= ~full
     target = lab_stats(img[ring])[0]
     d_cp = np.linalg.norm(lab_stats(cp[full])[0] - target)
@@ -127,7 +127,8 @@ def test_unet_harmonizer_weights_load_and_harmonise_only_inside_the_mask(tmp_pat
     img, lab, p = _scene()
     obj, m = _object()
     res = HarmonizationBlender(BlendConfig(shadow_strength=0.0), harmonizer_net=loaded, harmonizer_size=32).blend(
-        img, lab, obj, m, p)
+        img, lab, obj, m, p
+    )
     assert res.info["harmonizer"] == "unet"
     changed = (res.image != img).any(axis=2)
     assert not (changed & ~res.mask).any()

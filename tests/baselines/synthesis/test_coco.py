@@ -13,10 +13,18 @@ from baselines.synthesis.cli import main
 from baselines.synthesis.coco import COCO_EXCLUDED_CLASSES, annotation_mask, decode_rle, encode_rle
 
 H, W = 60, 80
-CATEGORIES = [{"id": 1, "name": "person"}, {"id": 3, "name": "car"}, {"id": 18, "name": "dog"},
-              {"id": 22, "name": "elephant"}, {"id": 2, "name": "bicycle"}, {"id": 4, "name": "motorcycle"},
-              {"id": 6, "name": "bus"}, {"id": 8, "name": "truck"}, {"id": 10, "name": "traffic light"},
-              {"id": 13, "name": "stop sign"}]
+CATEGORIES = [
+    {"id": 1, "name": "person"},
+    {"id": 3, "name": "car"},
+    {"id": 18, "name": "dog"},
+    {"id": 22, "name": "elephant"},
+    {"id": 2, "name": "bicycle"},
+    {"id": 4, "name": "motorcycle"},
+    {"id": 6, "name": "bus"},
+    {"id": 8, "name": "truck"},
+    {"id": 10, "name": "traffic light"},
+    {"id": 13, "name": "stop sign"},
+]
 
 
 def _ellipse(cy: float, cx: float, ry: float, rx: float, h: int = H, w: int = W) -> np.ndarray:
@@ -46,27 +54,46 @@ def write_coco(root: Path) -> dict[str, np.ndarray]:
     anns = [
         {"id": 11, "image_id": 1, "category_id": 18, "iscrowd": 0, "segmentation": [dog_poly]},
         {"id": 12, "image_id": 1, "category_id": 22, "iscrowd": 0, "segmentation": encode_rle(elephant)},
-        {"id": 13, "image_id": 1, "category_id": 18, "iscrowd": 0,
-         "segmentation": encode_rle(small, compressed=False)},
+        {"id": 13, "image_id": 1, "category_id": 18, "iscrowd": 0, "segmentation": encode_rle(small, compressed=False)},
         {"id": 14, "image_id": 1, "category_id": 22, "iscrowd": 0, "segmentation": encode_rle(truncated)},
         {"id": 15, "image_id": 1, "category_id": 18, "iscrowd": 1, "segmentation": encode_rle(crowd, compressed=False)},
         {"id": 21, "image_id": 2, "category_id": 18, "iscrowd": 0, "segmentation": encode_rle(elephant)},
         {"id": 22, "image_id": 2, "category_id": 1, "iscrowd": 0, "segmentation": encode_rle(small)},
-        {"id": 31, "image_id": 3, "category_id": 18, "iscrowd": 0, "segmentation": encode_rle(_ellipse(10, 10, 5, 5,
-                                                                                                       20, 20))},
+        {
+            "id": 31,
+            "image_id": 3,
+            "category_id": 18,
+            "iscrowd": 0,
+            "segmentation": encode_rle(_ellipse(10, 10, 5, 5, 20, 20)),
+        },
         {"id": 41, "image_id": 4, "category_id": 22, "iscrowd": 0, "segmentation": encode_rle(elephant)},
     ]
-    images = [{"id": i, "file_name": f"{i:012d}.png", "height": H if i != 3 else 20, "width": W if i != 3 else 20}
-              for i in (1, 2, 3, 4)]
+    images = [
+        {"id": i, "file_name": f"{i:012d}.png", "height": H if i != 3 else 20, "width": W if i != 3 else 20}
+        for i in (1, 2, 3, 4)
+    ]
     (root / "annotations" / "instances_train2017.json").write_text(
-        json.dumps({"images": images, "annotations": anns, "categories": CATEGORIES}))
+        json.dumps({"images": images, "annotations": anns, "categories": CATEGORIES})
+    )
     return {"coco_000000000001_11": annotation_mask(anns[0], H, W), "coco_000000000001_12": elephant}
 
 
 def _argv(root: Path, out: Path, *extra: str) -> list[str]:
-    return ["bank-from-coco", "--images", str(root / "train2017"), "--annotations",
-            str(root / "annotations" / "instances_train2017.json"), "--out", str(out), "--min-area", "30",
-            "--min-image-side", "40", "--no-progress", *extra]
+    return [
+        "bank-from-coco",
+        "--images",
+        str(root / "train2017"),
+        "--annotations",
+        str(root / "annotations" / "instances_train2017.json"),
+        "--out",
+        str(out),
+        "--min-area",
+        "30",
+        "--min-image-side",
+        "40",
+        "--no-progress",
+        *extra,
+    ]
 
 
 def test_rle_matches_pycocotools_encoding() -> None:
@@ -129,16 +156,37 @@ def test_bank_from_coco_filters_and_cuts_exact_masks(tmp_path: Path, capsys: pyt
 
 
 def test_excluded_classes_are_those_of_meta_ood() -> None:
-    assert COCO_EXCLUDED_CLASSES == ("person", "bicycle", "car", "motorcycle", "bus", "truck", "traffic light",
-                                     "stop sign")
+    assert COCO_EXCLUDED_CLASSES == (
+        "person",
+        "bicycle",
+        "car",
+        "motorcycle",
+        "bus",
+        "truck",
+        "traffic light",
+        "stop sign",
+    )
 
 
 def test_bank_from_coco_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = tmp_path / "coco"
     write_coco(root)
     ann = root / "annotations" / "instances_train2017.json"
-    assert main(["bank-from-coco", "--images", str(root / "train2017"), "--annotations", str(tmp_path / "no.json"),
-                 "--out", str(tmp_path / "b"), "--no-progress"]) == 4
+    assert (
+        main(
+            [
+                "bank-from-coco",
+                "--images",
+                str(root / "train2017"),
+                "--annotations",
+                str(tmp_path / "no.json"),
+                "--out",
+                str(tmp_path / "b"),
+                "--no-progress",
+            ]
+        )
+        == 4
+    )
     assert "no file" in capsys.readouterr().err
     assert main(_argv(root, tmp_path / "b", "--exclude", "unicorn")) == 2
     assert "unicorn" in capsys.readouterr().err
@@ -162,7 +210,28 @@ def test_compose_with_rpl_placement_from_a_coco_bank(tmp_path: Path, inliers, ca
     assert main(_argv(tmp_path / "coco", tmp_path / "bank")) == 0
     capsys.readouterr()
     out = tmp_path / "synth"
-    assert main(["compose", "--inliers", "sample", "--objects", str(tmp_path / "bank"), "--out", str(out),
-                 "--count", "3", "--seed", "1", "--mode", "copy-paste", "--placement", "rpl", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "compose",
+                "--inliers",
+                "sample",
+                "--objects",
+                str(tmp_path / "bank"),
+                "--out",
+                str(out),
+                "--count",
+                "3",
+                "--seed",
+                "1",
+                "--mode",
+                "copy-paste",
+                "--placement",
+                "rpl",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     recs = [json.loads(x) for x in (out / "provenance.jsonl").read_text().splitlines()]
     assert len(recs) == 3 and all(o["horizon"] == -1 and o["pixels"] > 0 for r in recs for o in r["objects"])

@@ -134,13 +134,16 @@ def test_bad_inputs(inliers, bank, tmp_path: Path):
         _compose(inliers, tmp_path / "missing-bank", tmp_path / "o1")
     no_road = datasets.Dataset.from_dict(
         {"id": ["sky"], "image": [Image.new("RGB", (32, 24))], "label": [Image.new("L", (32, 24), 10)]},
-        features=datasets.Features({"id": datasets.Value("string"), "image": datasets.Image(),
-                                    "label": datasets.Image()}))
+        features=datasets.Features(
+            {"id": datasets.Value("string"), "image": datasets.Image(), "label": datasets.Image()}
+        ),
+    )
     with pytest.raises(PlacementError, match="sky: no drivable pixels"):
         _compose(no_road, bank, tmp_path / "o2", count=1, max_tries=2)
     bad_size = datasets.Dataset.from_dict(
         {"id": ["odd"], "image": [Image.new("RGB", (32, 24))], "label": [Image.new("L", (30, 24), 0)]},
-        features=no_road.features)
+        features=no_road.features,
+    )
     with pytest.raises(DataValidationError, match="inlier odd: expected a single-channel label"):
         _compose(bad_size, bank, tmp_path / "o3", count=1)
     with pytest.raises(DataValidationError, match="columns image and label"):

@@ -30,8 +30,9 @@ def _train(argv: list[str]) -> int:
 
 
 @pytest.mark.slow
-def test_documented_synthesis_sequence_runs(tiny_sd_path: Path, tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_documented_synthesis_sequence_runs(
+    tiny_sd_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.baselines.synthesis.test_coco import write_coco
 
     monkeypatch.chdir(tmp_path)
@@ -40,6 +41,10 @@ def test_documented_synthesis_sequence_runs(tiny_sd_path: Path, tmp_path: Path,
     lines = bash_lines("synthesis.md")
     done = run_lines(lines, {"comsamy-synth": _synth, "comsamy-train": _train})
     assert [line.split()[1] for line in done if line.startswith("comsamy-synth")] == [
-        "objects", "bank-from-coco", "compose", "compose"]
+        "objects",
+        "bank-from-coco",
+        "compose",
+        "compose",
+    ]
     assert (tmp_path / "runs" / "tiny" / "rpl_eel_synth" / "last.pt").is_file()
     assert len(list((tmp_path / "runs" / "bank_coco" / "images").glob("*.png"))) == 2

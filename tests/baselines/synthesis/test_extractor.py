@@ -105,9 +105,15 @@ def test_u2net_weights_save_load_and_extract(tmp_path: Path):
     with torch.no_grad():
         np.testing.assert_allclose(loaded(x).numpy(), net(x).numpy(), atol=1e-6)
         assert net(x).shape == (1, 1, 40, 48)
-    ext = SalientExtractor.from_weights(path, u2net_size=64, threshold=float(np.median(
-        SalientExtractor(loaded, u2net_size=64)._u2net_map(_disc_image(np.random.default_rng(4))[0]))),
-        min_fraction=0.0, max_fraction=1.0)
+    ext = SalientExtractor.from_weights(
+        path,
+        u2net_size=64,
+        threshold=float(
+            np.median(SalientExtractor(loaded, u2net_size=64)._u2net_map(_disc_image(np.random.default_rng(4))[0]))
+        ),
+        min_fraction=0.0,
+        max_fraction=1.0,
+    )
     ex = ext.extract(_disc_image(np.random.default_rng(4))[0])
     assert ex.method == "u2net" and ex.mask.any()
 

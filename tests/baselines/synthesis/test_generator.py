@@ -57,8 +57,15 @@ def test_capture_processor_does_not_change_the_images(tiny_generator):
     pipe = tiny_generator.pipeline
     prompt = make_prompt("dog", "the wild")
     ours = tiny_generator.generate([prompt], [5], CFG)[0].image
-    ref = pipe(prompt=[prompt.prompt], num_inference_steps=2, guidance_scale=3.0, height=64, width=64,
-               generator=[torch.Generator().manual_seed(5)], output_type="np").images[0]
+    ref = pipe(
+        prompt=[prompt.prompt],
+        num_inference_steps=2,
+        guidance_scale=3.0,
+        height=64,
+        width=64,
+        generator=[torch.Generator().manual_seed(5)],
+        output_type="np",
+    ).images[0]
     np.testing.assert_array_equal(ours, (np.clip(ref, 0, 1) * 255 + 0.5).astype(np.uint8))
 
 
@@ -71,8 +78,15 @@ def test_attention_store_sums_every_cross_attention_call(tiny_generator):
     try:
         import torch
 
-        pipe(prompt=["one dog in the wild"], num_inference_steps=3, guidance_scale=1.0, height=64, width=64,
-             generator=[torch.Generator().manual_seed(0)], output_type="np")
+        pipe(
+            prompt=["one dog in the wild"],
+            num_inference_steps=3,
+            guidance_scale=1.0,
+            height=64,
+            width=64,
+            generator=[torch.Generator().manual_seed(0)],
+            output_type="np",
+        )
     finally:
         pipe.unet.set_attn_processor(prev)
     n_cross = sum(name.endswith("attn2.processor") for name in pipe.unet.attn_processors)
@@ -100,8 +114,28 @@ def test_end_to_end_objects_cli_then_compose(tiny_sd_path: Path, inliers, tmp_pa
     from baselines.synthesis.compose import ComposeConfig, compose_dataset
 
     bank = tmp_path / "bank"
-    rc = main(["objects", "--generator", str(tiny_sd_path), "--out", str(bank), "--count", "3", "--seed", "1",
-               "--batch-size", "2", "--steps", "2", "--size", "64", "--device", "cpu", "--no-progress"])
+    rc = main(
+        [
+            "objects",
+            "--generator",
+            str(tiny_sd_path),
+            "--out",
+            str(bank),
+            "--count",
+            "3",
+            "--seed",
+            "1",
+            "--batch-size",
+            "2",
+            "--steps",
+            "2",
+            "--size",
+            "64",
+            "--device",
+            "cpu",
+            "--no-progress",
+        ]
+    )
     assert rc == 0
     prov = [json.loads(line) for line in (bank / "provenance.jsonl").read_text().splitlines()]
     assert sorted(p["id"] for p in prov) == ["obj_00000", "obj_00001", "obj_00002"]
@@ -114,8 +148,29 @@ def test_end_to_end_objects_cli_then_compose(tiny_sd_path: Path, inliers, tmp_pa
         m = np.asarray(mask)
         assert set(np.unique(m)) <= {0, 255} and m.any()
     # rerun: nothing regenerated, nothing duplicated
-    assert main(["objects", "--generator", str(tiny_sd_path), "--out", str(bank), "--count", "3", "--seed", "1",
-                 "--steps", "2", "--size", "64", "--device", "cpu", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "objects",
+                "--generator",
+                str(tiny_sd_path),
+                "--out",
+                str(bank),
+                "--count",
+                "3",
+                "--seed",
+                "1",
+                "--steps",
+                "2",
+                "--size",
+                "64",
+                "--device",
+                "cpu",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     assert len((bank / "provenance.jsonl").read_text().splitlines()) == 3
 
     out = tmp_path / "set"

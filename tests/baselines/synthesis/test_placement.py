@@ -49,8 +49,10 @@ def test_placements_stand_on_drivable_pixels():
 
 
 def test_lower_in_frame_means_larger():
-    heights = [placement_at((96, 128), (30, 20), center_x=64, bottom_row=r, horizon=32, relative_height=0.5).height
-               for r in (40, 50, 60, 70, 80, 90)]
+    heights = [
+        placement_at((96, 128), (30, 20), center_x=64, bottom_row=r, horizon=32, relative_height=0.5).height
+        for r in (40, 50, 60, 70, 80, 90)
+    ]
     assert heights == sorted(heights) and heights[0] < heights[-1]
     assert heights == [round((r - 32) * 0.5) for r in (40, 50, 60, 70, 80, 90)]  # pinhole ground plane
     # and over random placements with a fixed relative height, height grows with the bottom row

@@ -83,3 +83,45 @@ def test_sample_generates_and_exports_a_loadable_folder(tmp_path: Path, capsys: 
     assert len(comsamy.load_dataset(out, config="inliers", split="train")) == 2
     assert "synthetic" in (out / "README.md").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sample"]  # the raw temp folder is gone
+
+
+def test_import_and_corrupt_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.comsamy.data import benchfixtures as bf
+
+    raw, _ = bf.smiyc(tmp_path / "dataset_ObstacleTrack", track="obstacle")
+    assert main(["--quiet", "import", "roadobstacle21", str(raw), str(tmp_path / "ro")]) == 0
+    captured = capsys.readouterr()
+    assert "imported 3 images of roadobstacle21" in captured.out and "held-out test set" in captured.err
+    gen, _ = bf.generic(tmp_path / "gen")
+    assert main(["--quiet", "import", "generic", str(gen), str(tmp_path / "g")]) == 2
+    assert "expected --map" in capsys.readouterr().err
+    assert main(["--quiet", "import", "generic", str(gen), str(tmp_path / "g"), "--map", "0=0"]) == 3
+    assert "comsamy-data import: error:" in capsys.readouterr().err and not (tmp_path / "g").exists()
+    assert main(["--quiet", "import", "generic", str(gen), str(tmp_path / "g"), "--map", "2=1,0=0,*=255",
+                 "--name", "mybench"]) == 0
+    capsys.readouterr()
+    assert main(["--quiet", "corrupt", str(tmp_path / "ro"), str(tmp_path / "rw"), "--weathers", "rain,fog",
+                 "--severities", "1,2", "--seed", "4", "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "wrote 15 images" in out and "images/s per core" in out
+    assert main(["--quiet", "corrupt", str(tmp_path / "ro"), str(tmp_path / "rw2"), "--severities", "1,x"]) == 2
+
+
+def test_every_documented_import_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The commands of docs/data.md, on fixtures in each release's layout."""
+    from comsamy.data import benchmark_name
+    from tests.comsamy.data import benchfixtures as bf
+
+    bf.roadanomaly(tmp_path / "RoadAnomaly_jpg")
+    bf.smiyc(tmp_path / "dataset_AnomalyTrack")
+    bf.smiyc(tmp_path / "dataset_ObstacleTrack", track="obstacle")
+    bf.fishyscapes_laf(tmp_path / "fishyscapes_lostandfound", tmp_path / "dataset_LostAndFound")
+    bf.fishyscapes_static(tmp_path / "fs_val_v3", tmp_path / "cityscapes")
+    bf.generic(tmp_path / "mine")
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "data.md").read_text()
+    commands = [line.split()[1:] for line in docs.splitlines() if line.startswith("comsamy-data import ") and "BENCHMARK" not in line]
+    assert len(commands) == 7
+    for argv in commands:
+        argv = [str(tmp_path / a) if i in (2, 3) or argv[i - 1] == "--base" else a for i, a in enumerate(argv)]
+        assert main(["--quiet", *argv]) == 0, capsys.readouterr().err
+        assert benchmark_name(argv[3]) in (argv[1], "mine")

@@ -246,3 +246,15 @@ def test_summary_subcommand_prints_table_iii(folders, tmp_path, capsys) -> None:
     assert code == 2 and "broken.json: expected a results document" in err
     assert main(["summary", "--help"]) == 0 and main(["--help"]) == 0
     capsys.readouterr()
+
+
+@pytest.mark.slow
+def test_invalid_archive_with_early_started_workers_exits_3(folders, tmp_path, capsys) -> None:
+    """Workers start before validation (forkserver); an archive they cannot open is still one clean report."""
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(b"PK\x03\x04 not really a zip file")
+    code, _, err = _run(["--preds", str(broken), "--data", str(folders["small"]), "--workers", "2"], capsys)
+    assert code == 3 and "comsamy-eval: " in err and "Traceback" not in err
+    code, _, err = _run(["--preds", str(folders["small_zip"]), "--data", str(tmp_path / "nothing"), "--workers", "2"],
+                        capsys)
+    assert code == 4 and "Traceback" not in err

@@ -18,7 +18,8 @@ KEYS = {"siou", "ppv", "mean_f1", "threshold", "num_gt_components", "num_pred_co
 def sample_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path, Path]:
     root = tmp_path_factory.mktemp("evalcomp")
     out, plots = root / "r.json", root / "plots"
-    code = main(["--preds", "sample", "--components", "--out", str(out), "--plots", str(plots), "--workers", "1"])
+    code = main(["--preds", "sample", "--components", "--out", str(out), "--plots", str(plots), "--workers", "1",
+                 "--per-image", str(root / "images.csv")])
     return code, out, plots
 
 
@@ -38,6 +39,20 @@ def test_components_json_has_the_keys_for_every_condition(sample_run) -> None:
     split = groups["split"]
     assert sum(split[s]["components"]["num_gt_components"] for s in split) == doc["overall"]["components"][
         "num_gt_components"]
+
+
+def test_per_image_csv_has_component_counts_that_add_up(sample_run) -> None:
+    _, out, _ = sample_run
+    doc = json.loads(out.read_text())
+    with (out.parent / "images.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == doc["dataset"]["num_images"]
+    total = doc["overall"]["components"]
+    assert sum(int(r["num_gt_components"]) for r in rows) == total["num_gt_components"]
+    assert sum(int(r["num_pred_components"]) for r in rows) == total["num_pred_components"]
+    for r in rows:  # TP + FN = ground-truth components at every τ
+        assert int(r["tp_50"]) + int(r["fn_50"]) == int(r["num_gt_components"])
+        assert int(r["fp_25"]) <= int(r["fp_50"]) <= int(r["fp_75"]) <= int(r["num_pred_components"])
 
 
 def test_plots_are_written_as_png_and_csv(sample_run) -> None:
@@ -65,3 +80,13 @@ def test_bad_component_arguments_are_usage_errors(capsys: pytest.CaptureFixture[
     blocker.write_text("x")
     assert main(["--preds", "sample", "--plots", str(blocker / "sub"), "--workers", "1"]) == 2
     assert f"--plots {blocker / 'sub'}: expected a writable folder" in capsys.readouterr().err
+
+
+def test_fixed_threshold_and_obstacle_track_sizes(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--preds", "sample", "--components", "--component-threshold", "0.5", "--min-pred-size", "50",
+                 "--min-gt-size", "10", "--format", "json", "--workers", "1"])
+    assert code == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["settings"]["components"] | {"prediction": ""} == {
+        "threshold_rule": "fixed", "threshold": 0.5, "min_pred_size": 50, "min_gt_size": 10, "prediction": ""}
+    assert doc["overall"]["components"]["threshold"] == 0.5

@@ -41,6 +41,7 @@ def _values(seed: int, values: list[int], size: tuple[int, int] = (W, H)) -> np.
 def roadanomaly(root: Path, *, n: int = 3, ext: str = ".jpg") -> tuple[Path, Expected]:
     """``frame_list.json`` + ``frames/<name><ext>`` + ``frames/<name>.labels/labels_semantic.png`` (L, 0 / 2)."""
     names = ["animals01_Guiguinto_railway_station_Calves", "cones03_road_works", "boat_trailer01"][:n]
+    names += [f"animals{i:02d}_extra_frame" for i in range(len(names), n)]
     frames = root / "frames"
     expected: Expected = {}
     for i, name in enumerate(names):
@@ -62,7 +63,7 @@ def smiyc(root: Path, *, track: str = "anomaly", labelled: int = 3, held_out: in
             else [f"validation_{i + 1}" for i in range(labelled - 1)] + ["driveway_3"])
     expected: Expected = {}
     for i, fid in enumerate(fids):
-        image = _save(_rgb(10 + i), root / "images" / f"{fid}{ext}", **({"quality": 90} if ext == ".jpg" else {"lossless": True}))
+        image = _save(_rgb(10 + i), root / "images" / f"{fid}{ext}", **{"quality": 90})
         src = _values(i, [0, 1, 255])
         _save(Image.fromarray(src, "L"), root / "labels_masks" / f"{fid}_labels_semantic.png")
         _save(_rgb(99), root / "labels_masks" / f"{fid}_labels_semantic_color.png")
@@ -80,10 +81,13 @@ LAF_FIDS = {
 }
 
 
-def lostandfound(root: Path) -> tuple[Path, Expected]:
-    """``leftImg8bit/{train,test}/<scene>/<fid>_leftImg8bit.png`` + ``gtCoarse/.../<fid>_gtCoarse_labelIds.png``."""
+def lostandfound(root: Path, *, extra: int = 0) -> tuple[Path, Expected]:
+    """``leftImg8bit/{train,test}/<scene>/<fid>_leftImg8bit.png`` + ``gtCoarse/.../<fid>_gtCoarse_labelIds.png``.
+
+    ``extra`` adds that many test frames of scene ``04_Maurener_Weg_8``."""
     expected: Expected = {}
-    for split, fids in LAF_FIDS.items():
+    more = [f"04_Maurener_Weg_8_000009_{i:06d}" for i in range(extra)]
+    for split, fids in {"train": LAF_FIDS["train"], "test": LAF_FIDS["test"] + more}.items():
         for i, fid in enumerate(fids):
             scene = fid.rsplit("_", 2)[0]
             image = _save(_rgb(20 + i), root / "leftImg8bit" / split / scene / f"{fid}_leftImg8bit.png")
@@ -127,7 +131,7 @@ def fishyscapes_static(root: Path, cityscapes_root: Path) -> tuple[Path, Expecte
     for i, cs_id in enumerate(CS_IDS):
         base = _save(_rgb(40 + i), cityscapes_root / "leftImg8bit" / "val" / cs_id.split("_")[0]
                      / f"{cs_id}_leftImg8bit.png")
-        overlay = rng.integers(-300, 300, (H, W, 3)).astype(np.int16)
+        overlay = rng.integers(-300, 300, np.asarray(Image.open(base)).shape).astype(np.int16)
         root.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(root / f"{i:04d}_{cs_id}_rgb.npz", rgb=overlay)
         src = _values(60 + i, [0, 1, 255])
@@ -138,10 +142,10 @@ def fishyscapes_static(root: Path, cityscapes_root: Path) -> tuple[Path, Expecte
     return root, expected, blended
 
 
-def generic(root: Path) -> tuple[Path, Expected]:
+def generic(root: Path, *, n: int = 2) -> tuple[Path, Expected]:
     """``images/<stem>.png`` + ``labels/<stem>.png`` palette (mode P) labels with values 0 / 2 / 3."""
     expected: Expected = {}
-    for i, stem in enumerate(["a01", "b02"]):
+    for i, stem in enumerate(["a01", "b02", *(f"c{k:02d}" for k in range(2, n))][:n]):
         image = _save(_rgb(70 + i), root / "images" / f"{stem}.png")
         src = _values(i, [0, 2, 3])
         lab = Image.fromarray(src, "P")

@@ -90,7 +90,10 @@ def test_fixed_threshold_decoded_path_and_workers_agree(case, tmp_path: Path) ->
 
 
 @pytest.mark.slow
-def test_two_workers_equal_one(case) -> None:
+def test_two_workers_equal_one(case, monkeypatch: pytest.MonkeyPatch) -> None:
+    import comsamy.evaluation.component_pass as cp
+
+    monkeypatch.setattr(cp, "_POOL_MIN_PIXELS_PER_WORKER", 0)  # the threshold pass in worker processes too
     _, _, ds, path = case
     one = evaluate_archive(path, ds, workers=1, progress=False, components=True, **SIZES).to_dict()
     two = evaluate_archive(path, ds, workers=2, progress=False, components=True, **SIZES).to_dict()
@@ -137,3 +140,32 @@ def test_no_anomaly_anywhere_gives_null_components(tmp_path: Path) -> None:
                                progress=False, components=True).to_dict()
     assert doc["overall"]["components"]["threshold"] is None
     assert doc["overall"]["components"]["mean_f1"] is None and doc["overall"]["components"]["num_gt_components"] == 0
+
+
+def test_cache_write_failure_is_a_clear_error(tmp_path: Path) -> None:
+    from comsamy.evaluation.component_pass import ComponentOptions, image_components
+
+    opts = ComponentOptions(None, 1, 1, cache_dir=str(tmp_path / "gone"))
+    lab = np.zeros((4, 4), np.uint8)
+    with pytest.raises(UsageError, match=r"expected room for the best-F1 pass's temporary maps \(48 bytes for image "
+                                         r"'x'\) in .*gone, got No such file or directory"):
+        image_components(opts, "x", np.zeros((4, 4), np.uint16), "float16-bits", lab)
+
+
+def test_temporary_maps_are_removed_when_scoring_fails(case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from comsamy.errors import ArchiveError
+
+    items, scores, ds, _ = case
+    bad = dict(scores)
+    bad["img3"] = bad["img3"].copy()
+    bad["img3"][0, 0] = np.nan  # found while scoring, after other images were cached
+    archive = ef.write_archive(tmp_path / "bad.zip", bad)
+    cache_root = tmp_path / "tmp"
+    cache_root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(cache_root))
+    with pytest.raises(ArchiveError, match="problem"):
+        evaluate_archive(archive, ds, workers=1, progress=False, components=True, **SIZES)
+    gc.collect()
+    assert os.listdir(cache_root) == []

@@ -176,6 +176,10 @@ def test_load_results_errors(tmp_path: Path) -> None:
     bad.write_text('{"overall": {}}')
     with pytest.raises(UsageError, match=r"bad.json: expected a results document with 'dataset' and 'overall'"):
         load_results([bad])
+    for bad_value in ('"0.5"', "true", "1.5", "NaN"):
+        bad.write_text('{"dataset": {}, "overall": {"auprc": ' + bad_value + "}}")
+        with pytest.raises(UsageError, match=r"bad.json: expected overall.auprc to be a fraction in \[0, 1\] or null"):
+            load_results([bad])
     with pytest.raises(UsageError, match="missing.json: expected a readable results file"):
         load_results([tmp_path / "missing.json"])
 
@@ -202,3 +206,11 @@ def test_robustness_summary_per_severity_and_weather() -> None:
     full = {"overall": doc["overall"], "by_condition": doc["by_condition"], "dataset": {}, "settings": {}}
     assert "Robustness" in render(full, "table") and "Robustness" in render(full, "markdown")
     assert robustness_summary({"by_condition": {"weather": {}}}) == []
+
+
+def test_every_definition_name_has_its_wording() -> None:
+    from comsamy.evaluation.report import DEFINITIONS
+    from comsamy.metrics.definitions import AUPRC_DEFINITIONS, FPR95_DEFINITIONS
+
+    assert tuple(DEFINITIONS["fpr95"]) == FPR95_DEFINITIONS and tuple(DEFINITIONS["auprc"]) == AUPRC_DEFINITIONS
+    assert all(name in DEFINITIONS for name in ("auroc", "tpr_at_5fpr", "bootstrap", "pooling"))

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
 from comsamy.errors import UsageError
-from comsamy.metrics import MetricAccumulator, compute_metrics, image_histogram, sum_histograms
+from comsamy.metrics import (
+    MetricAccumulator,
+    SparseHistogram,
+    UndefinedMetricWarning,
+    compute_metrics,
+    image_histogram,
+    sum_histograms,
+)
 from comsamy.metrics.bootstrap import (
     bootstrap_intervals,
     bootstrap_metrics,
@@ -17,6 +26,7 @@ from comsamy.metrics.bootstrap import (
     weighted_metrics,
 )
 from comsamy.metrics.definitions import AUPRC_DEFINITIONS, FPR95_DEFINITIONS, METRIC_NAMES
+from comsamy.metrics.resampled import descending_metrics
 
 
 def _images(seed: int, n: int = 12, shift: float = 0.3) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -49,6 +59,37 @@ def test_weighted_metrics_equal_compute_metrics(fpr95: str, auprc: str) -> None:
         want = compute_metrics(pooled, fpr95=fpr95, auprc=auprc)  # type: ignore[arg-type]
         for name in METRIC_NAMES:
             assert got[name][r] == pytest.approx(getattr(want, name), abs=1e-12), (name, r)
+
+
+@pytest.mark.parametrize("fpr95", FPR95_DEFINITIONS)
+@pytest.mark.parametrize("seed", range(4))
+def test_fast_descending_path_equals_compute_metrics(fpr95: str, seed: int) -> None:
+    """The bootstrap's fast path (columns high to low, binary searches) on pooled rows with heavy ties."""
+    rng = np.random.default_rng(seed)
+    keys = 40
+    pos = rng.integers(0, 4, size=(30, keys)) * (rng.random((30, keys)) < 0.4)
+    neg = rng.integers(0, 6, size=(30, keys)) * (rng.random((30, keys)) < 0.6)
+    pos[0], neg[1] = 0, 0  # undefined rows
+    pos[2, :] = 0
+    pos[2, 5], neg[2, :] = 19, 0  # one tie group holding all positives and every negative
+    neg[2, 5] = 1
+    pos[3, :], neg[3, :] = 0, 0
+    pos[3, 0], neg[3, 0] = 47, 0  # T13 by columns: 47 positives, one tied with the only negative, then 2
+    pos[3, 1], neg[3, 1] = 1, 1
+    pos[3, 2] = pos[3, 3] = 1
+    got = descending_metrics(pos.astype(np.float64), neg.astype(np.float64), fpr95=fpr95)  # type: ignore[arg-type]
+    for r in range(pos.shape[0]):
+        hist = SparseHistogram(np.arange(keys), pos[r][::-1], neg[r][::-1])  # column 0 = the highest key
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UndefinedMetricWarning)
+            want = compute_metrics(hist, fpr95=fpr95)  # type: ignore[arg-type]
+        for name in METRIC_NAMES:
+            w = getattr(want, name)
+            if np.isnan(w):
+                assert np.isnan(got[name][r]), (name, r)
+            else:
+                assert got[name][r] == pytest.approx(w, abs=1e-12), (name, r)
+    assert got["fpr95"][3] == (1.0 if fpr95 in ("first", "closest", "strict") else 0.5)
 
 
 def test_resample_counts_are_deterministic_and_sum_to_the_images() -> None:
