@@ -89,6 +89,8 @@ def build_from_checkpoint(path_or_ckpt: str | Path | dict[str, Any]) -> tuple[nn
     config = dict(ckpt["model_config"])
     if "pretrained" in config:
         config["pretrained"] = None
+    if config.get("backbone") and config.get("backbone_config"):
+        config["backbone"] = None  # the architecture is in backbone_config, the weights in the checkpoint
     model = create_baseline(ckpt["model_name"], **config)
     model.load_state_dict(ckpt["model"])
     return model, ckpt

@@ -105,7 +105,7 @@ class MapStore:
             ArchiveError: a map is missing or invalid (the resume folder is kept).
         """
         if self.is_zip:
-            from comsamy.submission.writer import ArchiveWriter
+            from comsamy import ArchiveWriter
 
             with ArchiveWriter(self.out, data=self.shapes, **dict(manifest)) as writer:
                 for image_id in self.shapes:  # a missing map is reported by close(), with every missing id

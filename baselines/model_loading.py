@@ -111,6 +111,8 @@ def load_model(source: str | Path | dict[str, Any], *, device: Any = "cpu", dtyp
                              dict(ckpt["model_config"]), int(ckpt.get("step", 0)))
     else:
         path = Path(source)
+        if path.suffix.lower() in (".pt", ".pth", ".bin", ".ckpt") and not path.exists():
+            raise ConfigError(f"expected a checkpoint file at {str(path)!r}, got no such file")
         if path.is_file():
             loaded = _from_file(path)
         else:

@@ -48,10 +48,9 @@ def _dataclass_config(cls: type, name: str, config: dict[str, Any]) -> Any:
     unknown = sorted(set(config) - fields)
     if unknown:
         raise ConfigError(f"expected config keys of {name!r} among {sorted(fields)}, got unknown {unknown}")
-    try:
-        return cls(**config)
-    except TypeError as exc:
-        raise ConfigError(f"bad config for {name!r}: {exc}") from exc
+    from baselines.train_config import parse_dataclass  # typed: model_config.width=abc is one line naming the key
+
+    return parse_dataclass(cls, config, prefix="model_config.", source=f"the config of {name!r}")
 
 
 def create_baseline(name: str, **config: Any) -> Any:

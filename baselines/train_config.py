@@ -21,12 +21,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from baselines.data import DataConfig
 from comsamy.errors import ConfigError
 
-__all__ = ["TrainConfig", "apply_overrides", "load_yaml"]
+__all__ = ["TrainConfig", "apply_overrides", "load_yaml", "parse_dataclass"]
+
+T = TypeVar("T")
 
 OPTIMIZERS = ("adam", "adamw")
 
@@ -97,7 +99,7 @@ class TrainConfig:
         raw = _deep_copy(apply_overrides(_deep_copy(mapping), overrides))
         origin = _origins(overrides, source)
         _check_keys(raw, origin)
-        return _validate(raw, origin)
+        return _validate(TrainConfig, raw, origin)
 
     @classmethod
     def from_file(cls, path: str | Path | None, overrides: Sequence[str] = ()) -> TrainConfig:
@@ -181,18 +183,32 @@ def _check_keys(raw: Mapping[str, Any], origin: Mapping[str, str]) -> None:
         raise ConfigError("training config: " + "; ".join(problems))
 
 
-def _validate(raw: dict[str, Any], origin: Mapping[str, str]) -> TrainConfig:
+def parse_dataclass(cls: type[T], mapping: Mapping[str, Any], *, prefix: str = "", source: str = "the config") -> T:
+    """Build the dataclass ``cls`` from ``mapping`` with every value type-checked (pydantic v2).
+
+    Used for the training config and for the models' own config dataclasses (``model_config``), so that
+    ``model_config.width=abc`` gets the same one-line error as ``steps=abc``. Unknown keys are the caller's check.
+
+    Raises:
+        ConfigError: one ``key (source): expected X, got Y`` part per bad value, keys prefixed with ``prefix``.
+    """
+    return _validate(cls, dict(mapping), {"": source}, prefix)
+
+
+def _validate(cls: type[T], raw: dict[str, Any], origin: Mapping[str, str], prefix: str = "") -> T:
     import pydantic
 
     try:
-        return _adapter().validate_python(raw)
+        return _adapter(cls).validate_python(raw)
     except pydantic.ValidationError as exc:
         lines = []
         for err in exc.errors():
-            key = ".".join(str(p) for p in err["loc"] if not isinstance(p, int)) or "(top level)"
+            loc = ".".join(str(p) for p in err["loc"] if not isinstance(p, int))
+            key = prefix + loc if loc else "(top level)"
             cause = (err.get("ctx") or {}).get("error")
             if isinstance(cause, ConfigError):  # a range check of the dataclasses: its message names the key
-                named = _named_key(str(cause), key)
+                section = DataConfig if (cls is TrainConfig and loc == "data") else cls
+                named = _named_key(str(cause), section, prefix + (f"{loc}." if loc else ""))
                 lines.append(f"{named} ({_where(named, origin)}): {cause}" if named else f"{cause} ({origin['']})")
                 continue
             want = _TYPE_WORDS.get(err["type"])
@@ -206,28 +222,26 @@ def _validate(raw: dict[str, Any], origin: Mapping[str, str]) -> TrainConfig:
             else:
                 msg = f"{err['msg'][0].lower()}{err['msg'][1:]}, got {got}"
             lines.append(f"{key} ({_where(key, origin)}): {msg}")
-        raise ConfigError("training config: " + "; ".join(lines)) from None
+        raise ConfigError(f"{'training config' if cls is TrainConfig else cls.__name__}: " + "; ".join(lines)) from None
 
 
-def _named_key(message: str, loc: str) -> str:
+def _named_key(message: str, section: type, prefix: str) -> str:
     """The dotted key a range-check message is about (``expected data.crop_size >= 0`` -> ``data.crop_size``)."""
-    section, prefix = (TrainConfig, "") if loc in ("", "(top level)") else (DataConfig, "data.")
     for f in dataclasses.fields(section):
         if re.search(rf"\b{f.name}\b", message):
             return prefix + f.name
     return ""
 
 
-_ADAPTER: Any = None
+_ADAPTERS: dict[type, Any] = {}
 
 
-def _adapter() -> Any:
-    global _ADAPTER
-    if _ADAPTER is None:
+def _adapter(cls: type) -> Any:
+    if cls not in _ADAPTERS:
         import pydantic
 
-        _ADAPTER = pydantic.TypeAdapter(TrainConfig)  # unknown keys are caught first, by _check_keys
-    return _ADAPTER
+        _ADAPTERS[cls] = pydantic.TypeAdapter(cls)  # unknown keys are caught first, by the callers
+    return _ADAPTERS[cls]
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$")

@@ -13,8 +13,13 @@ from leaderboard.views import board, detail, status, submit
 from leaderboard.views.common import get_context
 
 PAGES = {"Leaderboard": board, "Method": detail, "Submit": submit, "My submissions": status}
-SLUGS = {"leaderboard": "Leaderboard", "method": "Method", "detail": "Method", "submit": "Submit",
-         "status": "My submissions"}
+SLUGS = {
+    "leaderboard": "Leaderboard",
+    "method": "Method",
+    "detail": "Method",
+    "submit": "Submit",
+    "status": "My submissions",
+}
 
 
 def public_data_name(data: str) -> str:
@@ -29,8 +34,9 @@ def main() -> None:
     if "page" not in st.session_state:
         st.session_state["page"] = SLUGS.get(st.query_params.get("page", ""), "Leaderboard")
     page = st.sidebar.radio("Page", list(PAGES), key="page")
-    st.sidebar.caption(f"Scoring against {public_data_name(ctx.settings.data)} ({ctx.settings.config} / "
-                       f"{ctx.settings.split}).")
+    st.sidebar.caption(
+        f"Scoring against {public_data_name(ctx.settings.data)} ({ctx.settings.config} / {ctx.settings.split})."
+    )
     PAGES[page].render(ctx)
 
 

@@ -66,21 +66,22 @@ def score_with_budget(scorer: Any, archive: Path, *, memory_mb: int, timeout_s: 
     """
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(scorer, str(archive), memory_mb, send), daemon=True,
-                       name="comsamy-score")
+    proc = ctx.Process(target=_child, args=(scorer, str(archive), memory_mb, send), daemon=True, name="comsamy-score")
     proc.start()
     send.close()
     try:
         if not receive.poll(timeout_s):
-            raise BudgetExceededError(f"scoring: expected it to finish within {timeout_s:g} s, got no result "
-                                      "in time (the job was stopped)")
+            raise BudgetExceededError(
+                f"scoring: expected it to finish within {timeout_s:g} s, got no result in time (the job was stopped)"
+            )
         try:
             kind, payload = receive.recv()
         except EOFError:
             proc.join(5)
             raise BudgetExceededError(
                 f"scoring: expected it to finish within {memory_mb} MB of memory, got the scoring process "
-                f"stopped (exit {proc.exitcode})") from None
+                f"stopped (exit {proc.exitcode})"
+            ) from None
     finally:
         if proc.is_alive():
             proc.kill()
@@ -92,7 +93,8 @@ def score_with_budget(scorer: Any, archive: Path, *, memory_mb: int, timeout_s: 
         message, problems = payload
         raise ArchiveError(message, problems)
     if kind == "memory":
-        raise BudgetExceededError(f"scoring: expected it to need at most {memory_mb} MB of memory, got more "
-                                  "(the job was stopped)")
+        raise BudgetExceededError(
+            f"scoring: expected it to need at most {memory_mb} MB of memory, got more (the job was stopped)"
+        )
     log.error("scoring process failed:\n%s", payload)
     raise RuntimeError("the scoring process failed (see the worker log)")

@@ -33,8 +33,15 @@ def weather_frame(entries: Sequence[Entry]) -> Any:
                 continue
             for metric, key in ((metric_heading("auprc"), "auprc"), (metric_heading("fpr95"), "fpr95")):
                 if m.get(key) is not None:
-                    rows.append({"method": label_of(entry), "weather": weather, "metric": metric,
-                                 "value": round(100 * float(m[key]), 2), "images": m.get("num_images")})
+                    rows.append(
+                        {
+                            "method": label_of(entry),
+                            "weather": weather,
+                            "metric": metric,
+                            "value": round(100 * float(m[key]), 2),
+                            "images": m.get("num_images"),
+                        }
+                    )
     return pd.DataFrame(rows, columns=["method", "weather", "metric", "value", "images"])
 
 
@@ -43,15 +50,21 @@ def weather_bars(entries: Sequence[Entry]) -> Any:
     import altair as alt
 
     df = weather_frame(entries)
-    base = alt.Chart(df).mark_bar().encode(
-        x=alt.X("weather:N", sort=list(WEATHERS), title=None),
-        xOffset=alt.XOffset("method:N"),
-        y=alt.Y("value:Q", title="percent", scale=alt.Scale(domain=[0, 100])),
-        color=alt.Color("method:N", legend=alt.Legend(orient="bottom", columns=1, labelLimit=400)),
-        tooltip=["method", "weather", "metric", "value", "images"],
-    ).properties(width=330, height=240)
-    return base.facet(column=alt.Column("metric:N", title=None,
-                                        sort=[metric_heading("auprc"), metric_heading("fpr95")]))
+    base = (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X("weather:N", sort=list(WEATHERS), title=None),
+            xOffset=alt.XOffset("method:N"),
+            y=alt.Y("value:Q", title="percent", scale=alt.Scale(domain=[0, 100])),
+            color=alt.Color("method:N", legend=alt.Legend(orient="bottom", columns=1, labelLimit=400)),
+            tooltip=["method", "weather", "metric", "value", "images"],
+        )
+        .properties(width=330, height=240)
+    )
+    return base.facet(
+        column=alt.Column("metric:N", title=None, sort=[metric_heading("auprc"), metric_heading("fpr95")])
+    )
 
 
 def curve_frame(entries: Sequence[Entry], kind: str, condition: str = "overall") -> Any:
@@ -74,9 +87,14 @@ def curve_chart(entries: Sequence[Entry], kind: str, condition: str = "overall")
     df = curve_frame(entries, kind, condition)
     x_title, y_title = ("recall", "precision") if kind == "pr" else ("false positive rate", "true positive rate")
     title = ("Precision-recall" if kind == "pr" else "ROC") + f" ({condition})"
-    return alt.Chart(df, title=title).mark_line(point=True).encode(
-        x=alt.X("x:Q", title=x_title, scale=alt.Scale(domain=[0, 1])),
-        y=alt.Y("y:Q", title=y_title, scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("method:N", legend=alt.Legend(orient="bottom", columns=1, labelLimit=400)),
-        order="order:Q",
-    ).properties(width=380, height=300)
+    return (
+        alt.Chart(df, title=title)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("x:Q", title=x_title, scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y("y:Q", title=y_title, scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("method:N", legend=alt.Legend(orient="bottom", columns=1, labelLimit=400)),
+            order="order:Q",
+        )
+        .properties(width=380, height=300)
+    )

@@ -20,9 +20,22 @@ from comsamy.cli.common import run_cli
 PROG = "comsamy-leaderboard"
 APP = Path(__file__).resolve().parent / "app.py"
 DEFAULT_ADDRESS = "127.0.0.1"
-SETTING_OPTIONS = ("db", "data", "storage", "config", "split", "max_upload_mb", "quota", "failure_quota",
-                   "quota_window_h", "lease_s", "max_attempts", "min_condition_images", "score_memory_mb",
-                   "score_timeout_s")
+SETTING_OPTIONS = (
+    "db",
+    "data",
+    "storage",
+    "config",
+    "split",
+    "max_upload_mb",
+    "quota",
+    "failure_quota",
+    "quota_window_h",
+    "lease_s",
+    "max_attempts",
+    "min_condition_images",
+    "score_memory_mb",
+    "score_timeout_s",
+)
 
 
 def _common_parser() -> argparse.ArgumentParser:
@@ -65,13 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("token", help="create or revoke team tokens", parents=[common])
     tsub = p.add_subparsers(dest="action", required=True)
     tsub.add_parser("create", help="issue a token for TEAM (printed once)", parents=[common]).add_argument("team")
-    tsub.add_parser("revoke", help="revoke one token, or every token of a team",
-                    parents=[common]).add_argument("token_or_team")
+    tsub.add_parser("revoke", help="revoke one token, or every token of a team", parents=[common]).add_argument(
+        "token_or_team"
+    )
 
     sub.add_parser("migrate", help="upgrade the database schema", parents=[common])
 
-    p = sub.add_parser("demo", help="app + worker on the bundled sample with a seeded table (ctrl-C stops)",
-                       parents=[common])
+    p = sub.add_parser(
+        "demo", help="app + worker on the bundled sample with a seeded table (ctrl-C stops)", parents=[common]
+    )
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--address", default=DEFAULT_ADDRESS, help=f"address to bind (default {DEFAULT_ADDRESS})")
     return parser
@@ -113,10 +128,24 @@ def streamlit_command(settings: Any, port: int, address: str = DEFAULT_ADDRESS) 
     """The ``streamlit run`` command line of the app with the server flags (no error details for visitors)."""
     return [
         *python_command("-m", "streamlit", "run", str(APP)),
-        "--server.headless", "true", "--server.port", str(port), "--server.address", address,
-        "--server.maxUploadSize", str(settings.max_upload_mb),
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-        "--server.runOnSave", "false", "--client.toolbarMode", "viewer", "--client.showErrorDetails", "false",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        "--server.maxUploadSize",
+        str(settings.max_upload_mb),
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        "--server.runOnSave",
+        "false",
+        "--client.toolbarMode",
+        "viewer",
+        "--client.showErrorDetails",
+        "false",
     ]
 
 
@@ -136,8 +165,7 @@ def _serve(args: argparse.Namespace) -> int:
     _engine(settings).dispose()
     ArchiveStore(settings.storage).clean_tmp()  # nothing uploads before the app runs
     env = {**os.environ, **settings.to_env()}
-    print(f"ComsAmy leaderboard on http://{args.address}:{args.port} (db {shown_url(settings.db_url)})",
-          flush=True)
+    print(f"ComsAmy leaderboard on http://{args.address}:{args.port} (db {shown_url(settings.db_url)})", flush=True)
     cmd = streamlit_command(settings, args.port, args.address)
     os.execve(cmd[0], cmd, env)  # the app replaces this process: signals reach Streamlit directly
     return 0  # pragma: no cover
@@ -155,8 +183,7 @@ def _worker(args: argparse.Namespace) -> int:
     scorer.identity()  # load the ground truth now: fail fast (exit 4) if it is not there, and warm up
     worker = Worker(engine, settings, scorer, worker_id=args.worker_id)
     signal.signal(signal.SIGTERM, lambda *_: worker.stop.set())  # finish the current job, then exit
-    print(f"worker {worker.worker_id} scoring against {settings.data!r} (db {shown_url(settings.db_url)})",
-          flush=True)
+    print(f"worker {worker.worker_id} scoring against {settings.data!r} (db {shown_url(settings.db_url)})", flush=True)
     done = worker.run(poll_s=args.poll, once=args.once)
     print(f"worker {worker.worker_id}: {done} job(s) done", flush=True)
     return 0
@@ -169,8 +196,10 @@ def _token(args: argparse.Namespace) -> int:
     engine = _engine(settings)
     if args.action == "create":
         print(tokens.create_token(engine, args.team))
-        print(f"Keep this token: it is shown once; only its hash is stored, in {shown_url(settings.db_url)}.",
-              file=sys.stderr)
+        print(
+            f"Keep this token: it is shown once; only its hash is stored, in {shown_url(settings.db_url)}.",
+            file=sys.stderr,
+        )
     else:
         n = tokens.revoke(engine, args.token_or_team)
         print(f"revoked {n} token(s)")

@@ -43,8 +43,9 @@ def label_arrays(data: Any, *, config: str = "all", split: str = "test") -> dict
     return {r.image_id: np.asarray(Image.open(io.BytesIO(r.label_png))) for r in view.records}
 
 
-def noisy_archive(labels: dict[str, Any], noise: float, *, seed: int = 0, manifest: dict[str, Any] | None = None
-                  ) -> bytes:
+def noisy_archive(
+    labels: dict[str, Any], noise: float, *, seed: int = 0, manifest: dict[str, Any] | None = None
+) -> bytes:
     """A zip of float16 ``<id>.npy`` score maps: the anomaly indicator plus Gaussian noise of std ``noise``."""
     import numpy as np
 
@@ -75,15 +76,22 @@ def seed_demo(engine: Engine, settings: Settings) -> str | None:
     labels = label_arrays(settings.data, config=settings.config, split=settings.split)
     for i, (method, noise, visibility, extra, outlier, backbone) in enumerate(SEEDS):
         raw = noisy_archive(labels, noise, seed=i)
-        info = SubmissionInfo(method=method, description=f"Anomaly indicator plus Gaussian noise, sigma {noise}.",
-                              backbone=backbone, extra_data=extra, outlier_data=outlier, visibility=visibility,
-                              code_url="https://github.com/comsamy/comsamy")
+        info = SubmissionInfo(
+            method=method,
+            description=f"Anomaly indicator plus Gaussian noise, sigma {noise}.",
+            backbone=backbone,
+            extra_data=extra,
+            outlier_data=outlier,
+            visibility=visibility,
+            code_url="https://github.com/comsamy/comsamy",
+        )
         submit_archive(engine, settings, token=token, fileobj=io.BytesIO(raw), info=info)
     return token
 
 
-def run_demo(settings: Settings, *, port: int = 8501, address: str = "127.0.0.1",
-             announce: Callable[[str], None] = log.info) -> int:
+def run_demo(
+    settings: Settings, *, port: int = 8501, address: str = "127.0.0.1", announce: Callable[[str], None] = log.info
+) -> int:
     """Seed, then run the app and one worker as child processes until ctrl-C (which stops both).
 
     Args:

@@ -45,8 +45,11 @@ class SubmissionInfo:
     def checked(self) -> SubmissionInfo:
         """Return a cleaned copy (stripped, no bidi / zero-width / control characters), or raise
         :class:`UsageError` naming the bad field."""
-        stripped: dict[str, Any] = {k: clean_text(v, multiline=k == "description").strip()
-                                    for k, v in self.to_dict().items() if isinstance(v, str)}
+        stripped: dict[str, Any] = {
+            k: clean_text(v, multiline=k == "description").strip()
+            for k, v in self.to_dict().items()
+            if isinstance(v, str)
+        }
         info = replace(self, **stripped)
         if not info.method or len(info.method) > 200:
             raise UsageError(f"method: expected a name of 1-200 characters, got {info.method!r}")
@@ -73,8 +76,11 @@ def read_manifest(fileobj: IO[bytes]) -> dict[str, Any]:
     try:
         fileobj.seek(0)
         with zipfile.ZipFile(fileobj) as zf:
-            names = [i for i in zf.infolist()
-                     if i.filename.rsplit("/", 1)[-1] == "manifest.json" and i.filename.count("/") <= 1]
+            names = [
+                i
+                for i in zf.infolist()
+                if i.filename.rsplit("/", 1)[-1] == "manifest.json" and i.filename.count("/") <= 1
+            ]
             if not names or names[0].file_size > MAX_MANIFEST_BYTES:
                 return {}
             raw = json.loads(zf.read(names[0]).decode("utf-8"))

@@ -19,8 +19,7 @@ WITHDRAWABLE = (JobStatus.QUEUED, JobStatus.SCORED, JobStatus.FAILED)
 
 
 def _own(session: Session, team_id: int, submission_id: int) -> Submission:
-    sub = session.scalar(select(Submission).where(Submission.id == int(submission_id),
-                                                  Submission.team_id == team_id))
+    sub = session.scalar(select(Submission).where(Submission.id == int(submission_id), Submission.team_id == team_id))
     if sub is None:
         raise UsageError(f"submission: expected one of your team's submissions, got #{submission_id}")
     return sub
@@ -31,11 +30,16 @@ def _change(engine: Engine, token: str, submission_id: int, allowed: tuple[str, 
     with Session(engine) as session, session.begin():
         sub = _own(session, ident.team_id, submission_id)
         if sub.status not in allowed:
-            raise UsageError(f"submission #{sub.id}: expected it {' or '.join(allowed)}, got {sub.status} "
-                             "(try again when the worker is done)")
+            raise UsageError(
+                f"submission #{sub.id}: expected it {' or '.join(allowed)}, got {sub.status} "
+                "(try again when the worker is done)"
+            )
         res = session.execute(
-            update(Submission).where(Submission.id == sub.id, Submission.version == sub.version)
-            .values(version=sub.version + 1, **values).execution_options(synchronize_session=False))
+            update(Submission)
+            .where(Submission.id == sub.id, Submission.version == sub.version)
+            .values(version=sub.version + 1, **values)
+            .execution_options(synchronize_session=False)
+        )
         if int(res.rowcount or 0) != 1:  # type: ignore[attr-defined]
             raise UsageError(f"submission #{sub.id}: expected no change under way, got one; please retry")
 

@@ -21,8 +21,15 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
-    "CURVE_DECIMALS", "CURVE_GROUPS", "FPR_LEVELS", "METRIC_DECIMALS", "PUBLIC_METRICS", "RECALL_LEVELS",
-    "public_curves", "public_results", "sample_curves",
+    "CURVE_DECIMALS",
+    "CURVE_GROUPS",
+    "FPR_LEVELS",
+    "METRIC_DECIMALS",
+    "PUBLIC_METRICS",
+    "RECALL_LEVELS",
+    "public_curves",
+    "public_results",
+    "sample_curves",
 ]
 
 PUBLIC_METRICS = ("auprc", "fpr95", "auroc", "tpr_at_5fpr")
@@ -118,8 +125,10 @@ def sample_curves(hist: Any) -> dict[str, list[float]]:
     prec_at = [float(np.max(precision[recall >= r], initial=0.0)) for r in RECALL_LEVELS]
     tpr_at = [float(np.max(tpr[fpr <= f], initial=0.0)) for f in FPR_LEVELS]
     return {
-        "recall": list(RECALL_LEVELS), "precision": [round(v, CURVE_DECIMALS) for v in prec_at],
-        "fpr": list(FPR_LEVELS), "tpr": [round(v, CURVE_DECIMALS) for v in tpr_at],
+        "recall": list(RECALL_LEVELS),
+        "precision": [round(v, CURVE_DECIMALS) for v in prec_at],
+        "fpr": list(FPR_LEVELS),
+        "tpr": [round(v, CURVE_DECIMALS) for v in tpr_at],
     }
 
 
@@ -132,8 +141,9 @@ def _valid_curve(curve: Any) -> bool:
     return len(ys) == len(RECALL_LEVELS) + len(FPR_LEVELS) and all(isinstance(v, int | float) for v in ys)
 
 
-def public_curves(curves: Mapping[str, Any] | None, results: Mapping[str, Any], *, min_images: int
-                  ) -> dict[str, dict[str, list[float]]]:
+def public_curves(
+    curves: Mapping[str, Any] | None, results: Mapping[str, Any], *, min_images: int
+) -> dict[str, dict[str, list[float]]]:
     """The stored curves that may be shown: fixed levels only, for conditions that are themselves published.
 
     Curves in any other form (an old worker's points at the submitter's thresholds) are dropped.
@@ -145,7 +155,8 @@ def public_curves(curves: Mapping[str, Any] | None, results: Mapping[str, Any], 
         shown = pub["overall"] if condition is None else pub["by_condition"].get(condition[0], {}).get(condition[1])
         if shown and _valid_curve(curve):
             out[key] = {
-                "recall": list(RECALL_LEVELS), "fpr": list(FPR_LEVELS),
+                "recall": list(RECALL_LEVELS),
+                "fpr": list(FPR_LEVELS),
                 "precision": [_round(v, CURVE_DECIMALS) or 0.0 for v in curve["precision"]],
                 "tpr": [_round(v, CURVE_DECIMALS) or 0.0 for v in curve["tpr"]],
             }

@@ -49,32 +49,50 @@ class QuotaState:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict view."""
-        return {"used": self.used, "quota": self.quota, "window_s": self.window_s,
-                "next_free_at": self.next_free_at, "left": self.left, "failures": self.failures,
-                "failure_quota": self.failure_quota}
+        return {
+            "used": self.used,
+            "quota": self.quota,
+            "window_s": self.window_s,
+            "next_free_at": self.next_free_at,
+            "left": self.left,
+            "failures": self.failures,
+            "failure_quota": self.failure_quota,
+        }
 
 
-def quota_state(session: Session, team_id: int, *, quota: int, window_s: float, failure_quota: int = 0,
-                now: float | None = None) -> QuotaState:
+def quota_state(
+    session: Session, team_id: int, *, quota: int, window_s: float, failure_quota: int = 0, now: float | None = None
+) -> QuotaState:
     """Count the team's scorings in the window plus its pending jobs, and its charged failures."""
     t = time.time() if now is None else now
     since = t - window_s
     finished = Submission.status.in_((JobStatus.SCORED, JobStatus.WITHDRAWN)) & (Submission.finished_at >= since)
     counted = (Submission.team_id == team_id) & or_(
-        Submission.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)), finished)
+        Submission.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)), finished
+    )
     used = session.scalar(select(func.count()).select_from(Submission).where(counted)) or 0
     oldest = session.scalar(select(func.min(Submission.finished_at)).where(Submission.team_id == team_id, finished))
-    failures = session.scalar(
-        select(func.count()).select_from(Submission)
-        .where(Submission.team_id == team_id, Submission.status == JobStatus.FAILED,
-               Submission.failure_kind.in_(_CHARGED_FAILURES), Submission.finished_at >= since)
-    ) or 0
-    return QuotaState(int(used), quota, window_s, None if oldest is None else float(oldest) + window_s,
-                      int(failures), failure_quota)
+    failures = (
+        session.scalar(
+            select(func.count())
+            .select_from(Submission)
+            .where(
+                Submission.team_id == team_id,
+                Submission.status == JobStatus.FAILED,
+                Submission.failure_kind.in_(_CHARGED_FAILURES),
+                Submission.finished_at >= since,
+            )
+        )
+        or 0
+    )
+    return QuotaState(
+        int(used), quota, window_s, None if oldest is None else float(oldest) + window_s, int(failures), failure_quota
+    )
 
 
-def check_quota(session: Session, team_id: int, *, quota: int, window_s: float, failure_quota: int = 0,
-                now: float | None = None) -> QuotaState:
+def check_quota(
+    session: Session, team_id: int, *, quota: int, window_s: float, failure_quota: int = 0, now: float | None = None
+) -> QuotaState:
     """Return the quota state, or raise :class:`QuotaExceededError` if no slot (or no failure) is left.
 
     Args:
@@ -90,7 +108,8 @@ def check_quota(session: Session, team_id: int, *, quota: int, window_s: float, 
     if state.left == 0:
         when = (
             time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(state.next_free_at))
-            if state.next_free_at is not None else "when one of your pending submissions finishes"
+            if state.next_free_at is not None
+            else "when one of your pending submissions finishes"
         )
         raise QuotaExceededError(
             f"quota: expected at most {quota} scorings per {hours} for your team, got {state.used} "

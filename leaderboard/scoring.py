@@ -106,7 +106,11 @@ class ComsamyScorer:
         from comsamy.evaluation import evaluate_archive
 
         report = evaluate_archive(
-            str(archive), data=self._load(), config=self.config, split=self.split, workers=self.workers,
+            str(archive),
+            data=self._load(),
+            config=self.config,
+            split=self.split,
+            workers=self.workers,
             progress=False,
         )
         results = report.to_dict()

@@ -20,8 +20,14 @@ __all__ = ["DEFAULT_STORAGE", "ENV_PREFIX", "Settings"]
 
 ENV_PREFIX = "COMSAMY_LB_"
 DEFAULT_STORAGE = Path("~/.cache/comsamy/leaderboard").expanduser()
-_EXPECTED = {"int_parsing": "an integer", "int_from_float": "an integer", "float_parsing": "a number",
-             "string_type": "a string", "int_type": "an integer", "float_type": "a number"}
+_EXPECTED = {
+    "int_parsing": "an integer",
+    "int_from_float": "an integer",
+    "float_parsing": "a number",
+    "string_type": "a string",
+    "int_type": "an integer",
+    "float_type": "a number",
+}
 
 
 class Settings(BaseModel):
@@ -113,7 +119,7 @@ class Settings(BaseModel):
         except ConfigError as exc:
             key = str(exc).split(":", 1)[0]
             if key in env_keys:
-                raise ConfigError(f"{ENV_PREFIX}{key.upper()}{str(exc)[len(key):]}") from None
+                raise ConfigError(f"{ENV_PREFIX}{key.upper()}{str(exc)[len(key) :]}") from None
             raise
 
 
@@ -130,7 +136,8 @@ def _config_error(exc: ValidationError, values: Mapping[str, Any]) -> ConfigErro
         expected = f"a number > {ctx['gt']}"
     else:
         expected = _EXPECTED.get(err["type"], err["msg"].lower())
-    if err["type"].startswith("int") or (key in Settings.model_fields and Settings.model_fields[key].annotation
-                                         in (int, "int")):
+    if err["type"].startswith("int") or (
+        key in Settings.model_fields and Settings.model_fields[key].annotation in (int, "int")
+    ):
         expected = expected.replace("a number", "an integer")
     return ConfigError(f"{key}: expected {expected}, got {values.get(key, err.get('input'))!r}")

@@ -58,8 +58,10 @@ def check_zip_start(head: bytes, size: int, *, name: str = "archive") -> None:
     if size == 0:
         raise NotAZipError(f"{name}: expected a .zip archive of score maps, got an empty file")
     if not head.startswith(ZIP_MAGIC) or size < MIN_ZIP_BYTES:
-        raise NotAZipError(f"{name}: expected a .zip archive of score maps (starting with PK\\x03\\x04), got "
-                           f"{size} bytes of something else")
+        raise NotAZipError(
+            f"{name}: expected a .zip archive of score maps (starting with PK\\x03\\x04), got "
+            f"{size} bytes of something else"
+        )
 
 
 @dataclass(frozen=True)
@@ -160,8 +162,10 @@ class ArchiveStore:
         """
         path = self.get(sha256)
         if file_sha256(path) != sha256:
-            raise CorruptedArchiveError(f"archive {sha256[:12]}…: expected its stored copy to match its SHA-256, "
-                                        "got different bytes (the server's copy is damaged)")
+            raise CorruptedArchiveError(
+                f"archive {sha256[:12]}…: expected its stored copy to match its SHA-256, "
+                "got different bytes (the server's copy is damaged)"
+            )
         return path
 
     def clean_tmp(self, *, older_than_s: float = 0.0) -> int:

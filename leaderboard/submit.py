@@ -35,8 +35,14 @@ class Receipt:
 
 
 def submit_archive(
-    engine: Engine, settings: Settings, *, token: str, fileobj: IO[bytes], info: SubmissionInfo,
-    filename: str = "archive.zip", now: float | None = None,
+    engine: Engine,
+    settings: Settings,
+    *,
+    token: str,
+    fileobj: IO[bytes],
+    info: SubmissionInfo,
+    filename: str = "archive.zip",
+    now: float | None = None,
 ) -> Receipt:
     """Check the token, the form, the file and the quota, spool the archive to storage and queue a job.
 
@@ -57,18 +63,30 @@ def submit_archive(
     size = fileobj.tell()
     fileobj.seek(0)
     if size > settings.max_upload_bytes:
-        raise UploadTooLargeError(f"{name}: expected at most {settings.max_upload_mb} MB, got "
-                                  f"{size / 2**20:.1f} MB")
+        raise UploadTooLargeError(f"{name}: expected at most {settings.max_upload_mb} MB, got {size / 2**20:.1f} MB")
     check_zip_start(fileobj.read(4), size, name=name)
     stored = ArchiveStore(settings.storage).put_file(fileobj, max_bytes=settings.max_upload_bytes)
     t = time.time() if now is None else now
     with Session(engine) as session, session.begin():
         session.scalar(select(Team).where(Team.id == ident.team_id).with_for_update())  # serialise per team
-        state = check_quota(session, ident.team_id, quota=settings.quota, failure_quota=settings.failure_quota,
-                            window_s=settings.quota_window_h * 3600, now=t)
+        state = check_quota(
+            session,
+            ident.team_id,
+            quota=settings.quota,
+            failure_quota=settings.failure_quota,
+            window_s=settings.quota_window_h * 3600,
+            now=t,
+        )
         row = Submission(
-            team_id=ident.team_id, archive_sha256=stored.sha256, archive_size=stored.size, archive_name=name,
-            status=JobStatus.QUEUED, version=0, attempts=0, created_at=t, **info.to_dict(),
+            team_id=ident.team_id,
+            archive_sha256=stored.sha256,
+            archive_size=stored.size,
+            archive_name=name,
+            status=JobStatus.QUEUED,
+            version=0,
+            attempts=0,
+            created_at=t,
+            **info.to_dict(),
         )
         session.add(row)
         session.flush()

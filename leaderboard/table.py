@@ -21,8 +21,20 @@ from leaderboard.safetext import clean_text, csv_cell
 from leaderboard.store.repo import Entry
 
 __all__ = [
-    "REPORTED", "TABLE_II_GROUPS", "auprc_col", "auroc_col", "board_columns", "build_table", "conditions",
-    "entry_row", "fpr_col", "higher_is_better", "metric_columns", "reference_table", "sort_table", "to_csv",
+    "REPORTED",
+    "TABLE_II_GROUPS",
+    "auprc_col",
+    "auroc_col",
+    "board_columns",
+    "build_table",
+    "conditions",
+    "entry_row",
+    "fpr_col",
+    "higher_is_better",
+    "metric_columns",
+    "reference_table",
+    "sort_table",
+    "to_csv",
 ]
 
 TABLE_II_GROUPS = tuple((c.short, c.group, None if c.group is None else c.value) for c in TABLE2_COLUMNS)
@@ -99,8 +111,10 @@ def entry_row(entry: Entry) -> dict[str, Any]:
     """One table row of a scored submission (published numbers only)."""
     res = entry.results
     row: dict[str, Any] = {
-        "Method": clean_text(entry.method), "Team": clean_text(entry.team),
-        "Date": time.strftime("%Y-%m-%d", time.gmtime(entry.finished_at)), "Submission": entry.submission_id,
+        "Method": clean_text(entry.method),
+        "Team": clean_text(entry.team),
+        "Date": time.strftime("%Y-%m-%d", time.gmtime(entry.finished_at)),
+        "Submission": entry.submission_id,
     }
     for group, value, cols in _cells():
         m = _metrics_of(res, group, value)
@@ -110,28 +124,53 @@ def entry_row(entry: Entry) -> dict[str, Any]:
         row[f"{label} images"] = _metrics_of(res, group, value).get("num_images")
     settings = res.get("settings") or {}
     dataset = res.get("dataset") or {}
-    row.update({
-        "Extra data": entry.extra_data, "Outlier data": entry.outlier_data, "Backbone": clean_text(entry.backbone),
-        "Data": f"{dataset.get('name', '?')}@{entry.data_revision or dataset.get('revision', '?')}",
-        "Scorer": f"comsamy {entry.scorer_version}",
-        "Metrics": f"AUPRC {settings.get('auprc', '?')}, FPR95 {settings.get('fpr95', '?')}, "
-                   f"{settings.get('precision', '?')}",
-    })
+    row.update(
+        {
+            "Extra data": entry.extra_data,
+            "Outlier data": entry.outlier_data,
+            "Backbone": clean_text(entry.backbone),
+            "Data": f"{dataset.get('name', '?')}@{entry.data_revision or dataset.get('revision', '?')}",
+            "Scorer": f"comsamy {entry.scorer_version}",
+            "Metrics": f"AUPRC {settings.get('auprc', '?')}, FPR95 {settings.get('fpr95', '?')}, "
+            f"{settings.get('precision', '?')}",
+        }
+    )
     return row
 
 
 def row_columns() -> list[str]:
     """Every column of a scored row, in order (the CSV export's columns after ``Rank``)."""
-    return ["Method", "Team", "Date", "Submission", *metric_columns(),
-            *(f"{label} images" for label, _, _ in TABLE_II_GROUPS), *INFO_COLUMNS]
+    return [
+        "Method",
+        "Team",
+        "Date",
+        "Submission",
+        *metric_columns(),
+        *(f"{label} images" for label, _, _ in TABLE_II_GROUPS),
+        *INFO_COLUMNS,
+    ]
 
 
 def board_columns(metric: str) -> list[str]:
     """The columns the page shows, the ranking metric right after the method."""
     table2 = [c for label, _, _ in TABLE_II_GROUPS for c in (auprc_col(label), fpr_col(label), auroc_col(label))]
     rest = [c for c in metric_columns() if c not in table2]
-    cols = ["Rank", "Method", metric, "Team", "Page", "Date", *table2, *rest, "Extra data", "Outlier data",
-            "Whole images", "Backbone", "Data", "Scorer"]
+    cols = [
+        "Rank",
+        "Method",
+        metric,
+        "Team",
+        "Page",
+        "Date",
+        *table2,
+        *rest,
+        "Extra data",
+        "Outlier data",
+        "Whole images",
+        "Backbone",
+        "Data",
+        "Scorer",
+    ]
     seen: set[str] = set()
     return [c for c in cols if not (c in seen or seen.add(c))]
 

@@ -87,8 +87,9 @@ def verify_token(engine: Engine, token: str) -> TeamIdentity:
     Raises:
         TokenError: the token is malformed, unknown or revoked (one message for all three).
     """
-    bad = TokenError("token: expected a valid team token (clb_<n>_<secret>) issued by the operator, got an "
-                     "invalid or revoked token")
+    bad = TokenError(
+        "token: expected a valid team token (clb_<n>_<secret>) issued by the operator, got an invalid or revoked token"
+    )
     text = token.strip() if isinstance(token, str) else ""
     match = TOKEN_RE.match(text) if len(text) <= MAX_TOKEN_CHARS else None
     if match is None:

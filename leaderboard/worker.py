@@ -124,8 +124,9 @@ class Worker:
                 if failures == 1:
                     log.exception("worker loop error; retrying with back-off")
                 else:
-                    log.warning("worker loop still failing (%s x): %s; next try in %.0f s", failures,
-                                type(exc).__name__, delay)
+                    log.warning(
+                        "worker loop still failing (%s x): %s; next try in %.0f s", failures, type(exc).__name__, delay
+                    )
                 self.stop.wait(delay)
                 continue
             if failures:
@@ -165,16 +166,18 @@ class Worker:
 
     def _score(self, path: Any) -> ScoreOutcome:
         if getattr(self.scorer, "isolate", False):
-            return score_with_budget(self.scorer, path, memory_mb=self.settings.score_memory_mb,
-                                     timeout_s=self.settings.score_timeout_s)
+            return score_with_budget(
+                self.scorer, path, memory_mb=self.settings.score_memory_mb, timeout_s=self.settings.score_timeout_s
+            )
         return self.scorer.score(path)
 
     def _process(self, job: queue.Claim, beat: _Heartbeat) -> str:
         try:
             path = self.store.get_verified(job.archive_sha256)
         except CorruptedArchiveError:
-            log.error("submission %s: stored archive %s does not match its digest", job.submission_id,
-                      job.archive_sha256)
+            log.error(
+                "submission %s: stored archive %s does not match its digest", job.submission_id, job.archive_sha256
+            )
             return self._fail(job, DAMAGED.format(name=job.archive_name), FailureKind.SERVER)
         except ComsamyError:
             return self._fail(job, MISSING.format(name=job.archive_name), FailureKind.SERVER)
@@ -182,8 +185,13 @@ class Worker:
         earlier = queue.find_reusable(self.engine, job.archive_sha256, scorer_version=version, data_revision=revision)
         if earlier is not None:
             ok = queue.complete(
-                self.engine, job, results_json=earlier.results_json, curves_json=earlier.curves_json,
-                scorer_version=version, data_revision=revision, reused_from=earlier.submission_id,
+                self.engine,
+                job,
+                results_json=earlier.results_json,
+                curves_json=earlier.curves_json,
+                scorer_version=version,
+                data_revision=revision,
+                reused_from=earlier.submission_id,
             )
             return "reused" if ok else "lost"
         try:
@@ -196,8 +204,11 @@ class Worker:
         if beat.lost.is_set():
             return "lost"
         ok = queue.complete(
-            self.engine, job, results_json=json.dumps(_clean(outcome.results), allow_nan=False),
-            curves_json=json.dumps(_clean(outcome.curves), allow_nan=False), scorer_version=outcome.scorer_version,
+            self.engine,
+            job,
+            results_json=json.dumps(_clean(outcome.results), allow_nan=False),
+            curves_json=json.dumps(_clean(outcome.curves), allow_nan=False),
+            scorer_version=outcome.scorer_version,
             data_revision=outcome.data_revision,
         )
         if ok:

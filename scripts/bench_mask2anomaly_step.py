@@ -24,8 +24,8 @@ def _make_step(size: str, global_attention: bool, args: argparse.Namespace) -> C
     from baselines.mask2anomaly import build_mask2anomaly
 
     torch.manual_seed(0)
-    model = build_mask2anomaly(size=size, variant="mask2anomaly_diffeel",
-                               global_masked_attention=global_attention).train()
+    model = build_mask2anomaly(size=size, variant="mask2anomaly_diffeel", global_masked_attention=global_attention,
+                               freeze_backbone=args.freeze_backbone).train()
     optimizer = torch.optim.AdamW(model.param_groups(1e-5))
     images = torch.randn(args.batch, 3, args.height, args.width)
     labels = torch.randint(0, 19, (args.batch, args.height, args.width))
@@ -55,6 +55,8 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--freeze-backbone", action="store_true",
+                        help="freeze the backbone (the official default); the table in docs/mask2anomaly.md trains it")
     args = parser.parse_args()
 
     import torch

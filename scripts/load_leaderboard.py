@@ -53,6 +53,7 @@ def seed_board(engine, data: str, entries: int) -> None:
     import random
 
     import comsamy
+    from leaderboard.publish import public_results
     from leaderboard.scoring import ComsamyScorer
     from leaderboard.store import Team
     from leaderboard.worker import _clean
@@ -77,14 +78,40 @@ def seed_board(engine, data: str, entries: int) -> None:
                 for key in ("auprc", "auroc"):
                     if cell.get(key) is not None:
                         cell[key] = min(1.0, max(0.0, cell[key] * rng.uniform(0.5, 1.5)))
-            subs.append({"id": i + 1, "team_id": teams[i % 50].id, "method": f"Method {i:04d}", "description": "",
-                         "paper_url": "", "code_url": "", "backbone": "R50", "extra_data": i % 3 == 0,
-                         "outlier_data": i % 2 == 0, "visibility": "public", "archive_sha256": f"{i:064x}",
-                         "archive_size": 1, "archive_name": "preds.zip", "status": "scored", "version": 3,
-                         "attempts": 1, "created_at": now - 60, "finished_at": now - i})
-            results.append({"submission_id": i + 1, "archive_sha256": f"{i:064x}", "results_json": json.dumps(doc),
-                            "curves_json": json.dumps(outcome.curves), "scorer_version": outcome.scorer_version,
-                            "data_revision": outcome.data_revision, "created_at": now - i})
+            subs.append(
+                {
+                    "id": i + 1,
+                    "team_id": teams[i % 50].id,
+                    "method": f"Method {i:04d}",
+                    "description": "",
+                    "paper_url": "",
+                    "code_url": "",
+                    "backbone": "R50",
+                    "extra_data": i % 3 == 0,
+                    "outlier_data": i % 2 == 0,
+                    "visibility": "public",
+                    "archive_sha256": f"{i:064x}",
+                    "archive_size": 1,
+                    "archive_name": "preds.zip",
+                    "status": "scored",
+                    "version": 3,
+                    "attempts": 1,
+                    "created_at": now - 60,
+                    "finished_at": now - i,
+                }
+            )
+            results.append(
+                {
+                    "submission_id": i + 1,
+                    "archive_sha256": f"{i:064x}",
+                    "results_json": json.dumps(doc),
+                    "public_json": json.dumps(public_results(doc, min_images=1)),  # as queue.complete
+                    "curves_json": json.dumps(outcome.curves),
+                    "scorer_version": outcome.scorer_version,
+                    "data_revision": outcome.data_revision,
+                    "created_at": now - i,
+                }
+            )
         session.execute(Submission.__table__.insert(), subs)
         session.execute(Result.__table__.insert(), results)
 
@@ -133,8 +160,12 @@ def measure_in_browser(settings: Settings, rows: int) -> bool:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, **settings.to_env()}
-    app = subprocess.Popen([sys.executable, "-P", "-m", "leaderboard.cli", "serve", "--port", str(port)], env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    app = subprocess.Popen(
+        [sys.executable, "-P", "-m", "leaderboard.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     try:
         import urllib.request
 
@@ -145,17 +176,26 @@ def measure_in_browser(settings: Settings, rows: int) -> bool:
                         break
             except OSError:
                 time.sleep(0.2)
-        args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+        args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ]
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             times = []
-            for attempt in ("cold", "warm"):
+            for _visit in ("cold", "warm"):
                 t = time.perf_counter()
                 page.goto(f"http://127.0.0.1:{port}/")
-                page.wait_for_selector('[data-testid="stDataFrame"] canvas, [data-testid="stDataFrame"] table',
-                                       timeout=60_000)
+                page.wait_for_selector(
+                    '[data-testid="stDataFrame"] canvas, [data-testid="stDataFrame"] table', timeout=60_000
+                )
                 page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
                 times.append(time.perf_counter() - t)
             t = time.perf_counter()
@@ -164,8 +204,10 @@ def measure_in_browser(settings: Settings, rows: int) -> bool:
             page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
             toggle = time.perf_counter() - t
             browser.close()
-        print(f"Chromium, {rows} rows: first paint {times[0]:.2f} s (cold cache), {times[1]:.2f} s (warm), "
-              f"toggle {toggle:.2f} s")
+        print(
+            f"Chromium, {rows} rows: first paint {times[0]:.2f} s (cold cache), {times[1]:.2f} s (warm), "
+            f"toggle {toggle:.2f} s"
+        )
         return times[0] < 2.0 and toggle < 1.0
     finally:
         app.terminate()
@@ -191,8 +233,10 @@ def main() -> int:
     migrate(engine)
     labels = label_arrays(args.data)
     teams = [create_token(engine, f"client-{i}") for i in range(args.clients)]
-    print(f"{len(labels)} images of {args.data!r}; {args.archives} archives, {args.clients} clients, "
-          f"{args.workers} workers; storage {tmp}")
+    print(
+        f"{len(labels)} images of {args.data!r}; {args.archives} archives, {args.clients} clients, "
+        f"{args.workers} workers; storage {tmp}"
+    )
 
     # reference, same run: one archive scored directly in this process
     from comsamy.evaluation import evaluate_archive
@@ -208,9 +252,15 @@ def main() -> int:
     print(f"reference: evaluate_archive on one archive in-process: {ref_s:.2f} s")
 
     env = {**os.environ, **settings.to_env(), "PYTHONUNBUFFERED": "1"}
-    procs = [subprocess.Popen([sys.executable, "-P", "-m", "leaderboard.cli", "worker", "--poll", "0.2"], env=env,
-                              stdout=open(tmp / f"worker{i}.log", "wb"), stderr=subprocess.STDOUT)  # noqa: SIM115
-             for i in range(args.workers)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-P", "-m", "leaderboard.cli", "worker", "--poll", "0.2"],
+            env=env,
+            stdout=open(tmp / f"worker{i}.log", "wb"),
+            stderr=subprocess.STDOUT,
+        )  # noqa: SIM115
+        for i in range(args.workers)
+    ]
     try:
         deadline = time.time() + 120
         while True:
@@ -228,8 +278,9 @@ def main() -> int:
             for j in range(i, args.archives, args.clients):
                 raw = noisy_archive(labels, 0.5 + (j % 7) * 0.25, seed=j)
                 t0 = time.time()
-                receipt = submit_archive(engine, settings, token=teams[i], fileobj=io.BytesIO(raw),
-                                         info=SubmissionInfo(method=f"load-{j}"))
+                receipt = submit_archive(
+                    engine, settings, token=teams[i], fileobj=io.BytesIO(raw), info=SubmissionInfo(method=f"load-{j}")
+                )
                 upload_s.append(time.time() - t0)
                 sent[receipt.submission_id] = t0
 
@@ -238,8 +289,9 @@ def main() -> int:
             list(pool.map(client, range(args.clients)))
         while True:
             with Session(engine) as s:
-                pending = s.scalar(select(func.count()).select_from(Submission)
-                                   .where(Submission.status.in_(("queued", "running"))))
+                pending = s.scalar(
+                    select(func.count()).select_from(Submission).where(Submission.status.in_(("queued", "running")))
+                )
             if not pending:
                 break
             if time.time() - start > args.timeout:
@@ -254,16 +306,28 @@ def main() -> int:
         statuses = {sub.status for sub in subs}
         latency = [sub.finished_at - sent[sub.id] for sub in subs]
         end = max(sub.finished_at for sub in subs)
-        ok = (len(subs) == len(sent) == args.archives and statuses == {"scored"} and results == args.archives
-              and fresh == args.archives and jobs_done == args.archives and all(sub.attempts == 1 for sub in subs))
+        ok = (
+            len(subs) == len(sent) == args.archives
+            and statuses == {"scored"}
+            and results == args.archives
+            and fresh == args.archives
+            and jobs_done == args.archives
+            and all(sub.attempts == 1 for sub in subs)
+        )
         throughput = args.archives / (end - start)
-        print(f"submitted {len(sent)}, in the database {len(subs)}, statuses {sorted(statuses)}, results {results}, "
-              f"fresh scorings {fresh}, worker jobs {jobs_done}, attempts {sorted({s.attempts for s in subs})}")
+        print(
+            f"submitted {len(sent)}, in the database {len(subs)}, statuses {sorted(statuses)}, results {results}, "
+            f"fresh scorings {fresh}, worker jobs {jobs_done}, attempts {sorted({s.attempts for s in subs})}"
+        )
         print(f"upload (spool + hash + queue): p50 {statistics.median(upload_s):.2f} s, max {max(upload_s):.2f} s")
-        print(f"upload-to-result latency: p50 {percentile(latency, 50):.1f} s, p95 {percentile(latency, 95):.1f} s, "
-              f"max {max(latency):.1f} s")
-        print(f"throughput: {throughput * 60:.1f} archives/min over {end - start:.1f} s; "
-              f"ratio to one in-process evaluate_archive ({60 / ref_s:.1f}/min): {throughput * ref_s:.2f}x")
+        print(
+            f"upload-to-result latency: p50 {percentile(latency, 50):.1f} s, p95 {percentile(latency, 95):.1f} s, "
+            f"max {max(latency):.1f} s"
+        )
+        print(
+            f"throughput: {throughput * 60:.1f} archives/min over {end - start:.1f} s; "
+            f"ratio to one in-process evaluate_archive ({60 / ref_s:.1f}/min): {throughput * ref_s:.2f}x"
+        )
         print("CHECK", "OK: every archive scored exactly once, none lost" if ok else "FAILED")
         return 0 if ok else 1
     finally:

@@ -28,11 +28,11 @@ SCORES = ("msp", "maxlogit", "max_logit", "entropy", "energy", "eel")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0],
+    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0].split(": ", 1)[1],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog="\n\n".join(__doc__.split("\n\n")[1:]))
-    p.add_argument("paths", nargs="+", metavar="[MODEL] OUT",
-                   help="the output (a .zip archive or a folder), after the model when --model is not given")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="MODEL OUT, or OUT alone with --model; OUT is a .zip archive or a folder of score maps")
     p.add_argument("--model", default=None,
                    help="checkpoint / weights file, save_pretrained folder, or transformers Hub id / folder")
     source = p.add_mutually_exclusive_group()

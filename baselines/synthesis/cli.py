@@ -111,12 +111,12 @@ def _range(text: str) -> tuple[int, int]:
 
 
 def _default_device() -> str:
-    import os
-
     import torch
 
+    from baselines.distributed import dist_env
+
     if torch.cuda.is_available():
-        return f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
+        return f"cuda:{dist_env().local_rank}"
     return "cpu"
 
 

@@ -103,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "e.g. BRAVO's _conf maps); default: the manifest's polarity, else anomaly")
     p.add_argument("--workers", type=_positive_int, default=None, metavar="N",
                    help="worker processes (default: every core)")
-    comp = p.add_argument_group("component level (SMIYC: sIoU, PPV, mean F1; needs scipy)")
+    comp = p.add_argument_group("component level (SMIYC: sIoU, PPV, mean F1; needs opencv or scipy)")
     comp.add_argument("--components", action="store_true", help="add component-level metrics to every condition")
     comp.add_argument("--component-threshold", type=_component_threshold, default="best-f1", metavar="best-f1|NUMBER",
                       help="binarise scores >= this (default best-f1: the pooled pixel-F1-optimal threshold)")

@@ -93,7 +93,8 @@ def image_components(options: ComponentOptions, image_id: str, ranked: np.ndarra
         pred = _binarize(ranked, dtype, options.threshold)
         return component_stats(pred, labels, min_pred_size=options.min_pred_size,
                                min_gt_size=options.min_gt_size, image_id=image_id)
-    assert options.cache_dir is not None  # set by evaluate_archive whenever threshold is None
+    if options.cache_dir is None:
+        raise UsageError("ComponentOptions: expected a cache_dir with threshold=None (best-f1), got None")
     path = os.path.join(options.cache_dir, f"maps-{os.getpid()}.bin")
     native = np.ascontiguousarray(ranked).astype(ranked.dtype.newbyteorder("="), copy=False)
     try:
@@ -193,8 +194,9 @@ class ComponentRun:
         import tempfile
         import weakref
 
-        from comsamy.metrics.components import check_size, check_threshold
+        from comsamy.metrics.components import check_size, check_threshold, labeller
 
+        labeller()  # no cv2 and no scipy: the ImportError comes now, before any image is read
         number = check_threshold(threshold)
         sizes = check_size("min_pred_size", min_pred_size), check_size("min_gt_size", min_gt_size)
         cache_dir = None

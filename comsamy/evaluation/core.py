@@ -222,7 +222,7 @@ def evaluate_archive(
             carries ``ci``.
         seed: bootstrap seed (the same seed gives the same intervals for any number of workers).
         ci_level: bootstrap interval coverage (0.95).
-        components: also compute SMIYC's component-level metrics (sIoU, PPV, mean F1; needs scipy).
+        components: also compute SMIYC's component-level metrics (sIoU, PPV, mean F1; needs cv2 or scipy).
         component_threshold: ``"best-f1"`` (the pooled pixel-F1-optimal threshold) or a score threshold.
         min_pred_size: predicted components under this many pixels are dropped (SMIYC anomaly track: 500).
         min_gt_size: ground-truth components under this many pixels are turned void (SMIYC anomaly track: 100).

@@ -35,6 +35,7 @@ from comsamy.metrics.ranking import cumulative_counts
 __all__ = [
     "DEFAULT_MIN_GT_SIZE",
     "DEFAULT_MIN_PRED_SIZE",
+    "LABELLERS",
     "SIOU_THRESHOLDS",
     "ComponentResult",
     "ComponentStats",
@@ -45,6 +46,8 @@ __all__ = [
     "check_threshold",
     "component_result",
     "component_stats",
+    "label8",
+    "labeller",
 ]
 
 DEFAULT_MIN_PRED_SIZE = 500
@@ -213,32 +216,36 @@ def _box(mask: np.ndarray) -> tuple[slice, slice] | None:
     return slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1)
 
 
-def _labelled(mask: np.ndarray) -> tuple[np.ndarray, tuple[slice, slice], int]:
-    """8-connected labels of ``mask`` inside its bounding box (the box, and the number of components)."""
+LABELLERS = ("opencv", "scipy")
+"""Connected-component labellers, fastest first: OpenCV's ``connectedComponents`` when ``cv2`` is installed
+(≈ 2 ms for a 1920x1080 mask), else ``scipy.ndimage.label`` (≈ 10-25 ms). Both give the same partition."""
+_labeller: list[str] = []  # the one chosen on first use in this process
+
+
+def labeller() -> str:
+    """The labeller this process uses: ``"opencv"`` if ``cv2`` imports, else ``"scipy"`` (ImportError if neither)."""
+    if not _labeller:
+        try:
+            import cv2  # noqa: F401
+            _labeller.append("opencv")
+        except ImportError:
+            import scipy.ndimage  # noqa: F401  (the ImportError names the missing package)
+            _labeller.append("scipy")
+    return _labeller[0]
+
+
+def label8(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """8-connected labels (int32, 0 = background) of a 2-D bool mask and the number of components."""
+    if labeller() == "opencv":
+        import cv2
+
+        count, labels = cv2.connectedComponents(np.ascontiguousarray(mask).view(np.uint8), connectivity=8,
+                                                ltype=cv2.CV_32S)
+        return labels, int(count) - 1
     from scipy import ndimage
 
-    box = _box(mask)
-    if box is None:
-        return np.zeros((0, 0), np.int32), (slice(0, 0), slice(0, 0)), 0
-    labels, count = ndimage.label(mask[box], structure=_EIGHT_CONNECTED)
-    return labels, box, int(count)
-
-
-def _pred_labels_at(gt_lab: np.ndarray, gt_box: tuple[slice, slice], pred_lab: np.ndarray,
-                    pred_box: tuple[slice, slice]) -> tuple[np.ndarray, np.ndarray]:
-    """``(gt label, pred label)`` at every ground-truth pixel (pred label 0 where there is no prediction).
-
-    Works on the ground-truth pixels only (a small share of the image), so nothing image-sized is scanned twice.
-    """
-    where = np.flatnonzero(gt_lab.astype(bool))  # a bool scan: ~15x faster than np.flatnonzero of int32 labels
-    g = gt_lab.ravel()[where]
-    width = gt_lab.shape[1]
-    rows = where // width + (gt_box[0].start - pred_box[0].start)
-    cols = where % width + (gt_box[1].start - pred_box[1].start)
-    inside = (rows >= 0) & (rows < pred_lab.shape[0]) & (cols >= 0) & (cols < pred_lab.shape[1])
-    p = np.zeros(g.shape, np.int32)
-    p[inside] = pred_lab[rows[inside], cols[inside]]
-    return g, p
+    labels, count = ndimage.label(mask, structure=_EIGHT_CONNECTED)
+    return labels, int(count)
 
 
 def component_stats(
@@ -272,12 +279,17 @@ def component_stats(
     where = f"image {image_id!r}: " if image_id else ""
     if pred.shape != lab.shape or lab.ndim != 2:
         raise MetricInputError(f"{where}expected a 2-D prediction of the label's shape {lab.shape}, got {pred.shape}")
-    gt_lab, gt_box, num_gt = _labelled(lab == LABEL_ANOMALY)
-    pred_lab, pred_box, num_pred = _labelled(pred.astype(bool, copy=False) & (lab != LABEL_VOID))
-    g_all, p_all = _pred_labels_at(gt_lab, gt_box, pred_lab, pred_box)
+    gt_mask = lab == LABEL_ANOMALY
+    pred_mask = pred.astype(bool, copy=False) & (lab != LABEL_VOID)
+    box = _box(gt_mask | pred_mask)  # both labellings run on the box around every anomaly and prediction pixel
+    if box is None:
+        return ComponentStats()
+    gt_mask, pred_mask = gt_mask[box], pred_mask[box]
+    gt_lab, num_gt = label8(gt_mask)
+    pred_lab, num_pred = label8(pred_mask)
+    g_all, p_all = gt_lab[gt_mask], pred_lab[gt_mask]  # at every ground-truth pixel: its component, the prediction's
     gt_size = np.bincount(g_all, minlength=num_gt + 1)
-    flat = pred_lab.ravel()
-    pred_size = np.bincount(flat[flat > 0], minlength=num_pred + 1)  # ~10x faster than a bincount of every pixel
+    pred_size = np.bincount(pred_lab[pred_mask], minlength=num_pred + 1)  # predicted pixels only: ~10x faster
     gt_keep = gt_size >= min_gt_size
     pred_keep = pred_size >= min_pred_size
     gt_keep[0] = pred_keep[0] = False

@@ -87,6 +87,9 @@ class Result(Base):
     archive_sha256: Mapped[str] = mapped_column(String(64), index=True)
     results_json: Mapped[str] = mapped_column(Text)
     curves_json: Mapped[str] = mapped_column(Text)
+    public_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """:func:`leaderboard.publish.public_results` of ``results_json`` (every condition, no pixel counts), written
+    with the result so that the board reads a small document; pages still apply the image minimum on read."""
     scorer_version: Mapped[str] = mapped_column(String(64))
     data_revision: Mapped[str] = mapped_column(String(200))
     reused_from: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -49,8 +49,13 @@ def claim(engine: Engine, worker_id: str, *, lease_s: float, now: float | None =
         t = time.time() if now is None else now
         with Session(engine) as session, session.begin():
             row = session.execute(
-                select(Submission.id, Submission.version, Submission.archive_sha256, Submission.attempts,
-                       Submission.archive_name)
+                select(
+                    Submission.id,
+                    Submission.version,
+                    Submission.archive_sha256,
+                    Submission.attempts,
+                    Submission.archive_name,
+                )
                 .where(Submission.status == JobStatus.QUEUED)
                 .order_by(Submission.id)
                 .limit(1)
@@ -59,17 +64,29 @@ def claim(engine: Engine, worker_id: str, *, lease_s: float, now: float | None =
                 return None
             res = session.execute(
                 update(Submission)
-                .where(Submission.id == row.id, Submission.status == JobStatus.QUEUED,
-                       Submission.version == row.version)
+                .where(
+                    Submission.id == row.id, Submission.status == JobStatus.QUEUED, Submission.version == row.version
+                )
                 .values(
-                    status=JobStatus.RUNNING, version=row.version + 1, attempts=row.attempts + 1, worker_id=worker_id,
-                    started_at=t, heartbeat_at=t, lease_expires_at=t + lease_s,
+                    status=JobStatus.RUNNING,
+                    version=row.version + 1,
+                    attempts=row.attempts + 1,
+                    worker_id=worker_id,
+                    started_at=t,
+                    heartbeat_at=t,
+                    lease_expires_at=t + lease_s,
                 )
                 .execution_options(synchronize_session=False)
             )
             if _rowcount(res) == 1:
-                return Claim(row.id, row.version + 1, row.archive_sha256, row.attempts + 1, worker_id,
-                             row.archive_name or "archive.zip")
+                return Claim(
+                    row.id,
+                    row.version + 1,
+                    row.archive_sha256,
+                    row.attempts + 1,
+                    worker_id,
+                    row.archive_name or "archive.zip",
+                )
     return None
 
 
@@ -79,8 +96,11 @@ def heartbeat(engine: Engine, job: Claim, *, lease_s: float, now: float | None =
     with Session(engine) as session, session.begin():
         res = session.execute(
             update(Submission)
-            .where(Submission.id == job.submission_id, Submission.version == job.version,
-                   Submission.status == JobStatus.RUNNING)
+            .where(
+                Submission.id == job.submission_id,
+                Submission.version == job.version,
+                Submission.status == JobStatus.RUNNING,
+            )
             .values(heartbeat_at=t, lease_expires_at=t + lease_s)
             .execution_options(synchronize_session=False)
         )
@@ -98,20 +118,27 @@ def requeue_expired(engine: Engine, *, max_attempts: int, now: float | None = No
     failed: list[int] = []
     with Session(engine) as session, session.begin():
         rows = session.execute(
-            select(Submission.id, Submission.version, Submission.attempts)
-            .where(Submission.status == JobStatus.RUNNING, Submission.lease_expires_at < t)
+            select(Submission.id, Submission.version, Submission.attempts).where(
+                Submission.status == JobStatus.RUNNING, Submission.lease_expires_at < t
+            )
         ).all()
         for row in rows:
             done = row.attempts >= max_attempts
             values: dict[str, Any] = {"version": row.version + 1, "worker_id": None, "lease_expires_at": None}
             if done:
-                values.update(status=JobStatus.FAILED, finished_at=t, error=INTERRUPTED.format(n=row.attempts),
-                              failure_kind=FailureKind.SERVER)
+                values.update(
+                    status=JobStatus.FAILED,
+                    finished_at=t,
+                    error=INTERRUPTED.format(n=row.attempts),
+                    failure_kind=FailureKind.SERVER,
+                )
             else:
                 values.update(status=JobStatus.QUEUED)
             res = session.execute(
                 update(Submission)
-                .where(Submission.id == row.id, Submission.version == row.version, Submission.status == JobStatus.RUNNING)
+                .where(
+                    Submission.id == row.id, Submission.version == row.version, Submission.status == JobStatus.RUNNING
+                )
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
@@ -124,7 +151,11 @@ def _leave_running(session: Session, job: Claim, **values: Any) -> bool:
     """Move ``job`` out of ``running`` (compare-and-set on its version); False when it is no longer ours."""
     res = session.execute(
         update(Submission)
-        .where(Submission.id == job.submission_id, Submission.version == job.version, Submission.status == JobStatus.RUNNING)
+        .where(
+            Submission.id == job.submission_id,
+            Submission.version == job.version,
+            Submission.status == JobStatus.RUNNING,
+        )
         .values(version=job.version + 1, lease_expires_at=None, **values)
         .execution_options(synchronize_session=False)
     )
@@ -132,24 +163,46 @@ def _leave_running(session: Session, job: Claim, **values: Any) -> bool:
 
 
 def complete(
-    engine: Engine, job: Claim, *, results_json: str, curves_json: str, scorer_version: str, data_revision: str,
-    reused_from: int | None = None, now: float | None = None,
+    engine: Engine,
+    job: Claim,
+    *,
+    results_json: str,
+    curves_json: str,
+    scorer_version: str,
+    data_revision: str,
+    reused_from: int | None = None,
+    now: float | None = None,
 ) -> bool:
-    """Mark ``job`` scored and store its result, in one transaction; False (nothing written) if not ours."""
+    """Mark ``job`` scored and store its result (and its published view), in one transaction; False (nothing
+    written) if not ours."""
+    import json
+
+    from leaderboard.publish import public_results
+
     t = time.time() if now is None else now
+    public_json = json.dumps(public_results(json.loads(results_json), min_images=1), allow_nan=False)
     with Session(engine) as session, session.begin():
         if not _leave_running(session, job, status=JobStatus.SCORED, finished_at=t, error=None):
             return False
-        session.add(Result(
-            submission_id=job.submission_id, archive_sha256=job.archive_sha256, results_json=results_json,
-            curves_json=curves_json, scorer_version=scorer_version, data_revision=data_revision,
-            reused_from=reused_from, created_at=t,
-        ))
+        session.add(
+            Result(
+                submission_id=job.submission_id,
+                archive_sha256=job.archive_sha256,
+                results_json=results_json,
+                public_json=public_json,
+                curves_json=curves_json,
+                scorer_version=scorer_version,
+                data_revision=data_revision,
+                reused_from=reused_from,
+                created_at=t,
+            )
+        )
     return True
 
 
-def fail(engine: Engine, job: Claim, message: str, *, kind: FailureKind = FailureKind.ARCHIVE,
-         now: float | None = None) -> bool:
+def fail(
+    engine: Engine, job: Claim, message: str, *, kind: FailureKind = FailureKind.ARCHIVE, now: float | None = None
+) -> bool:
     """Mark ``job`` failed for good with a message for the submitter; False if not ours.
 
     Args:
@@ -157,8 +210,7 @@ def fail(engine: Engine, job: Claim, message: str, *, kind: FailureKind = Failur
     """
     t = time.time() if now is None else now
     with Session(engine) as session, session.begin():
-        return _leave_running(session, job, status=JobStatus.FAILED, finished_at=t, error=message,
-                              failure_kind=kind)
+        return _leave_running(session, job, status=JobStatus.FAILED, finished_at=t, error=message, failure_kind=kind)
 
 
 def release(engine: Engine, job: Claim, *, max_attempts: int, now: float | None = None) -> str | None:
@@ -178,8 +230,12 @@ def find_reusable(engine: Engine, sha256: str, *, scorer_version: str, data_revi
     with Session(engine) as session:
         return session.scalar(
             select(Result)
-            .where(Result.archive_sha256 == sha256, Result.scorer_version == scorer_version,
-                   Result.data_revision == data_revision, Result.reused_from.is_(None))
+            .where(
+                Result.archive_sha256 == sha256,
+                Result.scorer_version == scorer_version,
+                Result.data_revision == data_revision,
+                Result.reused_from.is_(None),
+            )
             .order_by(Result.id)
             .limit(1)
         )
@@ -190,7 +246,8 @@ def touch_worker(engine: Engine, worker_id: str, *, jobs_done: int = 0, now: flo
     t = time.time() if now is None else now
     with Session(engine) as session, session.begin():
         res = session.execute(
-            update(Worker).where(Worker.worker_id == worker_id)
+            update(Worker)
+            .where(Worker.worker_id == worker_id)
             .values(last_seen_at=t, jobs_done=Worker.jobs_done + jobs_done)
             .execution_options(synchronize_session=False)
         )
@@ -211,7 +268,8 @@ def queue_position(engine: Engine, submission_id: int) -> int | None:
         if status != JobStatus.QUEUED:
             return None
         ahead = session.scalar(
-            select(func.count()).select_from(Submission)
+            select(func.count())
+            .select_from(Submission)
             .where(Submission.status == JobStatus.QUEUED, Submission.id < submission_id)
         )
         return int(ahead or 0) + 1

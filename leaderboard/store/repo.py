@@ -20,8 +20,15 @@ from leaderboard.publish import public_curves, public_results
 from leaderboard.store.models import Result, Submission, Team
 from leaderboard.vocab import JobStatus, Visibility
 
-__all__ = ["Entry", "SubmissionView", "board_version", "entries_by_id", "public_entries", "team_entries",
-           "team_submissions"]
+__all__ = [
+    "Entry",
+    "SubmissionView",
+    "board_version",
+    "entries_by_id",
+    "public_entries",
+    "team_entries",
+    "team_submissions",
+]
 SHOWN = (Visibility.PUBLIC.value, Visibility.ANONYMOUS.value)
 
 
@@ -72,43 +79,106 @@ class SubmissionView:
         return dict(self.__dict__)
 
 
-def _entry(sub: Submission, team: str, results_json: str, curves_json: str | None, scorer_version: str,
-           data_revision: str, *, min_images: int) -> Entry:
+def _entry(
+    sub: Submission,
+    team: str,
+    results_json: str,
+    curves_json: str | None,
+    scorer_version: str,
+    data_revision: str,
+    *,
+    min_images: int,
+) -> Entry:
     results = json.loads(results_json)
     curves = public_curves(json.loads(curves_json), results, min_images=min_images) if curves_json else {}
     return Entry(
-        submission_id=sub.id, method=sub.method,
+        submission_id=sub.id,
+        method=sub.method,
         team="anonymous" if sub.visibility == Visibility.ANONYMOUS else team,
-        finished_at=sub.finished_at or 0.0, extra_data=sub.extra_data, outlier_data=sub.outlier_data,
-        backbone=sub.backbone, paper_url=sub.paper_url, code_url=sub.code_url, visibility=sub.visibility,
-        results=public_results(results, min_images=min_images), curves=curves,
-        scorer_version=scorer_version, data_revision=data_revision, description=sub.description,
+        finished_at=sub.finished_at or 0.0,
+        extra_data=sub.extra_data,
+        outlier_data=sub.outlier_data,
+        backbone=sub.backbone,
+        paper_url=sub.paper_url,
+        code_url=sub.code_url,
+        visibility=sub.visibility,
+        results=public_results(results, min_images=min_images),
+        curves=curves,
+        scorer_version=scorer_version,
+        data_revision=data_revision,
+        description=sub.description,
     )
 
 
 def _select(curves: bool) -> Any:
-    cols = [Submission, Team.name, Result.results_json, Result.curves_json if curves else Result.id,
-            Result.scorer_version, Result.data_revision]
-    return (select(*cols).join(Team, Team.id == Submission.team_id)
-            .join(Result, Result.submission_id == Submission.id)
-            .where(Submission.status == JobStatus.SCORED))
+    results = func.coalesce(Result.public_json, Result.results_json)  # the small published view when written
+    cols = [
+        Submission,
+        Team.name,
+        results,
+        Result.curves_json if curves else Result.id,
+        Result.scorer_version,
+        Result.data_revision,
+    ]
+    return (
+        select(*cols)
+        .join(Team, Team.id == Submission.team_id)
+        .join(Result, Result.submission_id == Submission.id)
+        .where(Submission.status == JobStatus.SCORED)
+    )
 
 
 def _entries(engine: Engine, query: Any, *, min_images: int, curves: bool) -> list[Entry]:
     with Session(engine) as session:
         rows = session.execute(query).all()
-        return [_entry(sub, team, res, cur if curves else None, ver, rev, min_images=min_images)
-                for sub, team, res, cur, ver, rev in rows]
+        return [
+            _entry(sub, team, res, cur if curves else None, ver, rev, min_images=min_images)
+            for sub, team, res, cur, ver, rev in rows
+        ]
 
 
-def public_entries(engine: Engine, *, min_images: int = 5) -> list[Entry]:
-    """Every scored public or anonymous submission, newest first, without curves (the board needs none)."""
-    query = _select(False).where(Submission.visibility.in_(SHOWN)).order_by(Submission.finished_at.desc())
-    return _entries(engine, query, min_images=min_images, curves=False)
+def public_entries(
+    engine: Engine, *, min_images: int = 5, known: dict[tuple[int, int], Entry] | None = None
+) -> list[Entry]:
+    """Every scored public or anonymous submission, newest first, without curves (the board needs none).
+
+    Args:
+        known: a cache ``{(result id, submission version): Entry}`` kept between calls (one per process and
+            ``min_images``): only results not in it are read and published again; it is updated in place.
+    """
+    order = Submission.finished_at.desc()
+    if known is None:
+        query = _select(False).where(Submission.visibility.in_(SHOWN)).order_by(order)
+        return _entries(engine, query, min_images=min_images, curves=False)
+    with Session(engine) as session:
+        keys = [
+            (int(r), int(v))
+            for r, v in session.execute(
+                select(Result.id, Submission.version)
+                .join(Result, Result.submission_id == Submission.id)
+                .where(Submission.status == JobStatus.SCORED, Submission.visibility.in_(SHOWN))
+                .order_by(order)
+            )
+        ]
+    missing = [r for r, v in keys if (r, v) not in known]
+    for start in range(0, len(missing), 500):
+        query = (
+            _select(False)
+            .add_columns(Result.id.label("rid"), Submission.version.label("ver"))
+            .where(Result.id.in_(missing[start : start + 500]), Submission.visibility.in_(SHOWN))
+        )
+        with Session(engine) as session:
+            for sub, team, res, _, ver, rev, rid, sver in session.execute(query).all():
+                known[(int(rid), int(sver))] = _entry(sub, team, res, None, ver, rev, min_images=min_images)
+    wanted = set(keys)
+    for key in [k for k in known if k not in wanted]:  # withdrawn, hidden or changed since
+        known.pop(key, None)
+    return [known[k] for k in keys if k in known]
 
 
-def entries_by_id(engine: Engine, ids: Iterable[int], *, min_images: int = 5, team_id: int | None = None,
-                  curves: bool = True) -> list[Entry]:
+def entries_by_id(
+    engine: Engine, ids: Iterable[int], *, min_images: int = 5, team_id: int | None = None, curves: bool = True
+) -> list[Entry]:
     """The given scored submissions that the viewer may see, in the order of ``ids``.
 
     Args:
@@ -140,8 +210,9 @@ def board_version(engine: Engine) -> tuple[int, int, int]:
     """
     with Session(engine) as session:
         newest, count = session.execute(select(func.max(Result.id), func.count(Result.id))).one()
-        changes = session.scalar(select(func.sum(Submission.version)).where(Submission.status.in_(
-            (JobStatus.SCORED, JobStatus.WITHDRAWN))))
+        changes = session.scalar(
+            select(func.sum(Submission.version)).where(Submission.status.in_((JobStatus.SCORED, JobStatus.WITHDRAWN)))
+        )
         return int(newest or 0), int(count or 0), int(changes or 0)
 
 
@@ -156,10 +227,23 @@ def team_submissions(engine: Engine, team_id: int, *, min_images: int = 5) -> li
         ).all()
         out = []
         for sub, results_json in rows:
-            overall = public_results(json.loads(results_json), min_images=min_images)["overall"] \
-                if results_json else None
-            out.append(SubmissionView(
-                sub.id, sub.method, sub.status, sub.visibility, sub.created_at, sub.started_at, sub.finished_at,
-                sub.heartbeat_at, sub.attempts, sub.error, sub.archive_sha256, overall,
-            ))
+            overall = (
+                public_results(json.loads(results_json), min_images=min_images)["overall"] if results_json else None
+            )
+            out.append(
+                SubmissionView(
+                    sub.id,
+                    sub.method,
+                    sub.status,
+                    sub.visibility,
+                    sub.created_at,
+                    sub.started_at,
+                    sub.finished_at,
+                    sub.heartbeat_at,
+                    sub.attempts,
+                    sub.error,
+                    sub.archive_sha256,
+                    overall,
+                )
+            )
         return out

@@ -31,25 +31,44 @@ def condition_rows(entry: Entry) -> list[dict[str, Any]]:
     items = [("overall", "all", res.get("overall"))] if res.get("overall") else []
     for group, values in (res.get("by_condition") or {}).items():
         items += [(group, value, m) for value, m in values.items()]
-    return [{"group": g, "condition": v, **{label: _pct(m.get(key)) for label, key in METRICS},
-             "images": m.get("num_images")} for g, v, m in items]
+    return [
+        {
+            "group": g,
+            "condition": v,
+            **{label: _pct(m.get(key)) for label, key in METRICS},
+            "images": m.get("num_images"),
+        }
+        for g, v, m in items
+    ]
 
 
 def condition_table(entry: Entry, *, key: str) -> None:
     """The per-condition table of one entry."""
     fmt = {label: st.column_config.NumberColumn(label, format="%.2f") for label, _ in METRICS}
     rows = condition_rows(entry)
-    st.dataframe(rows, hide_index=True, width="stretch", key=key, column_config=fmt, placeholder="",
-                 height=35 * (len(rows) + 1) + 3)
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        key=key,
+        column_config=fmt,
+        placeholder="",
+        height=35 * (len(rows) + 1) + 3,
+    )
 
 
 def method_header(entry: Entry) -> None:
     """Name, description, flags and links of one method, all as plain text."""
     st.subheader(clean_text(entry.method))
-    facts = [f"team {clean_text(entry.team)}", f"scored {time.strftime('%Y-%m-%d', time.gmtime(entry.finished_at))}",
-             f"data {clean_text(entry.data_revision)}", f"scorer comsamy {clean_text(entry.scorer_version)}",
-             f"backbone {clean_text(entry.backbone) or 'not given'}",
-             f"extra data {'yes' if entry.extra_data else 'no'}", f"outlier data {'yes' if entry.outlier_data else 'no'}"]
+    facts = [
+        f"team {clean_text(entry.team)}",
+        f"scored {time.strftime('%Y-%m-%d', time.gmtime(entry.finished_at))}",
+        f"data {clean_text(entry.data_revision)}",
+        f"scorer comsamy {clean_text(entry.scorer_version)}",
+        f"backbone {clean_text(entry.backbone) or 'not given'}",
+        f"extra data {'yes' if entry.extra_data else 'no'}",
+        f"outlier data {'yes' if entry.outlier_data else 'no'}",
+    ]
     st.text(" · ".join(facts))
     if entry.description:
         st.text(clean_text(entry.description, multiline=True))

@@ -21,9 +21,13 @@ from leaderboard.views.detail import condition_table
 from leaderboard.vocab import JobStatus, Visibility
 
 REFRESH_S = 3.0
-ICON = {JobStatus.QUEUED: ":material/hourglass_top:", JobStatus.RUNNING: ":material/sync:",
-        JobStatus.SCORED: ":material/check_circle:", JobStatus.FAILED: ":material/error:",
-        JobStatus.WITHDRAWN: ":material/block:"}
+ICON = {
+    JobStatus.QUEUED: ":material/hourglass_top:",
+    JobStatus.RUNNING: ":material/sync:",
+    JobStatus.SCORED: ":material/check_circle:",
+    JobStatus.FAILED: ":material/error:",
+    JobStatus.WITHDRAWN: ":material/block:",
+}
 
 
 def render(ctx: Context) -> None:
@@ -47,13 +51,17 @@ def render(ctx: Context) -> None:
 def _listing(ctx: Context, token: str, team_id: int, team: str, *, every: float | None) -> None:
     @st.fragment(run_every=every)
     def body() -> None:
-        st.caption(f"Scoring worker last seen: {ago(queue.worker_last_seen(ctx.engine))}."
-                   + (f" This list refreshes every {every:g} s while a job is pending." if every else ""))
+        st.caption(
+            f"Scoring worker last seen: {ago(queue.worker_last_seen(ctx.engine))}."
+            + (f" This list refreshes every {every:g} s while a job is pending." if every else "")
+        )
         subs = team_submissions(ctx.engine, team_id, min_images=ctx.min_images)
         st.text(f"Team {clean_text(team)}: {len(subs)} submission(s).")
         scored = [s.submission_id for s in subs if s.status == JobStatus.SCORED]
-        entries = {e.submission_id: e for e in entries_by_id(ctx.engine, scored, min_images=ctx.min_images,
-                                                             team_id=team_id, curves=False)}
+        entries = {
+            e.submission_id: e
+            for e in entries_by_id(ctx.engine, scored, min_images=ctx.min_images, team_id=team_id, curves=False)
+        }
         for sub in subs:
             _submission(ctx, token, sub, entries.get(sub.submission_id))
 
@@ -68,12 +76,16 @@ def _submission(ctx: Context, token: str, sub: Any, entry: Any) -> None:
             pos = queue.queue_position(ctx.engine, sub.submission_id)
             st.text(f"Queue position: {pos}" + (f" (attempt {sub.attempts + 1})" if sub.attempts else ""))
         elif sub.status == JobStatus.RUNNING:
-            st.text(f"Scoring since {when(sub.started_at)}; worker heartbeat {ago(sub.heartbeat_at)} "
-                    f"(attempt {sub.attempts}).")
+            st.text(
+                f"Scoring since {when(sub.started_at)}; worker heartbeat {ago(sub.heartbeat_at)} "
+                f"(attempt {sub.attempts})."
+            )
         elif sub.status == JobStatus.SCORED and sub.overall:
             o = sub.overall
-            st.text(f"Finished {when(sub.finished_at)}: whole-set AUPRC {pct(o.get('auprc'))}, "
-                    f"FPR95 {pct(o.get('fpr95'))}, AUROC {pct(o.get('auroc'))} ({o.get('num_images')} images).")
+            st.text(
+                f"Finished {when(sub.finished_at)}: whole-set AUPRC {pct(o.get('auprc'))}, "
+                f"FPR95 {pct(o.get('fpr95'))}, AUROC {pct(o.get('auroc'))} ({o.get('num_images')} images)."
+            )
             if entry is not None:
                 with st.expander("Per-condition results (only your team sees private ones)"):
                     condition_table(entry, key=f"status_table_{sub.submission_id}")

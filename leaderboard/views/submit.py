@@ -38,10 +38,15 @@ def render(ctx: Context) -> None:
         f"Limits: **{s.max_upload_mb} MB** per upload, **{s.quota}** scorings per team per "
         f"**{s.quota_window_h:g} h**."
     )
-    token = st.text_input("Team token", type="password", key="submit_token",
-                          help="Issued by the operator: comsamy-leaderboard token create TEAM")
-    uploaded = st.file_uploader("Prediction archive (.zip)", type=["zip"], key="submit_file",
-                                max_upload_size=s.max_upload_mb)
+    token = st.text_input(
+        "Team token",
+        type="password",
+        key="submit_token",
+        help="Issued by the operator: comsamy-leaderboard token create TEAM",
+    )
+    uploaded = st.file_uploader(
+        "Prediction archive (.zip)", type=["zip"], key="submit_file", max_upload_size=s.max_upload_mb
+    )
     if uploaded is not None:
         _prefill(uploaded)
         if note := st.session_state.get("submit_prefill_note"):
@@ -56,9 +61,15 @@ def render(ctx: Context) -> None:
         c3, c4 = st.columns(2)
         c3.checkbox("Extra training data", key="submit_extra_data")
         c4.checkbox("Outlier (OoD) training data", key="submit_outlier_data")
-        st.radio("Visibility", [v.value for v in Visibility], index=1, horizontal=True, key="submit_visibility",
-                 help="private: only your team sees it; public: on the board with your team; anonymous: on the "
-                      "board without your team's name.")
+        st.radio(
+            "Visibility",
+            [v.value for v in Visibility],
+            index=1,
+            horizontal=True,
+            key="submit_visibility",
+            help="private: only your team sees it; public: on the board with your team; anonymous: on the "
+            "board without your team's name.",
+        )
         clicked = st.form_submit_button("Submit", type="primary")
     if clicked:
         _handle(ctx, token, uploaded)
@@ -72,11 +83,13 @@ def _handle(ctx: Context, token: str, uploaded) -> None:
         st.error(f"archive: expected at most {ctx.settings.max_upload_mb} MB, got {uploaded.size / 2**20:.1f} MB")
         return
     state = st.session_state
-    info = SubmissionInfo(**{f: state.get(f"submit_{f}", SubmissionInfo.__dataclass_fields__[f].default)
-                             for f in (*FIELDS, "visibility")})
+    info = SubmissionInfo(
+        **{f: state.get(f"submit_{f}", SubmissionInfo.__dataclass_fields__[f].default) for f in (*FIELDS, "visibility")}
+    )
     try:
-        receipt = submit_archive(ctx.engine, ctx.settings, token=token, fileobj=uploaded, info=info,
-                                 filename=uploaded.name)
+        receipt = submit_archive(
+            ctx.engine, ctx.settings, token=token, fileobj=uploaded, info=info, filename=uploaded.name
+        )
     except ComsamyError as exc:
         st.error(md_escape(str(exc)))
         return

@@ -162,3 +162,15 @@ def test_weights_of_another_network_are_refused(tmp_path: Path) -> None:
     torch.save({"epoch": 3}, tmp_path / "nothing.pth")
     with pytest.raises(ConfigError, match="expected a state dict"):
         read_state_dict(tmp_path / "nothing.pth")
+
+
+def test_infer_refuses_a_hostile_file_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from baselines.cli.infer import main
+
+    monkeypatch.chdir(tmp_path)
+    torch.save({"state_dict": {"w": torch.zeros(1)}, "hook": _RunsCode()}, tmp_path / "evil.pth")
+    assert main([str(tmp_path / "evil.pth"), str(tmp_path / "out.zip"), "--quiet", "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert "posix.system: refused without running it" in err and "Traceback" not in err
+    assert not (tmp_path / "pwned.txt").exists() and not (tmp_path / "out.zip").exists()

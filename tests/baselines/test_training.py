@@ -207,3 +207,14 @@ def test_packaged_configs_resolve_by_name_and_by_old_path(capsys: pytest.Capture
     assert capsys.readouterr().out.split() == names
     assert train_main(["tiny_cpu", "steps"]) == 2
     assert "key=value" in capsys.readouterr().err
+
+
+def test_model_config_values_are_typed_too(capsys: pytest.CaptureFixture[str]) -> None:
+    for override, expected in (
+        ("model_config.width=abc", "model_config.width (the config of 'rpl_eel'): expected a number, got 'abc'"),
+        ("model_config.use_kl=maybe", "model_config.use_kl (the config of 'rpl_eel'): expected true or false"),
+        ("model_config.lam=-1", "model_config.lam (the config of 'rpl_eel'): expected lam >= 0, got -1.0"),
+    ):
+        assert train_main(["tiny_cpu", override, "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert expected in err and err.count("\n") == 1, err

@@ -9,8 +9,9 @@ from leaderboard.tokens import create_token
 
 @pytest.fixture
 def settings(tmp_path):
-    return Settings(storage=str(tmp_path / "storage"), quota=3, quota_window_h=1.0, lease_s=30.0, max_attempts=2,
-                    max_upload_mb=1)
+    return Settings(
+        storage=str(tmp_path / "storage"), quota=3, quota_window_h=1.0, lease_s=30.0, max_attempts=2, max_upload_mb=1
+    )
 
 
 @pytest.fixture

@@ -20,8 +20,15 @@ from leaderboard.scoring import ScoreOutcome
 
 def metric(auprc: float, fpr95: float, n: int = 6) -> dict[str, Any]:
     """One per-condition entry shaped like comsamy-eval's JSON."""
-    return {"auprc": auprc, "fpr95": fpr95, "auroc": 0.9, "num_images": n, "num_anomaly_pixels": 10 * n,
-            "num_inlier_pixels": 100 * n, "num_void_pixels": n}
+    return {
+        "auprc": auprc,
+        "fpr95": fpr95,
+        "auroc": 0.9,
+        "num_images": n,
+        "num_anomaly_pixels": 10 * n,
+        "num_inlier_pixels": 100 * n,
+        "num_void_pixels": n,
+    }
 
 
 def fake_results(auprc: float, sha: str = "0" * 64) -> dict[str, Any]:
@@ -73,7 +80,9 @@ class FakeScorer:
         if self.delay:
             time.sleep(self.delay)
         if data.startswith(b"BAD"):
-            raise ArchiveError("archive preds.zip is invalid: 1 problem", ["img_0.npy: expected shape (4, 6), got (3, 3)"])
+            raise ArchiveError(
+                "archive preds.zip is invalid: 1 problem", ["img_0.npy: expected shape (4, 6), got (3, 3)"]
+            )
         self.calls.append(str(archive))
         if self.count_file:
             with open(self.count_file, "a") as fh:
@@ -91,16 +100,22 @@ def fixed_curve(level: float) -> dict[str, list[float]]:
     """A curve in the published form (fixed recall / FPR levels)."""
     from leaderboard.publish import FPR_LEVELS, RECALL_LEVELS
 
-    return {"recall": list(RECALL_LEVELS), "precision": [round(level, 3)] * len(RECALL_LEVELS),
-            "fpr": list(FPR_LEVELS), "tpr": [round(min(1.0, f + level), 3) for f in FPR_LEVELS]}
+    return {
+        "recall": list(RECALL_LEVELS),
+        "precision": [round(level, 3)] * len(RECALL_LEVELS),
+        "fpr": list(FPR_LEVELS),
+        "tpr": [round(min(1.0, f + level), 3) for f in FPR_LEVELS],
+    }
 
 
 def archive_bytes(first: int, tag: str = "", *, payload: bytes | None = None) -> bytes:
     """A small zip for the fake scorer, distinct per ``(first, tag)``: its payload's first byte sets the AUPRC."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:  # a fixed date: the same arguments give the same bytes
-        zf.writestr(zipfile.ZipInfo(FAKE_MEMBER, date_time=(2026, 1, 1, 0, 0, 0)),
-                    payload if payload is not None else bytes([first]) + f"archive-{tag}".encode())
+        zf.writestr(
+            zipfile.ZipInfo(FAKE_MEMBER, date_time=(2026, 1, 1, 0, 0, 0)),
+            payload if payload is not None else bytes([first]) + f"archive-{tag}".encode(),
+        )
     return buf.getvalue()
 
 
@@ -135,7 +150,7 @@ def tiny_labels(n: int = 8, shape: tuple[int, int] = (12, 16), seed: int = 0) ->
     for i in range(n):
         lab = np.zeros(shape, np.uint8)
         r, c = rng.integers(0, shape[0] - 4), rng.integers(0, shape[1] - 5)
-        lab[r:r + 3, c:c + 4] = 1
+        lab[r : r + 3, c : c + 4] = 1
         lab[-1, :] = 255
         out[f"img_{i:02d}"] = lab
     return out
@@ -155,11 +170,15 @@ def tiny_dataset(labels: dict[str, np.ndarray]) -> Any:
         rows["weather"].append(i % len(WEATHERS))
         rows["landform"].append(i % len(LANDFORMS))
         rows["anomaly_types"].append(["animal" if i % 2 else "rock"])
-    feats = datasets.Features({
-        "id": datasets.Value("string"), "label": datasets.Image(),
-        "weather": datasets.ClassLabel(names=list(WEATHERS)), "landform": datasets.ClassLabel(names=list(LANDFORMS)),
-        "anomaly_types": datasets.Sequence(datasets.Value("string")),
-    })
+    feats = datasets.Features(
+        {
+            "id": datasets.Value("string"),
+            "label": datasets.Image(),
+            "weather": datasets.ClassLabel(names=list(WEATHERS)),
+            "landform": datasets.ClassLabel(names=list(LANDFORMS)),
+            "anomaly_types": datasets.Sequence(datasets.Value("string")),
+        }
+    )
     return datasets.Dataset.from_dict(rows, features=feats)
 
 
@@ -175,5 +194,7 @@ def tiny_dataset_folder(folder: Path, labels: dict[str, np.ndarray]) -> Path:
 def noisy_scores(labels: dict[str, np.ndarray], noise: float, seed: int = 0) -> dict[str, np.ndarray]:
     """Scores = anomaly indicator + Gaussian noise (float16 later): better AUPRC for less noise."""
     rng = np.random.default_rng(seed)
-    return {k: (lab == 1).astype(np.float32) + noise * rng.standard_normal(lab.shape).astype(np.float32)
-            for k, lab in labels.items()}
+    return {
+        k: (lab == 1).astype(np.float32) + noise * rng.standard_normal(lab.shape).astype(np.float32)
+        for k, lab in labels.items()
+    }

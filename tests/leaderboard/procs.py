@@ -12,8 +12,16 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:
@@ -24,8 +32,7 @@ def free_port() -> int:
 
 def child_env(tmp: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMSAMY_LB_")}
-    env.update(PYTHONPATH=str(REPO), HF_DATASETS_CACHE=str(tmp / "hf-cache"), HF_HUB_OFFLINE="1",
-               PYTHONUNBUFFERED="1")
+    env.update(PYTHONPATH=str(REPO), HF_DATASETS_CACHE=str(tmp / "hf-cache"), HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
     env.update(extra)
     return env
 
@@ -39,8 +46,13 @@ def common_args(db: str, storage: Path, data: str, **opts: object) -> list[str]:
 
 def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     fh = open(log, "ab")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen([sys.executable, "-P", "-m", "leaderboard.cli", *args], env=env, stdout=fh,
-                            stderr=subprocess.STDOUT, cwd=str(REPO))
+    return subprocess.Popen(
+        [sys.executable, "-P", "-m", "leaderboard.cli", *args],
+        env=env,
+        stdout=fh,
+        stderr=subprocess.STDOUT,
+        cwd=str(REPO),
+    )
 
 
 def wait_health(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:

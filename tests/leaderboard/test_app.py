@@ -47,18 +47,27 @@ def scored(engine, settings, token, labels):
     sids = []
     for noise, vis in ((0.3, "public"), (1.0, "anonymous"), (2.0, "private")):
         raw = npy_zip(noisy_scores(labels, noise, seed=7))
-        sids.append(submit_archive(engine, settings, token=token, fileobj=io.BytesIO(raw),
-                                   info=SubmissionInfo(method=f"noise {noise}", visibility=vis)).submission_id)
+        sids.append(
+            submit_archive(
+                engine,
+                settings,
+                token=token,
+                fileobj=io.BytesIO(raw),
+                info=SubmissionInfo(method=f"noise {noise}", visibility=vis),
+            ).submission_id
+        )
     Worker(engine, settings, scorer).run(once=True)
     other = create_token(engine, "team-b")
     bad = {"img_00.npy": b"garbage"}
     buf = io.BytesIO()
     import zipfile
+
     with zipfile.ZipFile(buf, "w") as zf:
         for k, v in bad.items():
             zf.writestr(k, v)
-    sids.append(submit_archive(engine, settings, token=other, fileobj=buf,
-                               info=SubmissionInfo(method="broken")).submission_id)
+    sids.append(
+        submit_archive(engine, settings, token=other, fileobj=buf, info=SubmissionInfo(method="broken")).submission_id
+    )
     Worker(engine, settings, scorer).run(once=True)
     return sids
 
@@ -129,18 +138,19 @@ def test_csv_cells_that_start_a_formula_are_quoted(engine, settings, token, scor
     from leaderboard.store.repo import public_entries as entries
 
     with Session(engine) as s, s.begin():
-        s.get(Submission, scored[0]).method = "=HYPERLINK(\"http://evil\")"
+        s.get(Submission, scored[0]).method = '=HYPERLINK("http://evil")'
         s.get(Submission, scored[1]).method = "@SUM(A1)"
     rows = list(csv.DictReader(io.StringIO(to_csv(build_table(entries(engine))).decode())))
-    assert {r["Method"] for r in rows} == {"'=HYPERLINK(\"http://evil\")", "'@SUM(A1)"}
+    assert {r["Method"] for r in rows} == {'\'=HYPERLINK("http://evil")', "'@SUM(A1)"}
     assert all(not v.startswith(("=", "+", "@")) for r in rows for v in r.values())
 
 
 def test_submit_form_prefill_and_queue(app_env, engine, token, labels):
     at = _app("Submit")
     at.text_input(key="submit_token").input(token)
-    raw = npy_zip(noisy_scores(labels, 0.5), manifest={"method": "From manifest", "backbone": "R50",
-                                                         "outlier_data": True})
+    raw = npy_zip(
+        noisy_scores(labels, 0.5), manifest={"method": "From manifest", "backbone": "R50", "outlier_data": True}
+    )
     at.get("file_uploader")[0].upload("preds.zip", raw, "application/zip")
     at.run()
     assert at.text_input(key="submit_method").value == "From manifest"
@@ -154,8 +164,9 @@ def test_submit_form_prefill_and_queue(app_env, engine, token, labels):
     assert (sub.method, sub.backbone, sub.outlier_data, sub.status) == ("From manifest", "R50", True, "queued")
 
 
-@pytest.mark.parametrize("case", ["wrong_token", "huge_token_id", "no_file", "oversized", "bad_link", "not_zip",
-                                  "empty"])
+@pytest.mark.parametrize(
+    "case", ["wrong_token", "huge_token_id", "no_file", "oversized", "bad_link", "not_zip", "empty"]
+)
 def test_submit_rejections_queue_nothing(app_env, engine, token, case):
     at = _app("Submit")
     tokens = {"wrong_token": "clb_1_" + "x" * 30, "huge_token_id": "clb_" + "9" * 400 + "_" + "x" * 30}
@@ -169,9 +180,15 @@ def test_submit_rejections_queue_nothing(app_env, engine, token, case):
     if case == "bad_link":
         at.text_input(key="submit_paper_url").input("javascript:alert(1)")
     at.button[0].click().run()
-    expected = {"wrong_token": "invalid or revoked", "huge_token_id": "invalid or revoked", "no_file": "got no upload",
-                "oversized": "at most 1 MB", "bad_link": "paper_url: expected",
-                "not_zip": "preds.zip: expected a .zip archive", "empty": "preds.zip: expected a .zip archive"}[case]
+    expected = {
+        "wrong_token": "invalid or revoked",
+        "huge_token_id": "invalid or revoked",
+        "no_file": "got no upload",
+        "oversized": "at most 1 MB",
+        "bad_link": "paper_url: expected",
+        "not_zip": "preds.zip: expected a .zip archive",
+        "empty": "preds.zip: expected a .zip archive",
+    }[case]
     assert any(expected in e for e in _errors(at)), _errors(at)
     assert "Traceback" not in _texts(at)
     with Session(engine) as s:
@@ -180,7 +197,9 @@ def test_submit_rejections_queue_nothing(app_env, engine, token, case):
 
 def test_quota_exceeded_on_page(app_env, engine, token):
     for i in range(app_env.quota):
-        submit_archive(engine, app_env, token=token, fileobj=io.BytesIO(archive_bytes(i)), info=SubmissionInfo(method="m"))
+        submit_archive(
+            engine, app_env, token=token, fileobj=io.BytesIO(archive_bytes(i)), info=SubmissionInfo(method="m")
+        )
     at = _app("Submit")
     at.text_input(key="submit_token").input(token)
     at.get("file_uploader")[0].upload("preds.zip", archive_bytes(99), "application/zip")
@@ -207,7 +226,9 @@ def test_status_page(app_env, engine, token, scored):
 
 def test_status_queue_position(app_env, engine, token):
     for i in range(2):
-        submit_archive(engine, app_env, token=token, fileobj=io.BytesIO(archive_bytes(i)), info=SubmissionInfo(method="m"))
+        submit_archive(
+            engine, app_env, token=token, fileobj=io.BytesIO(archive_bytes(i)), info=SubmissionInfo(method="m")
+        )
     at = _app("My submissions")
     at.text_input(key="status_token").input(token).run()
     text = _texts(at)
@@ -301,3 +322,22 @@ def test_sidebar_names_ground_truth_without_the_server_path(tmp_path):
     assert public_data_name(str(folder)) == "comsamy-gt"
     assert public_data_name("org/comsamy") == "org/comsamy"  # a Hub id is public already
     assert public_data_name("sample") == "sample"
+
+
+def test_board_cache_reads_only_new_results(engine, settings, token, scored, monkeypatch):
+    from leaderboard.store import repo
+
+    known: dict = {}
+    first = public_entries(engine, known=known)
+    assert [e.submission_id for e in first] == [e.submission_id for e in public_entries(engine)]
+    read = []
+    real = repo._entry
+    monkeypatch.setattr(repo, "_entry", lambda *a, **k: read.append(a[0].id) or real(*a, **k))
+    from leaderboard.owner import set_visibility
+
+    set_visibility(engine, token, scored[2], "public")  # the private one joins the board
+    again = public_entries(engine, known=known)
+    assert read == [scored[2]] and len(again) == 3
+    before = repo.board_version(engine)
+    set_visibility(engine, token, scored[0], "anonymous")
+    assert repo.board_version(engine) != before  # a visibility change invalidates the cached board

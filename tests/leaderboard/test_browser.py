@@ -28,9 +28,12 @@ from tests.leaderboard.procs import CHROMIUM_ARGS, child_env, common_args, free_
 CHROMIUM = "/usr/bin/chromium"
 REQUIRE_ENV = "COMSAMY_REQUIRE_CHROMIUM"  # CI sets it: a missing browser fails the tests instead of skipping them
 pytestmark = [
-    pytest.mark.browser, pytest.mark.slow,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get(REQUIRE_ENV),
-                       reason="needs Debian's chromium (apt-get install chromium)"),
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM) and not os.environ.get(REQUIRE_ENV),
+        reason="needs Debian's chromium (apt-get install chromium)",
+    ),
 ]
 SHOTS_ENV = "COMSAMY_LB_SAVE_SCREENSHOTS"  # set to a folder to keep the page screenshots (docs/images)
 
@@ -88,8 +91,13 @@ def site(tmp_path_factory):
     settings = Settings(db=db, storage=str(storage), quota=10)
     for noise, vis in ((0.3, "public"), (1.5, "anonymous")):  # two more rows for the table and the charts
         raw = npy_zip(noisy_scores(labels, noise, seed=3))
-        submit_archive(engine, settings, token=others, fileobj=io.BytesIO(raw),
-                       info=SubmissionInfo(method=f"Noisy oracle {noise}", visibility=vis, extra_data=noise < 1))
+        submit_archive(
+            engine,
+            settings,
+            token=others,
+            fileobj=io.BytesIO(raw),
+            info=SubmissionInfo(method=f"Noisy oracle {noise}", visibility=vis, extra_data=noise < 1),
+        )
     env = child_env(tmp)
     port = free_port()
     args = common_args(db, storage, str(data), max_upload_mb=1, quota=10)
@@ -104,8 +112,18 @@ def site(tmp_path_factory):
     browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     try:
-        yield {"tmp": tmp, "labels": labels, "data": data, "engine": engine, "token": token, "port": port,
-               "page": page, "procs": procs, "args": args, "env": env}
+        yield {
+            "tmp": tmp,
+            "labels": labels,
+            "data": data,
+            "engine": engine,
+            "token": token,
+            "port": port,
+            "page": page,
+            "procs": procs,
+            "args": args,
+            "env": env,
+        }
     finally:
         browser.close()
         pw.stop()
@@ -132,8 +150,9 @@ def shot(page, tmp: Path, name: str, height: int | None = None) -> None:
 def test_submit_score_and_find_row(site, capsys):
     page, port, tmp = site["page"], site["port"], site["tmp"]
     archive = tmp / "preds.zip"
-    archive.write_bytes(npy_zip(noisy_scores(site["labels"], 0.7, seed=2),
-                                manifest={"method": "Browser method", "backbone": "R50"}))
+    archive.write_bytes(
+        npy_zip(noisy_scores(site["labels"], 0.7, seed=2), manifest={"method": "Browser method", "backbone": "R50"})
+    )
     expected = comsamy_eval_auprc(archive, site["data"], tmp, capsys)
 
     goto(page, port, "submit")
@@ -141,7 +160,11 @@ def test_submit_score_and_find_row(site, capsys):
     page.get_by_role("textbox", name="Team token").press("Enter")
     settle(page)
     upload(page, archive)
-    wait_for(lambda: page.get_by_role("textbox", name="Method name *").input_value() == "Browser method", 15, "manifest pre-fill")
+    wait_for(
+        lambda: page.get_by_role("textbox", name="Method name *").input_value() == "Browser method",
+        15,
+        "manifest pre-fill",
+    )
     page.get_by_text("public", exact=True).click()
     shot(page, tmp, "submit", height=1300)
     page.get_by_role("button", name="Submit", exact=True).click()
@@ -152,8 +175,10 @@ def test_submit_score_and_find_row(site, capsys):
 
     def scored():
         with Session(engine) as s:
-            return s.scalar(select(Submission).where(Submission.method == "Browser method",
-                                                     Submission.status == "scored"))
+            return s.scalar(
+                select(Submission).where(Submission.method == "Browser method", Submission.status == "scored")
+            )
+
     wait_for(scored, 90, "the worker to score the submission")
 
     goto(page, port, "leaderboard")

@@ -24,7 +24,10 @@ def test_token_create_and_revoke(tmp_path, capsys):
     assert "revoked 1 token(s)" in capsys.readouterr().out
     assert main(["token", "--db", db, "revoke", "no-such-team"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("comsamy-leaderboard: error: revoke: expected a token or the name of a known team") and "Traceback" not in err
+    assert (
+        err.startswith("comsamy-leaderboard: error: revoke: expected a token or the name of a known team")
+        and "Traceback" not in err
+    )
     assert main(["token", "--db", db, "create", "bad;name"]) == 2
 
 
@@ -134,12 +137,15 @@ def test_demo_takes_settings_not_a_namespace():
     assert "argparse" not in inspect.getsource(demo)
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["migrate", "--quota", "abc"], "quota: expected an integer, got 'abc'"),
-    (["migrate", "--quota", "2.5"], "quota: expected an integer, got '2.5'"),
-    (["migrate", "--lease", "fast"], "lease_s: expected a number, got 'fast'"),
-    (["migrate", "--min-condition-images", "0"], "min_condition_images: expected an integer >= 1, got '0'"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["migrate", "--quota", "abc"], "quota: expected an integer, got 'abc'"),
+        (["migrate", "--quota", "2.5"], "quota: expected an integer, got '2.5'"),
+        (["migrate", "--lease", "fast"], "lease_s: expected a number, got 'fast'"),
+        (["migrate", "--min-condition-images", "0"], "min_condition_images: expected an integer >= 1, got '0'"),
+    ],
+)
 def test_bad_settings_are_one_line_naming_the_key(tmp_path, capsys, argv, message):
     assert main([*argv, "--storage", str(tmp_path)]) == 2
     err = capsys.readouterr().err

@@ -32,17 +32,28 @@ def rig(tmp_path):
     started = []
 
     def worker(delay: float, name: str):
-        env = child_env(tmp_path, COMSAMY_LB_SCORER="tests.leaderboard.fakes:env_scorer", FAKE_DELAY=str(delay),
-                        FAKE_COUNT_FILE=str(count))
-        args = ["worker", *common_args(settings.db_url, tmp_path / "storage", "unused", lease=1.5,
-                                       max_attempts=3), "--poll", "0.2", "--id", name]
+        env = child_env(
+            tmp_path,
+            COMSAMY_LB_SCORER="tests.leaderboard.fakes:env_scorer",
+            FAKE_DELAY=str(delay),
+            FAKE_COUNT_FILE=str(count),
+        )
+        args = [
+            "worker",
+            *common_args(settings.db_url, tmp_path / "storage", "unused", lease=1.5, max_attempts=3),
+            "--poll",
+            "0.2",
+            "--id",
+            name,
+        ]
         proc = start(args, env, tmp_path / f"{name}.log")
         started.append(proc)
         return proc
 
     def submit(tag: str) -> int:
-        return submit_archive(engine, settings, token=token, fileobj=io.BytesIO(archive_bytes(100, tag)),
-                              info=SubmissionInfo(method=tag)).submission_id
+        return submit_archive(
+            engine, settings, token=token, fileobj=io.BytesIO(archive_bytes(100, tag)), info=SubmissionInfo(method=tag)
+        ).submission_id
 
     def statuses():
         with Session(engine) as s:

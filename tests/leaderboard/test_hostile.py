@@ -42,13 +42,20 @@ class Isolated(FakeScorer):
 
     def score(self, archive):
         outcome = super().score(archive)
-        return outcome.__class__(outcome.results | {"pid": os.getpid()}, outcome.curves, outcome.scorer_version,
-                                 outcome.data_revision)
+        return outcome.__class__(
+            outcome.results | {"pid": os.getpid()}, outcome.curves, outcome.scorer_version, outcome.data_revision
+        )
 
 
 def _submit(engine, settings, token, tag, name="preds.zip"):
-    return submit_archive(engine, settings, token=token, fileobj=io.BytesIO(archive_bytes(40, tag)),
-                          info=SubmissionInfo(method=f"m{tag}"), filename=name).submission_id
+    return submit_archive(
+        engine,
+        settings,
+        token=token,
+        fileobj=io.BytesIO(archive_bytes(40, tag)),
+        info=SubmissionInfo(method=f"m{tag}"),
+        filename=name,
+    ).submission_id
 
 
 def _row(engine, sid):
@@ -62,8 +69,9 @@ def test_memory_budget_stops_the_job_cleanly(engine, settings, token):
     t0 = time.monotonic()
     assert Worker(engine, settings, Greedy()).run_once().status == "failed"
     row = _row(engine, sid)
-    assert row.failure_kind == "budget" and row.error.startswith("bomb.zip: scoring: expected it to need at most "
-                                                                 "256 MB of memory")
+    assert row.failure_kind == "budget" and row.error.startswith(
+        "bomb.zip: scoring: expected it to need at most 256 MB of memory"
+    )
     assert settings.storage not in row.error and time.monotonic() - t0 < 20
 
 
@@ -97,8 +105,13 @@ def test_failures_after_scoring_started_are_rate_limited(engine, settings, token
     """Failing archives are probes of the hidden data: the failure_quota-th one closes the door."""
     settings = settings.replace(failure_quota=2, quota=3)
     for i in range(2):
-        submit_archive(engine, settings, token=token, fileobj=io.BytesIO(archive_bytes(0, payload=f"BAD {i}".encode())),
-                       info=SubmissionInfo(method="bad"))
+        submit_archive(
+            engine,
+            settings,
+            token=token,
+            fileobj=io.BytesIO(archive_bytes(0, payload=f"BAD {i}".encode())),
+            info=SubmissionInfo(method="bad"),
+        )
         Worker(engine, settings, FakeScorer()).run_once()
     with pytest.raises(QuotaExceededError, match="at most 2 failed scorings per 1 h"):
         _submit(engine, settings, token, "third")

@@ -43,12 +43,12 @@ def coded_labels(seed: int = 0) -> tuple[dict[str, np.ndarray], np.ndarray]:
     target = np.zeros(SHAPE, np.uint8)
     for t, n in enumerate(counts):
         r, c = divmod(t, SHAPE[1] // TILE)
-        target[r * TILE:(r + 1) * TILE, c * TILE:(c + 1) * TILE].flat[:n] = 1
+        target[r * TILE : (r + 1) * TILE, c * TILE : (c + 1) * TILE].flat[:n] = 1
     labels = {TARGET: target}
     for i in range(1, 8):
         lab = np.zeros(SHAPE, np.uint8)
         r, c = rng.integers(0, SHAPE[0] - 5), rng.integers(0, SHAPE[1] - 6)
-        lab[r:r + 4, c:c + 5] = 1
+        lab[r : r + 4, c : c + 5] = 1
         lab[-1, :] = 255
         labels[f"img_{i:02d}"] = lab
     return labels, counts
@@ -64,7 +64,7 @@ def coded_scores(labels: dict[str, np.ndarray], tiles: int = TILES) -> dict[str,
     scores = {k: np.zeros(SHAPE, np.float32) for k in labels}
     for t in range(tiles):
         r, c = divmod(t, SHAPE[1] // TILE)
-        scores[TARGET][r * TILE:(r + 1) * TILE, c * TILE:(c + 1) * TILE] = tile_score(t)
+        scores[TARGET][r * TILE : (r + 1) * TILE, c * TILE : (c + 1) * TILE] = tile_score(t)
     return scores
 
 
@@ -126,12 +126,20 @@ def probe_site(monkeypatch, settings, engine, token):
     scorer = ComsamyScorer(tiny_dataset(labels), workers=1)
     owner = create_token(engine, "team-b")
     ids = {}
-    for name, tok, tiles, vis in (("tile probe", token, TILES, "public"), ("small probe", token, 10, "anonymous"),
-                                  ("private probe", owner, TILES, "private")):
+    for name, tok, tiles, vis in (
+        ("tile probe", token, TILES, "public"),
+        ("small probe", token, 10, "anonymous"),
+        ("private probe", owner, TILES, "private"),
+    ):
         raw = npy_zip(coded_scores(labels, tiles))
-        ids[name] = submit_archive(engine, settings, token=tok, fileobj=io.BytesIO(raw),
-                                   info=SubmissionInfo(method=name, visibility=vis), filename=f"{name}.zip",
-                                   ).submission_id
+        ids[name] = submit_archive(
+            engine,
+            settings,
+            token=tok,
+            fileobj=io.BytesIO(raw),
+            info=SubmissionInfo(method=name, visibility=vis),
+            filename=f"{name}.zip",
+        ).submission_id
     assert Worker(engine, settings, scorer).run(once=True) == 3
     return {"labels": labels, "counts": counts, "ids": ids, "owner": owner, "engine": engine, "settings": settings}
 
@@ -148,8 +156,11 @@ def _page(page: str, **params: str) -> AppTest:
 
 def _everything(site) -> tuple[list[str], list]:
     strings, frames = [], []
-    for page, params in (("leaderboard", {}), ("method", {"id": str(site["ids"]["tile probe"])}),
-                         ("method", {"id": str(site["ids"]["small probe"])})):
+    for page, params in (
+        ("leaderboard", {}),
+        ("method", {"id": str(site["ids"]["tile probe"])}),
+        ("method", {"id": str(site["ids"]["small probe"])}),
+    ):
         s, f = sent_by_app(_page(page, **params))
         strings += s
         frames += f
@@ -186,8 +197,7 @@ def test_tile_coded_archive_reads_nothing_back(probe_site):
         accuracy = best_attack_accuracy(strings, frames, method, counts, total)
         assert accuracy <= baseline + 0.1, (method, accuracy, baseline)
     # curves only at the scorer's fixed levels, a fixed number of points whatever the archive
-    curves = [c for m in ("tile probe", "small probe", "private probe")
-              for c in candidate_curves(frames, strings, m)]
+    curves = [c for m in ("tile probe", "small probe", "private probe") for c in candidate_curves(frames, strings, m)]
     assert curves, "the method pages sent no curve at all"
     levels = set(RECALL_LEVELS) | set(FPR_LEVELS)
     for points in curves:

@@ -47,8 +47,10 @@ def pg_bin() -> Path | None:
     found = shutil.which("initdb")
     if found and shutil.which("pg_ctl"):
         return Path(found).resolve().parent
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                        key=lambda p: [int(x) for x in Path(p).parts[-3].split(".") if x.isdigit()])
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: [int(x) for x in Path(p).parts[-3].split(".") if x.isdigit()],
+    )
     return Path(candidates[-1]).parent if candidates else None
 
 
@@ -103,8 +105,10 @@ def pg_server():
         subprocess.run(full, check=True, capture_output=True, timeout=120)
 
     run(f"{bindir / 'initdb'} -D {data} -A trust -U lb")
-    run(f"{bindir / 'pg_ctl'} -D {data} -o '-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off' "
-        f"-l {root / 'pg.log'} -w start")
+    run(
+        f"{bindir / 'pg_ctl'} -D {data} -o '-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off' "
+        f"-l {root / 'pg.log'} -w start"
+    )
     try:
         yield f"postgresql+psycopg://lb@127.0.0.1:{port}"
     finally:
@@ -119,8 +123,15 @@ def settings(tmp_path, pg_server):
     with admin.connect() as conn:
         conn.exec_driver_sql(f"CREATE DATABASE {name}")
     admin.dispose()
-    return Settings(db=f"{pg_server}/{name}", storage=str(tmp_path / "storage"), quota=3, quota_window_h=1.0,
-                    lease_s=30.0, max_attempts=2, max_upload_mb=1)
+    return Settings(
+        db=f"{pg_server}/{name}",
+        storage=str(tmp_path / "storage"),
+        quota=3,
+        quota_window_h=1.0,
+        lease_s=30.0,
+        max_attempts=2,
+        max_upload_mb=1,
+    )
 
 
 # `engine` and `token` come from conftest.py; they take this module's `settings`, so they run on PostgreSQL.

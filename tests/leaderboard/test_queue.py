@@ -19,8 +19,13 @@ from tests.leaderboard.fakes import FakeScorer, archive_bytes
 
 
 def _submit(engine, settings, token, first=10, tag=""):
-    return submit_archive(engine, settings, token=token, fileobj=io.BytesIO(archive_bytes(first, tag)),
-                          info=SubmissionInfo(method=f"m{tag}")).submission_id
+    return submit_archive(
+        engine,
+        settings,
+        token=token,
+        fileobj=io.BytesIO(archive_bytes(first, tag)),
+        info=SubmissionInfo(method=f"m{tag}"),
+    ).submission_id
 
 
 def _status(engine, sid):
@@ -113,8 +118,13 @@ def test_worker_scores_and_reuses(engine, settings, token):
 
 def test_bad_archive_fails_with_report_others_unaffected(engine, settings, token):
     scorer = FakeScorer()
-    bad = submit_archive(engine, settings, token=token, fileobj=io.BytesIO(archive_bytes(0, payload=b"BAD archive")),
-                         info=SubmissionInfo(method="bad")).submission_id
+    bad = submit_archive(
+        engine,
+        settings,
+        token=token,
+        fileobj=io.BytesIO(archive_bytes(0, payload=b"BAD archive")),
+        info=SubmissionInfo(method="bad"),
+    ).submission_id
     good = _submit(engine, settings, token, tag="good")
     Worker(engine, settings, scorer).run(once=True)
     row = _status(engine, bad)

@@ -46,8 +46,9 @@ def _oracle(labels, scores, ids=None):
 def test_worker_real_scoring_matches_sklearn(engine, settings, token, labels, scorer):
     scores = noisy_scores(labels, noise=0.8, seed=1)
     raw = npy_zip(scores, manifest={"method": "noisy"})
-    sid = submit_archive(engine, settings, token=token, fileobj=io.BytesIO(raw),
-                         info=SubmissionInfo(method="noisy")).submission_id
+    sid = submit_archive(
+        engine, settings, token=token, fileobj=io.BytesIO(raw), info=SubmissionInfo(method="noisy")
+    ).submission_id
     assert Worker(engine, settings, scorer).run(once=True) == 1
     with Session(engine) as s:
         res = s.scalar(select(Result).where(Result.submission_id == sid))
@@ -75,10 +76,16 @@ def test_worker_real_scoring_matches_sklearn(engine, settings, token, labels, sc
 def test_real_bad_archive_reports_members_only(engine, settings, token, labels, scorer):
     scores = noisy_scores(labels, noise=0.5)
     first = next(iter(scores))
-    scores[first] = scores[first][:5, :5]        # wrong shape
-    del scores[list(scores)[-1]]                 # a missing id
-    sid = submit_archive(engine, settings, token=token, fileobj=io.BytesIO(npy_zip(scores)),
-                         info=SubmissionInfo(method="bad"), filename="my_preds.zip").submission_id
+    scores[first] = scores[first][:5, :5]  # wrong shape
+    del scores[list(scores)[-1]]  # a missing id
+    sid = submit_archive(
+        engine,
+        settings,
+        token=token,
+        fileobj=io.BytesIO(npy_zip(scores)),
+        info=SubmissionInfo(method="bad"),
+        filename="my_preds.zip",
+    ).submission_id
     Worker(engine, settings, scorer).run(once=True)
     with Session(engine) as s:
         sub = s.get(Submission, sid)

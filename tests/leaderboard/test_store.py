@@ -25,8 +25,12 @@ from tests.leaderboard.fakes import archive_bytes, npy_zip
 def test_migration_matches_models_and_is_idempotent(engine):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
 
-    assert migrate(engine) == "0002" == current_revision(engine)
+    from leaderboard.store.db import HEAD_REVISION, alembic_config
+
+    assert migrate(engine) == "0002" == current_revision(engine) == HEAD_REVISION
+    assert ScriptDirectory.from_config(alembic_config(engine)).get_current_head() == HEAD_REVISION
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
@@ -105,26 +109,42 @@ def test_storage_is_content_addressed(tmp_path):
 
 
 def test_manifest_prefill():
-    raw = npy_zip({}, manifest={"method": "RPL", "backbone": "WRN38", "extra_data": True, "paper": "https://x.org/p",
-                                "unknown": 1})
-    assert read_manifest(io.BytesIO(raw)) == {"method": "RPL", "backbone": "WRN38", "extra_data": True,
-                                              "paper_url": "https://x.org/p"}
+    raw = npy_zip(
+        {},
+        manifest={"method": "RPL", "backbone": "WRN38", "extra_data": True, "paper": "https://x.org/p", "unknown": 1},
+    )
+    assert read_manifest(io.BytesIO(raw)) == {
+        "method": "RPL",
+        "backbone": "WRN38",
+        "extra_data": True,
+        "paper_url": "https://x.org/p",
+    }
     assert read_manifest(io.BytesIO(b"not a zip")) == {}
     assert read_manifest(io.BytesIO(npy_zip({}))) == {}
 
 
-@pytest.mark.parametrize("field,value,match", [
-    ("method", "", "method: expected"), ("paper_url", "javascript:alert(1)", "paper_url: expected"),
-    ("visibility", "secret", "visibility: expected"), ("code_url", "ftp://x", "code_url: expected"),
-])
+@pytest.mark.parametrize(
+    "field,value,match",
+    [
+        ("method", "", "method: expected"),
+        ("paper_url", "javascript:alert(1)", "paper_url: expected"),
+        ("visibility", "secret", "visibility: expected"),
+        ("code_url", "ftp://x", "code_url: expected"),
+    ],
+)
 def test_submission_info_checks(field, value, match):
     with pytest.raises(UsageError, match=match):
         SubmissionInfo(**{"method": "m", field: value}).checked()
 
 
 def _submit(engine, settings, token, first=10, tag="", **info):
-    return submit_archive(engine, settings, token=token, fileobj=io.BytesIO(archive_bytes(first, tag)),
-                          info=SubmissionInfo(method=info.pop("method", "m"), **info))
+    return submit_archive(
+        engine,
+        settings,
+        token=token,
+        fileobj=io.BytesIO(archive_bytes(first, tag)),
+        info=SubmissionInfo(method=info.pop("method", "m"), **info),
+    )
 
 
 def test_submit_queues_and_spools(engine, settings, token):
@@ -149,11 +169,11 @@ def test_quota_counts_pending_and_scored_in_window_not_failed(engine, settings, 
         _submit(engine, settings, token, tag="x")
     now = time.time()
     with Session(engine) as s, s.begin():
-        s.get(Submission, ids[0]).status = "failed"          # failures free their slot
+        s.get(Submission, ids[0]).status = "failed"  # failures free their slot
         s.get(Submission, ids[1]).status = "scored"
-        s.get(Submission, ids[1]).finished_at = now - 7200   # outside the 1 h window
+        s.get(Submission, ids[1]).finished_at = now - 7200  # outside the 1 h window
         s.get(Submission, ids[2]).status = "scored"
-        s.get(Submission, ids[2]).finished_at = now - 60     # inside
+        s.get(Submission, ids[2]).finished_at = now - 60  # inside
     with Session(engine) as s:
         state = quota_state(s, 1, quota=3, window_s=3600, now=now)
     assert (state.used, state.left) == (1, 2)
@@ -214,11 +234,14 @@ def test_migration_0002_drops_curves_at_submitter_thresholds(tmp_path):
         conn.exec_driver_sql(
             "INSERT INTO submissions (id, team_id, method, description, paper_url, code_url, backbone, extra_data, "
             "outlier_data, visibility, archive_sha256, archive_size, status, version, attempts, created_at, "
-            "finished_at) VALUES (1, 1, 'm', '', '', '', '', 0, 0, 'public', 'ab', 1, 'scored', 1, 1, 0, 1)")
+            "finished_at) VALUES (1, 1, 'm', '', '', '', '', 0, 0, 'public', 'ab', 1, 'scored', 1, 1, 0, 1)"
+        )
         leaky = '{"overall": {"recall": [0.0, 0.01, 0.02], "precision": [1.0, 0.5, 0.4]}}'
-        conn.exec_driver_sql("INSERT INTO results (submission_id, archive_sha256, results_json, curves_json, "
-                             f"scorer_version, data_revision, created_at) VALUES (1, 'ab', '{{}}', '{leaky}', 'v', "
-                             "'r', 0)")
+        conn.exec_driver_sql(
+            "INSERT INTO results (submission_id, archive_sha256, results_json, curves_json, "
+            f"scorer_version, data_revision, created_at) VALUES (1, 'ab', '{{}}', '{leaky}', 'v', "
+            "'r', 0)"
+        )
     assert migrate(engine) == "0002"
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT curves_json FROM results").scalar() == "{}"
@@ -228,18 +251,33 @@ def test_migration_0002_drops_curves_at_submitter_thresholds(tmp_path):
 def test_public_view_drops_small_conditions_pixel_counts_and_foreign_curves():
     from leaderboard.publish import FPR_LEVELS, RECALL_LEVELS, public_curves, public_results
 
-    doc = {"overall": {"auprc": 0.123456789, "fpr95": 0.5, "auroc": 0.9, "num_images": 12, "num_anomaly_pixels": 99,
-                       "num_void_pixels": 3, "components": {"per_image": [1, 2]}},
-           "by_condition": {"split": {"clear": {"auprc": 0.2, "num_images": 5}, "adverse": {"auprc": 0.3,
-                                                                                            "num_images": 4}},
-                            "anomaly_type": {"cow": {"auprc": 0.9, "num_images": 1}}},
-           "archive": {"sha256": "x", "manifest": {"method": "m"}}, "dataset": {"name": "d", "revision": "r"}}
+    doc = {
+        "overall": {
+            "auprc": 0.123456789,
+            "fpr95": 0.5,
+            "auroc": 0.9,
+            "num_images": 12,
+            "num_anomaly_pixels": 99,
+            "num_void_pixels": 3,
+            "components": {"per_image": [1, 2]},
+        },
+        "by_condition": {
+            "split": {"clear": {"auprc": 0.2, "num_images": 5}, "adverse": {"auprc": 0.3, "num_images": 4}},
+            "anomaly_type": {"cow": {"auprc": 0.9, "num_images": 1}},
+        },
+        "archive": {"sha256": "x", "manifest": {"method": "m"}},
+        "dataset": {"name": "d", "revision": "r"},
+    }
     pub = public_results(doc, min_images=5)
     assert pub["overall"] == {"num_images": 12, "auprc": 0.1235, "fpr95": 0.5, "auroc": 0.9}
     assert pub["by_condition"] == {"split": {"clear": {"num_images": 5, "auprc": 0.2}}}
     assert "archive" not in pub
-    good = {"recall": list(RECALL_LEVELS), "precision": [0.5] * len(RECALL_LEVELS), "fpr": list(FPR_LEVELS),
-            "tpr": [0.5] * len(FPR_LEVELS)}
+    good = {
+        "recall": list(RECALL_LEVELS),
+        "precision": [0.5] * len(RECALL_LEVELS),
+        "fpr": list(FPR_LEVELS),
+        "tpr": [0.5] * len(FPR_LEVELS),
+    }
     leaky = {"recall": [0.0, 0.01], "precision": [1.0, 0.5], "fpr": [0.0, 0.1], "tpr": [0.0, 0.2]}
     curves = public_curves({"overall": leaky, "clear": good, "adverse": good}, doc, min_images=5)
     assert list(curves) == ["clear"]  # the leaky one dropped; adverse has too few images
@@ -257,7 +295,9 @@ def test_safe_text_helpers():
 
 
 def test_submission_info_strips_invisible_characters():
-    info = SubmissionInfo(method="RPL\u202e\u200b", description="a\u2066\nb", paper_url="https://x.org/p\u200b").checked()
+    info = SubmissionInfo(
+        method="RPL\u202e\u200b", description="a\u2066\nb", paper_url="https://x.org/p\u200b"
+    ).checked()
     assert (info.method, info.description, info.paper_url) == ("RPL", "a\nb", "https://x.org/p")
 
 
@@ -272,8 +312,14 @@ def test_non_zip_and_empty_uploads_refused_before_storing(engine, settings, toke
 
     for body, match in ((b"", "got an empty file"), (b"MZ\x90\x00" + b"x" * 100, "got 104 bytes of something else")):
         with pytest.raises(NotAZipError, match=f"upload.bin: expected a .zip archive.*{match}"):
-            submit_archive(engine, settings, token=token, fileobj=io.BytesIO(body), info=SubmissionInfo(method="m"),
-                           filename="upload.bin")
+            submit_archive(
+                engine,
+                settings,
+                token=token,
+                fileobj=io.BytesIO(body),
+                info=SubmissionInfo(method="m"),
+                filename="upload.bin",
+            )
     with Session(engine) as s:
         assert s.scalars(select(Submission)).all() == []
     assert not (ArchiveStore(settings.storage).root / "archives").exists()

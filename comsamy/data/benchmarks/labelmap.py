@@ -83,8 +83,9 @@ class LabelMap:
         """True when every present value maps to itself (the source bytes can then be kept unchanged)."""
         return all(self.target(int(v)) == int(v) for v in present)
 
-    def apply(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[int], Counter[int]]:
-        """Remap a label array.
+    def apply(self, values: np.ndarray, *, hist: np.ndarray | None = None
+              ) -> tuple[np.ndarray, np.ndarray, list[int], Counter[int]]:
+        """Remap a label array (``hist``: its 256-bin histogram when already known, e.g. from PIL).
 
         Returns:
             ``(mapped, present, unmapped, counts)``: the uint8 result, the sorted source values present, those
@@ -94,7 +95,7 @@ class LabelMap:
         import numpy as np
 
         if values.dtype == np.uint8:
-            hist = np.bincount(values.ravel(), minlength=256)
+            hist = np.bincount(values.ravel(), minlength=256) if hist is None else np.asarray(hist)
             present = np.flatnonzero(hist)
             table, covered = self.lut(256)
         else:
@@ -110,7 +111,10 @@ class LabelMap:
         counts: Counter[int] = Counter()
         for v in present:
             counts[int(table[v])] += int(hist[v])
-        return table[values], present, [int(v) for v in present if not covered[v]], counts
+        unmapped = [int(v) for v in present if not covered[v]]
+        if values.dtype == np.uint8 and all(table[v] == v for v in present):
+            return values, present, unmapped, counts  # the map leaves this array unchanged: no copy
+        return np.take(table, values), present, unmapped, counts
 
     def describe(self) -> str:
         """The map in ``--map`` syntax (``0=0,2=1,*=255``)."""

@@ -151,10 +151,11 @@ def _label_bytes(pair: Pair, rel: str, size: tuple[int, int], label_map: LabelMa
                                 "labels are never resized")
                 return None
             values = np.asarray(im)  # mode P: the palette indices, never luminance
+            hist = np.asarray(im.histogram()) if mode in ("L", "P") else None  # C, faster than bincount
     except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as exc:
         problems.append(f"{rel}: expected a readable PNG label map, got an unreadable file ({exc})")
         return None
-    mapped, present, unmapped, counts = label_map.apply(values)
+    mapped, present, unmapped, counts = label_map.apply(values, hist=hist)
     if unmapped:
         shown = ", ".join(str(v) for v in unmapped[:8]) + (f" and {len(unmapped) - 8} more" if len(unmapped) > 8 else "")
         problems.append(f"{rel}: expected label values covered by the map {label_map.describe()}, got {shown}")

@@ -65,8 +65,11 @@ def upgrade() -> None:
         "results",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column(
-            "submission_id", sa.Integer(), sa.ForeignKey("submissions.id", ondelete="CASCADE"),
-            nullable=False, unique=True,
+            "submission_id",
+            sa.Integer(),
+            sa.ForeignKey("submissions.id", ondelete="CASCADE"),
+            nullable=False,
+            unique=True,
         ),
         sa.Column("archive_sha256", sa.String(64), nullable=False),
         sa.Column("results_json", sa.Text(), nullable=False),

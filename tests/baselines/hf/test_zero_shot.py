@@ -18,7 +18,7 @@ from baselines.cli.infer import main as infer_main
 from baselines.inference import predict_archive
 from comsamy.errors import ConfigError, UsageError
 from tests.baselines.blfixtures import np_entropy, np_logsumexp, np_softmax, scene
-from tests.baselines.hf.tiny_models import tiny_mask2former, tiny_segformer
+from tests.baselines.hf.tiny_models import tiny_mask2former, tiny_maskformer, tiny_segformer
 from tests.baselines.test_inference import _benchmark_rows
 
 SIZE = (64, 96)  # model input (H, W), a multiple of 32: no padding
@@ -33,6 +33,11 @@ def segformer(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def mask2former(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tiny_mask2former(tmp_path_factory.mktemp("hf") / "mask2former")
+
+
+@pytest.fixture(scope="module")
+def maskformer(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tiny_maskformer(tmp_path_factory.mktemp("hf") / "maskformer")
 
 
 def _rows(n: int = 2) -> object:
@@ -92,15 +97,21 @@ def test_segformer_archive_matches_the_formulas_on_its_logits(segformer: Path, t
     assert report.overall.num_images == 2 and 0.0 <= report.overall.auprc <= 1.0
 
 
-@pytest.mark.parametrize("score", ["msp", "energy", "eel"])
-def test_mask2former_archive_uses_the_maskwise_scores(mask2former: Path, tmp_path: Path, score: str) -> None:
-    from transformers import Mask2FormerForUniversalSegmentation
+@pytest.mark.parametrize(("kind", "score"), [("mask2former", "msp"), ("mask2former", "energy"),
+                                             ("mask2former", "eel"), ("maskformer", "msp")])
+def test_mask_models_archive_the_maskwise_scores(request: pytest.FixtureRequest, tmp_path: Path, kind: str,
+                                                 score: str) -> None:
+    import transformers
 
+    folder = request.getfixturevalue(kind)
     rows = _rows(1)
     out = tmp_path / "preds.zip"
-    predict_archive(str(mask2former), out, data=rows, score=score, device="cpu", progress=False)
+    result = predict_archive(str(folder), out, data=rows, score=score, device="cpu", progress=False)
+    assert result.manifest["model_config"]["maskwise"] is True
     got = _archive_maps(out)["img0"]
-    model = Mask2FormerForUniversalSegmentation.from_pretrained(mask2former).eval()
+    cls = (transformers.Mask2FormerForUniversalSegmentation if kind == "mask2former"
+           else transformers.MaskFormerForInstanceSegmentation)
+    model = cls.from_pretrained(folder).eval()
     x = _pixel_values(np.asarray(rows[0]["image"]), IMAGE_MEAN, IMAGE_STD)  # no processor saved: ImageNet's
     with torch.no_grad():
         out_m = model(pixel_values=x)

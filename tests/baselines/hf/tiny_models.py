@@ -37,3 +37,18 @@ def tiny_mask2former(folder: Path, *, seed: int = 0) -> Path:
                                dim_feedforward=32, num_queries=5)
     Mask2FormerForUniversalSegmentation(config).save_pretrained(folder)
     return folder
+
+
+def tiny_maskformer(folder: Path, *, seed: int = 0) -> Path:
+    """A MaskFormer (DETR decoder) with a basic-block ResNet and 5 queries (75 k parameters)."""
+    from transformers import DetrConfig, MaskFormerConfig, MaskFormerForInstanceSegmentation, ResNetConfig
+
+    torch.manual_seed(seed)
+    backbone = ResNetConfig(embedding_size=8, hidden_sizes=[8, 16, 16, 16], depths=[1, 1, 1, 1], layer_type="basic",
+                            out_features=["stage1", "stage2", "stage3", "stage4"])
+    decoder = DetrConfig(d_model=32, decoder_layers=1, decoder_attention_heads=2, decoder_ffn_dim=32, encoder_layers=1,
+                         encoder_attention_heads=2, encoder_ffn_dim=32, num_queries=5)
+    config = MaskFormerConfig(backbone_config=backbone, decoder_config=decoder, num_labels=19, mask_feature_size=32,
+                              fpn_feature_size=32, num_queries=5)
+    MaskFormerForInstanceSegmentation(config).save_pretrained(folder)
+    return folder

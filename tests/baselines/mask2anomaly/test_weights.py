@@ -217,3 +217,16 @@ def test_official_refinement_classes_and_weighted_masks() -> None:
     edge = torch.logit(torch.tensor(0.51)).view(1, 1, 1, 1)
     assert not confident_region(cls2, edge, classes=OFFICIAL_REFINE_CLASSES)[0, 0, 0]
     assert confident_region(cls2, edge, classes=OFFICIAL_REFINE_CLASSES, weighted=False)[0, 0, 0]
+
+
+def test_a_checkpoint_with_a_resolved_backbone_needs_no_backbone_files(tmp_path: Path) -> None:
+    from baselines.checkpoint import build_from_checkpoint, save_checkpoint
+
+    source = _save_resnet(tmp_path / "resnet")
+    model = build_mask2anomaly(size="tiny", backbone=str(source)).eval()
+    config = {"size": "tiny", "backbone": str(tmp_path / "gone"), "backbone_config": model.config.backbone_config}
+    ckpt = save_checkpoint(tmp_path / "last.pt", {"model_name": "mask2anomaly", "model_config": config,
+                                                  "model": model.state_dict(), "step": 1})
+    rebuilt, _ = build_from_checkpoint(ckpt)
+    images, _ = make_batch(n=1)
+    assert torch.equal(rebuilt.eval()(images)["logits"], model(images)["logits"])

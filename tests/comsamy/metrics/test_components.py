@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from comsamy.errors import MetricInputError, UsageError
-from comsamy.metrics import image_histogram, sum_histograms
+from comsamy.metrics import components, image_histogram, sum_histograms
 from comsamy.metrics.components import (
+    LABELLERS,
     SIOU_THRESHOLDS,
     ComponentStats,
     best_f1_threshold,
@@ -22,6 +23,14 @@ from comsamy.metrics.components import (
 )
 
 V = 255  # void
+
+
+@pytest.fixture(params=LABELLERS, autouse=True)
+def each_labeller(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs with OpenCV's labelling (when cv2 is installed) and with scipy's."""
+    pytest.importorskip("cv2" if request.param == "opencv" else "scipy")
+    monkeypatch.setattr(components, "_labeller", [request.param])
+    return request.param
 
 
 def _stats(pred: np.ndarray, lab: np.ndarray, min_pred: int = 1, min_gt: int = 1) -> ComponentStats:
