@@ -35,14 +35,54 @@ def _numeric_dtype(code: Any, align: Any = False, copy: Any = True) -> Any:
     return np.dtype(code, bool(align), bool(copy))
 
 
-def _numeric_scalar(dtype: Any, data: Any = None) -> Any:
+def _canonical_dtype(dtype: Any) -> Any:
+    """A fresh numeric dtype equal to ``dtype``; raises ConfigError for anything a pickle's BUILD grafted onto it.
+
+    numpy's ``dtype.__setstate__`` accepts a subarray, fields, metadata or flags on a plain ``float64`` while its
+    ``str`` still reads ``"<f8"``: such a dtype views memory beyond the bytes given (a read out of bounds).
+    """
     import numpy as np
 
     if not isinstance(dtype, np.dtype) or dtype.str.lstrip("<>=|") not in ALLOWED_NUMPY_DTYPES:
         raise ConfigError(f"expected a numpy scalar of a numeric dtype, got dtype {dtype!r}")
-    if not isinstance(data, bytes) or len(data) != dtype.itemsize:
-        raise ConfigError(f"expected {dtype.itemsize} bytes for a numpy {dtype} scalar, got {type(data).__name__}")
-    return np.frombuffer(data, dtype=dtype)[0]
+    canonical = np.dtype(dtype.str)
+    grafted = [what for what, bad in (
+        ("a subarray", dtype.subdtype is not None), ("fields", dtype.fields is not None or dtype.names is not None),
+        ("metadata", dtype.metadata is not None), ("object flags", dtype.hasobject or dtype.flags != canonical.flags),
+        ("another item size", dtype.itemsize != canonical.itemsize)) if bad]
+    if grafted:
+        raise ConfigError(f"expected a plain numeric numpy dtype {dtype.str}, got one whose pickled state adds "
+                          f"{' and '.join(grafted)}")
+    return canonical
+
+
+def _numeric_scalar(dtype: Any, data: Any = None) -> Any:
+    import numpy as np
+
+    canonical = _canonical_dtype(dtype)
+    if not isinstance(data, bytes) or len(data) != canonical.itemsize:
+        raise ConfigError(f"expected {canonical.itemsize} bytes for a numpy {canonical} scalar, got "
+                          f"{type(data).__name__}")
+    return np.frombuffer(data, dtype=canonical)[0]
+
+
+def _check_loaded_dtypes(obj: Any) -> None:
+    """Every numpy dtype left in a loaded object must be plain (see :func:`_canonical_dtype`); walks containers."""
+    import numpy as np
+
+    stack, seen = [obj], set()
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, np.dtype):
+            _canonical_dtype(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
 
 
 def _safe_globals() -> list[Any]:
@@ -83,7 +123,9 @@ def load_torch_file(path: str | Path, *, what: str = "checkpoint") -> Any:
     try:
         with torch.serialization.safe_globals(_safe_globals()), warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Detected pickle protocol")  # refused below if unreadable
-            return torch.load(p, map_location="cpu", weights_only=True)
+            loaded = torch.load(p, map_location="cpu", weights_only=True)
+        _check_loaded_dtypes(loaded)
+        return loaded
     except (pickle.UnpicklingError, ConfigError, RuntimeError, EOFError, ValueError, TypeError, AttributeError,
             KeyError, IndexError) as exc:
         text = str(exc)

@@ -98,8 +98,9 @@ def signed_pct(value: float | None) -> str:
     return "n/a" if _missing(value) else f"{100 * value:+.2f}"  # type: ignore[operator]
 
 
-def pct_interval(interval: tuple[float | None, float | None] | list[float | None] | None, *,
-                 signed: bool = False) -> str:
+def pct_interval(
+    interval: tuple[float | None, float | None] | list[float | None] | None, *, signed: bool = False
+) -> str:
     """A bootstrap interval ``[lo, hi]`` as ``[lo, hi]`` in percent; ``n/a`` when absent.
 
     >>> pct_interval([0.701, 0.7523]), pct_interval([-0.01, 0.02], signed=True)

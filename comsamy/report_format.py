@@ -79,8 +79,15 @@ def _group_rows(doc: Mapping[str, Any], group: str) -> list[list[str]]:
     rows = []
     for value, cell in doc.get("by_condition", {}).get(group, {}).items():
         ci = [pct_interval((cell.get("ci") or {}).get(m)) for m in _CI_METRICS] if _has_ci(doc) else []
-        rows.append([value, *(pct(cell.get(m)) for m in _METRICS), *ci, str(cell["num_images"]),
-                     str(cell["num_anomaly_pixels"])])
+        rows.append(
+            [
+                value,
+                *(pct(cell.get(m)) for m in _METRICS),
+                *ci,
+                str(cell["num_images"]),
+                str(cell["num_anomaly_pixels"]),
+            ]
+        )
     return rows
 
 
@@ -95,11 +102,13 @@ def _comparison_rows(doc: Mapping[str, Any]) -> list[list[str]]:
         row = [value if group == "all" else f"{group}={value}"]
         for m in _METRICS:
             d = diffs.get(m) or {}
-            lo, hi = (d.get("ci") or [None, None])
+            lo, hi = d.get("ci") or [None, None]
             unsure = lo is None or hi is None or lo <= 0.0 <= hi
             p = d.get("p_value")
-            row.append(f"{signed_pct(d.get('difference'))} {pct_interval(d.get('ci'), signed=True)}"
-                       f"{' n.s.' if unsure else ''}" + ("" if p is None else f" p={p:.3f}"))
+            row.append(
+                f"{signed_pct(d.get('difference'))} {pct_interval(d.get('ci'), signed=True)}"
+                f"{' n.s.' if unsure else ''}" + ("" if p is None else f" p={p:.3f}")
+            )
         rows.append(row)
     return rows
 
@@ -113,18 +122,28 @@ def _comparison_title(doc: Mapping[str, Any]) -> str:
     boot = comp.get("bootstrap", {})
     against = comp.get("against") or {}
     other = method_name({"archive": against})
-    return (f"Paired comparison A = {method_name(doc)} vs B = {other}: differences A − B in percentage points, "
-            f"{100 * boot.get('ci_level', 0.95):g} % paired bootstrap interval ({boot.get('resamples')} resamples, "
-            f"seed {boot.get('seed')}), two-sided p; n.s. = the interval contains 0")
+    return (
+        f"Paired comparison A = {method_name(doc)} vs B = {other}: differences A − B in percentage points, "
+        f"{100 * boot.get('ci_level', 0.95):g} % paired bootstrap interval ({boot.get('resamples')} resamples, "
+        f"seed {boot.get('seed')}), two-sided p; n.s. = the interval contains 0"
+    )
 
 
 def _robustness_rows(doc: Mapping[str, Any]) -> list[list[str]]:
-    return [[r.group, r.value, pct(r.auprc), pct(r.fpr95), signed_pct(r.auprc_drop), signed_pct(r.fpr95_rise)]
-            for r in robustness_summary(doc)]
+    return [
+        [r.group, r.value, pct(r.auprc), pct(r.fpr95), signed_pct(r.auprc_drop), signed_pct(r.fpr95_rise)]
+        for r in robustness_summary(doc)
+    ]
 
 
-_ROBUSTNESS_HEADER = ["Group", "Condition", metric_heading("auprc"), metric_heading("fpr95"), "ΔAUPRC vs sev. 0",
-                      "ΔFPR95 vs sev. 0"]
+_ROBUSTNESS_HEADER = [
+    "Group",
+    "Condition",
+    metric_heading("auprc"),
+    metric_heading("fpr95"),
+    "ΔAUPRC vs sev. 0",
+    "ΔFPR95 vs sev. 0",
+]
 
 
 def _aligned(header: list[str], rows: list[list[str]]) -> str:
@@ -141,8 +160,12 @@ def _title(doc: Mapping[str, Any]) -> str:
     st = doc.get("settings", {})
     bench = ds.get("benchmark")
     boot = st.get("bootstrap")
-    ci = (f"; {100 * boot['ci_level']:g} % bootstrap intervals over images ({boot['resamples']} resamples, seed "
-          f"{boot['seed']})" if boot else "")
+    ci = (
+        f"; {100 * boot['ci_level']:g} % bootstrap intervals over images ({boot['resamples']} resamples, seed "
+        f"{boot['seed']})"
+        if boot
+        else ""
+    )
     return (
         f"ComsAmy pixel-level results: benchmark {bench or 'unknown'}, dataset {ds.get('name')} "
         f"({ds.get('num_images')} images, config {ds.get('config')}, split {ds.get('split')}); scores ranked at "
@@ -155,16 +178,23 @@ def render_table(doc: Mapping[str, Any]) -> str:
     header = ["Method", *(f"{col.short} {metric_heading(m)}" for col in TABLE2_COLUMNS for m in _METRICS)]
     parts = [_title(doc), "", _aligned(header, [_table2_row(doc)])]
     if _has_ci(doc):
-        parts += ["", "Whole dataset intervals: " + ", ".join(
-            f"{m.upper()} {pct_interval(doc['overall']['ci'].get(m))}" for m in _CI_METRICS)]
+        parts += [
+            "",
+            "Whole dataset intervals: "
+            + ", ".join(f"{m.upper()} {pct_interval(doc['overall']['ci'].get(m))}" for m in _CI_METRICS),
+        ]
     for group in _groups(doc):
         rows = _group_rows(doc, group)
         if rows:
             parts += ["", _aligned(_group_header(doc, group), rows)]
     robust = _robustness_rows(doc)
     if robust:
-        parts += ["", "Robustness (weather × severity; change from severity 0 in percentage points)", "",
-                  _aligned(_ROBUSTNESS_HEADER, robust)]
+        parts += [
+            "",
+            "Robustness (weather × severity; change from severity 0 in percentage points)",
+            "",
+            _aligned(_ROBUSTNESS_HEADER, robust),
+        ]
     comp = _comparison_rows(doc)
     if comp:
         parts += ["", _comparison_title(doc), "", _aligned(_comparison_header(doc), comp)]
@@ -172,7 +202,10 @@ def render_table(doc: Mapping[str, Any]) -> str:
 
 
 def _md(header: list[str], rows: list[list[str]]) -> str:
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
+    out = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|",
+    ]
     out += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
     return "\n".join(out)
 
@@ -182,11 +215,20 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
     header = ["Method", *(f"{col.label} {metric_heading(m)}" for col in TABLE2_COLUMNS for m in _METRICS)]
     parts = [f"*{_title(doc)}*", "", _md(header, [_table2_row(doc)])]
     for group in _groups(doc):
-        parts += ["", f"**{group.replace('_', ' ').capitalize()}**", "",
-                  _md(_group_header(doc, group), _group_rows(doc, group))]
+        parts += [
+            "",
+            f"**{group.replace('_', ' ').capitalize()}**",
+            "",
+            _md(_group_header(doc, group), _group_rows(doc, group)),
+        ]
     robust = _robustness_rows(doc)
     if robust:
-        parts += ["", "**Robustness** (change from severity 0 in percentage points)", "", _md(_ROBUSTNESS_HEADER, robust)]
+        parts += [
+            "",
+            "**Robustness** (change from severity 0 in percentage points)",
+            "",
+            _md(_ROBUSTNESS_HEADER, robust),
+        ]
     comp = _comparison_rows(doc)
     if comp:
         parts += ["", f"*{_comparison_title(doc)}*", "", _md(_comparison_header(doc), comp)]
@@ -209,13 +251,30 @@ def render_csv(doc: Mapping[str, Any]) -> str:
 
     for group, value, cell in rows:
         bounds = [num(((cell.get("ci") or {}).get(m) or [None, None])[k]) for m in _CSV_METRICS for k in (0, 1)]
-        writer.writerow([group, value, *(num(cell.get(m)) for m in _CSV_METRICS), *(bounds if ci else []),
-                         *(cell.get(c) for c in _COUNTS)])
+        writer.writerow(
+            [
+                group,
+                value,
+                *(num(cell.get(m)) for m in _CSV_METRICS),
+                *(bounds if ci else []),
+                *(cell.get(c) for c in _COUNTS),
+            ]
+        )
     return buf.getvalue()
 
 
-_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
 _LATEX_TEXT = {"↑": r"$\uparrow$", "↓": r"$\downarrow$", "−": "-", "Δ": r"$\Delta$", "×": r"$\times$"}
 
 
@@ -229,8 +288,12 @@ def latex_escape(text: str) -> str:
 
 
 def _latex_table(header: list[str], rows: list[list[str]]) -> list[str]:
-    lines = [r"\begin{tabular}{l" + "c" * (len(header) - 1) + "}", r"\toprule",
-             " & ".join(latex_escape(h) for h in header) + r" \\", r"\midrule"]
+    lines = [
+        r"\begin{tabular}{l" + "c" * (len(header) - 1) + "}",
+        r"\toprule",
+        " & ".join(latex_escape(h) for h in header) + r" \\",
+        r"\midrule",
+    ]
     lines += [" & ".join(latex_escape(c) for c in r) + r" \\" for r in rows]
     return [*lines, r"\bottomrule", r"\end{tabular}"]
 
@@ -243,11 +306,15 @@ def render_latex(doc: Mapping[str, Any]) -> str:
     row = _table2_row(doc)
     lines = [
         f"% {_title(doc)}",
-        r"\begin{tabular}{l" + "c" * 9 + "}", r"\toprule",
+        r"\begin{tabular}{l" + "c" * 9 + "}",
+        r"\toprule",
         rf"Method & {spans} \\",
         r"\cmidrule(lr){2-4}\cmidrule(lr){5-7}\cmidrule(lr){8-10}",
-        rf" & {mhead} & {mhead} & {mhead} \\", r"\midrule",
-        " & ".join([latex_escape(row[0]), *row[1:]]) + r" \\", r"\bottomrule", r"\end{tabular}",
+        rf" & {mhead} & {mhead} & {mhead} \\",
+        r"\midrule",
+        " & ".join([latex_escape(row[0]), *row[1:]]) + r" \\",
+        r"\bottomrule",
+        r"\end{tabular}",
     ]
     for group in _groups(doc):
         rows = _group_rows(doc, group)
@@ -255,7 +322,11 @@ def render_latex(doc: Mapping[str, Any]) -> str:
             lines += ["", *_latex_table(_group_header(doc, group), rows)]
     robust = _robustness_rows(doc)
     if robust:
-        lines += ["", "% robustness: change from severity 0 in percentage points", *_latex_table(_ROBUSTNESS_HEADER, robust)]
+        lines += [
+            "",
+            "% robustness: change from severity 0 in percentage points",
+            *_latex_table(_ROBUSTNESS_HEADER, robust),
+        ]
     comp = _comparison_rows(doc)
     if comp:
         lines += ["", f"% {_comparison_title(doc)}", *_latex_table(_comparison_header(doc), comp)]
@@ -320,13 +391,21 @@ def render_summary(docs: Sequence[Mapping[str, Any]], fmt: str = "table") -> str
     for method in summary.methods:
         texts = [pct(summary.values[method].get(b, {}).get(m)) for b in summary.benchmarks for m in SUMMARY_METRICS]
         rows.append([method, *texts, *(pct(summary.means[method][m]) for m in SUMMARY_METRICS)])
-    title = (f"Pixel-level results on {len(summary.benchmarks)} benchmark(s) (paper Table III layout); values in "
-             "percent; Mean = mean over the benchmarks")
+    title = (
+        f"Pixel-level results on {len(summary.benchmarks)} benchmark(s) (paper Table III layout); values in "
+        "percent; Mean = mean over the benchmarks"
+    )
     if fmt == "latex":
         head = " & ".join(rf"\multicolumn{{2}}{{c}}{{{latex_escape(b)}}}" for b in spans)
         sub = " & ".join([r"AUPRC $\uparrow$ & FPR$_{95}$ $\downarrow$"] * len(spans))
-        lines = [f"% {title}", r"\begin{tabular}{l" + "cc" * len(spans) + "}", r"\toprule", rf"Method & {head} \\",
-                 rf" & {sub} \\", r"\midrule"]
+        lines = [
+            f"% {title}",
+            r"\begin{tabular}{l" + "cc" * len(spans) + "}",
+            r"\toprule",
+            rf"Method & {head} \\",
+            rf" & {sub} \\",
+            r"\midrule",
+        ]
         lines += [" & ".join([latex_escape(r[0]), *r[1:]]) + r" \\" for r in rows]
         return "\n".join([*lines, r"\bottomrule", r"\end{tabular}"]) + "\n"
     header = ["Method", *(f"{b} {metric_heading(m)}" for b in spans for m in SUMMARY_METRICS)]

@@ -41,6 +41,8 @@ RECALL_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 """Recall levels at which precision is published (interpolated: the best precision at that recall or above)."""
 FPR_LEVELS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7)
 """FPR levels at which the TPR is published (the best TPR at that FPR or below)."""
+PUBLIC_VIEW = "public"
+"""The ``view`` key of :func:`public_results` documents (stored with each result as ``public_json``)."""
 CURVE_GROUPS = {"overall": None, "clear": ("split", "clear"), "adverse": ("split", "adverse")}
 """Curve key -> condition of the pooled histogram it is sampled from (None: every image)."""
 
@@ -87,7 +89,8 @@ def public_results(results: Mapping[str, Any], *, min_images: int) -> dict[str, 
 
     >>> doc = {"overall": {"auprc": 0.123456, "num_images": 9, "num_anomaly_pixels": 77},
     ...        "by_condition": {"weather": {"fog": {"auprc": 0.5, "num_images": 1}}}}
-    >>> public_results(doc, min_images=5)["overall"], public_results(doc, min_images=5)["by_condition"]
+    >>> pub = public_results(doc, min_images=5)
+    >>> pub["overall"], pub["by_condition"]
     ({'num_images': 9, 'auprc': 0.1235}, {})
     """
     by_condition: dict[str, dict[str, Any]] = {}
@@ -98,12 +101,31 @@ def public_results(results: Mapping[str, Any], *, min_images: int) -> dict[str, 
     dataset = results.get("dataset") or {}
     settings = results.get("settings") or {}
     return {
+        "view": PUBLIC_VIEW,
         "overall": _public_condition(results.get("overall"), min_images),
         "by_condition": by_condition,
         "dataset": {k: dataset[k] for k in ("name", "revision", "config", "split", "num_images") if k in dataset},
         "settings": {k: settings[k] for k in ("precision", "fpr95", "auprc") if k in settings},
         "version": str(results.get("version") or ""),
     }
+
+
+def restrict(public: Mapping[str, Any], *, min_images: int) -> dict[str, Any]:
+    """A stored public view (``view == "public"``) with the conditions under ``min_images`` taken out (fast: no
+    rounding again); any other document goes through :func:`public_results`."""
+    if public.get("view") != PUBLIC_VIEW:
+        return public_results(public, min_images=min_images)
+
+    def kept(m: Any) -> bool:
+        return isinstance(m, Mapping) and isinstance(m.get("num_images"), int) and m["num_images"] >= min_images
+
+    by_condition = {}
+    for group, values in (public.get("by_condition") or {}).items():
+        shown = {v: m for v, m in values.items() if kept(m)}
+        if shown:
+            by_condition[group] = shown
+    overall = public.get("overall")
+    return {**public, "overall": overall if kept(overall) else None, "by_condition": by_condition}
 
 
 def sample_curves(hist: Any) -> dict[str, list[float]]:

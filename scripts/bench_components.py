@@ -3,7 +3,8 @@
 Generates the reference-shaped workload of ``scripts/bench_metrics.py`` (1920x1080 float16 maps, ~13 % anomaly,
 some void; fewer images by default), then times ``comsamy-eval`` in fresh processes, interleaved, best of
 ``--repeats``: plain; ``--components`` (best-F1 threshold: cached maps and a second pass); ``--components`` at a
-fixed threshold (one pass); and each with ``--bootstrap N`` when the evaluator has it. Also times one image's
+fixed threshold (one pass); and each with ``--bootstrap N`` when the evaluator has it. Then the CPU time of each
+variant evaluated in this process with one worker (the steadiest number on a shared machine), and one image's
 component work alone (binarise + two labellings + counts).
 
 Usage::
@@ -43,6 +44,30 @@ def _time_eval(bm, zip_path: Path, ds: Path, workers: int, extra: list[str], out
     if line is None or json.loads(line[6:])["rc"] != 0:
         raise SystemExit(f"comsamy-eval {' '.join(extra)} failed:\n{proc.stderr[-2000:]}")
     return float(json.loads(line[6:])["wall"])
+
+
+def _serial_cpu(zip_path: Path, ds: Path, variants: dict[str, list[str]], repeats: int) -> dict[str, float]:
+    """CPU seconds of one in-process evaluation (``workers=1``) per variant, best of ``repeats``, interleaved.
+
+    The steadiest measure on a shared machine: other jobs stretch wall time but hardly the CPU time it takes.
+    """
+    from comsamy.evaluation import evaluate_archive
+
+    def options(extra: list[str]) -> dict[str, object]:
+        out: dict[str, object] = {"components": "--components" in extra}
+        if "--component-threshold" in extra:
+            out["component_threshold"] = float(extra[extra.index("--component-threshold") + 1])
+        return out
+
+    best: dict[str, float] = {}
+    for _ in range(repeats):
+        for name, extra in variants.items():
+            if "--bootstrap" in extra:
+                continue
+            start = time.process_time()
+            evaluate_archive(zip_path, ds, workers=1, progress=False, **options(extra))  # type: ignore[arg-type]
+            best[name] = min(best.get(name, float("inf")), time.process_time() - start)
+    return best
 
 
 def _one_image(bm, h: int, w: int, repeats: int) -> dict[str, float]:
@@ -96,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             for name, extra in variants.items():
                 walls[name].append(_time_eval(bm, zip_path, ds, args.workers, extra, root / "out.json"))
         doc = json.loads((root / "out.json").read_text())
+        cpu = _serial_cpu(zip_path, ds, variants, args.repeats)
         single = _one_image(bm, h, w, args.repeats)
     base = min(walls["plain"])
     print(f"workload: {args.images} images {w}x{h}, {args.workers} workers, best of {args.repeats}; "
@@ -103,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     print("| variant | wall s (best) | wall runs | wall ratio |\n|---|---:|---|---:|")
     for name, ws in walls.items():
         print(f"| {name} | {min(ws):.2f} | {', '.join(f'{x:.2f}' for x in ws)} | {min(ws) / base:.3f}x |")
+    print("\n| variant | CPU s, in-process, workers=1 (best) | ratio to plain |\n|---|---:|---:|")
+    for name, c in cpu.items():
+        print(f"| {name} | {c:.2f} | {c / cpu['plain']:.3f}x |")
     print(f"one {w}x{h} image, one process: histogram {single['histogram']:.1f} ms, component work "
           f"{single['components']:.1f} ms (scipy.ndimage.label of the whole thresholded map alone: "
           f"{single['label_full_image']:.1f} ms)")

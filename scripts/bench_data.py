@@ -74,8 +74,11 @@ def main() -> None:
         raw = args.raw
         print(f"generate: skipped, reusing {raw}")
     else:
-        raw, t_gen = _timed(lambda: write_raw_release(work / "raw", images=args.images, size=args.size,
-                                                      seed=args.seed, inliers=args.inliers))
+        raw, t_gen = _timed(
+            lambda: write_raw_release(
+                work / "raw", images=args.images, size=args.size, seed=args.seed, inliers=args.inliers
+            )
+        )
         print(f"generate: {t_gen:8.2f} s  ({t_gen / args.images:.3f} s/image)")
     raw_bytes = sum(p.stat().st_size for p in Path(raw).rglob("*") if p.is_file())
     print(f"raw release: {raw_bytes / 2**20:.1f} MiB")
@@ -97,20 +100,25 @@ def main() -> None:
     shutil.rmtree(out, ignore_errors=True)
     _, t_export = _timed(lambda: export_release(raw, out))
     out_bytes = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-    print(f"export:   {t_export:8.2f} s  vs copytree {t_copy:.2f} s -> ratio {t_export / t_copy:.1f}x; "
-          f"vs PIL decode of every raw file {t_pil:.2f} s -> ratio {t_export / t_pil:.2f}x "
-          f"(folder {out_bytes / 2**20:.1f} MiB)")
+    print(
+        f"export:   {t_export:8.2f} s  vs copytree {t_copy:.2f} s -> ratio {t_export / t_copy:.1f}x; "
+        f"vs PIL decode of every raw file {t_pil:.2f} s -> ratio {t_export / t_pil:.2f}x "
+        f"(folder {out_bytes / 2**20:.1f} MiB)"
+    )
 
     shards = sorted(out.glob("data/*.parquet"))
     _, t_arrow = _timed(lambda: [pq.read_table(s) for s in shards])
     ds, t_load = _timed(lambda: comsamy.load_dataset(out, config="all", split="test"))
-    print(f"load:     {t_load:8.2f} s  vs pyarrow read {t_arrow:.2f} s  -> ratio {t_load / t_arrow:.1f}x "
-          f"({len(ds)} rows, first call builds the Arrow cache)")
+    print(
+        f"load:     {t_load:8.2f} s  vs pyarrow read {t_arrow:.2f} s  -> ratio {t_load / t_arrow:.1f}x "
+        f"({len(ds)} rows, first call builds the Arrow cache)"
+    )
     _, t_cached = _timed(lambda: comsamy.load_dataset(out, config="all", split="test"))
     print(f"cached:   {t_cached:8.2f} s  vs pyarrow read {t_arrow:.2f} s  -> ratio {t_cached / t_arrow:.1f}x")
 
     stream = comsamy.load_dataset(out, config="all", split="test", streaming=True)
     _, t_first = _timed(lambda: next(iter(stream)))
+
     def decode_stream() -> int:
         n = 0
         for row in stream:
@@ -120,16 +128,24 @@ def main() -> None:
         return n
 
     _, t_stream = _timed(decode_stream)
-    print(f"stream:   {t_stream:8.2f} s  vs PIL decode of the raw files {t_pil:.2f} s  -> ratio "
-          f"{t_stream / t_pil:.2f}x (first row after {t_first:.2f} s)")
+    print(
+        f"stream:   {t_stream:8.2f} s  vs PIL decode of the raw files {t_pil:.2f} s  -> ratio "
+        f"{t_stream / t_pil:.2f}x (first row after {t_first:.2f} s)"
+    )
     print(f"datasets {datasets.__version__}; files in {work}")
     if args.workdir is None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-SIZES = {"roadanomaly": (1280, 720), "roadanomaly21": (1920, 1080), "roadobstacle21": (1920, 1080),
-         "lostandfound": (2048, 1024), "fishyscapes_laf": (2048, 1024), "fishyscapes_static": (2048, 1024),
-         "generic": (1920, 1080)}
+SIZES = {
+    "roadanomaly": (1280, 720),
+    "roadanomaly21": (1920, 1080),
+    "roadobstacle21": (1920, 1080),
+    "lostandfound": (2048, 1024),
+    "fishyscapes_laf": (2048, 1024),
+    "fishyscapes_static": (2048, 1024),
+    "generic": (1920, 1080),
+}
 
 
 def bench_importers(n: int, workdir: Path | None) -> None:
@@ -151,8 +167,10 @@ def bench_importers(n: int, workdir: Path | None) -> None:
     os.environ["HF_DATASETS_CACHE"] = str(work / "hf-cache")
     warm, _ = bf.generic(work / "warm-up")  # import datasets, pyarrow and the card code once, outside the timings
     import_benchmark("generic", warm, work / "warm-up-out", options=ImportOptions(label_map=parse_label_map("*=0")))
-    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}; about {n} images per benchmark "
-          "(Fishyscapes: the fixture's 3 and 2)")
+    print(
+        f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}; about {n} images per benchmark "
+        "(Fishyscapes: the fixture's 3 and 2)"
+    )
     for name, size in SIZES.items():
         picture = _picture(size)
         bf._rgb = lambda seed, size=size, picture=picture: Image.fromarray(np.roll(picture, seed * 7, axis=1))
@@ -179,14 +197,19 @@ def bench_importers(n: int, workdir: Path | None) -> None:
         start = time.perf_counter()
         import_benchmark(name, raw, root / "out", options=options, force=True)
         t_imp = time.perf_counter() - start
-        print(f"import {name:19s} {t_imp:7.2f} s  vs PIL decode of its {len(files)} files {t_pil:6.2f} s  -> "
-              f"ratio {t_imp / t_pil:.2f}x")
+        print(
+            f"import {name:19s} {t_imp:7.2f} s  vs PIL decode of its {len(files)} files {t_pil:6.2f} s  -> "
+            f"ratio {t_imp / t_pil:.2f}x"
+        )
     src = work / "roadanomaly" / "out"
     for workers in sorted({1, os.cpu_count() or 1}):
-        summary = corrupt_dataset(src, work / f"corrupt-{workers}", weathers=["rain", "fog"], levels=[1, 5],
-                                  workers=workers, force=True)
-        print(f"corrupt roadanomaly x 2 weathers x 2 levels, {workers} worker(s): "
-              f"{summary.images_per_second_per_core:.2f} images/s per core")
+        summary = corrupt_dataset(
+            src, work / f"corrupt-{workers}", weathers=["rain", "fog"], levels=[1, 5], workers=workers, force=True
+        )
+        print(
+            f"corrupt roadanomaly x 2 weathers x 2 levels, {workers} worker(s): "
+            f"{summary.images_per_second_per_core:.2f} images/s per core"
+        )
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}; files in {work}")
     if workdir is None:
         shutil.rmtree(work, ignore_errors=True)
@@ -212,8 +235,9 @@ def _release(bf, name: str, root: Path, n: int):  # noqa: ANN001, ANN202
     if name == "roadanomaly":
         raw, _ = bf.roadanomaly(root / "raw", n=n)
     elif name in ("roadanomaly21", "roadobstacle21"):
-        raw, _ = bf.smiyc(root / "raw", track="anomaly" if name == "roadanomaly21" else "obstacle", labelled=n,
-                          held_out=0)
+        raw, _ = bf.smiyc(
+            root / "raw", track="anomaly" if name == "roadanomaly21" else "obstacle", labelled=n, held_out=0
+        )
         return raw, ImportOptions()
     elif name == "lostandfound":
         raw, _ = bf.lostandfound(root / "raw", extra=max(0, n - 3))

@@ -35,7 +35,7 @@ def make_image(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     while (labels == 1).sum() < target:
         cy, cx, r = rng.integers(0, H), rng.integers(0, W), rng.integers(60, 220)
         labels[(yy - cy) ** 2 + (xx - cx) ** 2 < r * r] = 1
-    labels[int(H * 0.92):] = 255  # ego vehicle
+    labels[int(H * 0.92) :] = 255  # ego vehicle
     scores = 0.55 * field + 0.35 * (labels == 1) + 0.25 * rng.standard_normal((H, W))
     return scores.astype(np.float16), labels
 
@@ -69,8 +69,10 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     images = [make_image(rng) for _ in range(args.images)]
     pixels = args.images * H * W
-    print(f"{args.images} images of {W}x{H} float16 ({pixels / 1e6:.1f} Mpx), "
-          f"anomaly {np.mean([(y == 1).mean() for _, y in images]):.1%}, void {np.mean([(y == 255).mean() for _, y in images]):.1%}")
+    print(
+        f"{args.images} images of {W}x{H} float16 ({pixels / 1e6:.1f} Mpx), "
+        f"anomaly {np.mean([(y == 1).mean() for _, y in images]):.1%}, void {np.mean([(y == 255).mean() for _, y in images]):.1%}"
+    )
 
     from PIL import Image
 
@@ -103,11 +105,19 @@ def main() -> None:
     total = sum_histograms(hists)
     t_compute = best_of(lambda: [compute_metrics(total, fpr95=d) for d in FPR95_DEFINITIONS], args.repeat)
     t_ours = t_hist + t_pool + t_compute
-    print(f"image_histogram:               {t_hist / args.images * 1e3:7.2f} ms/image  {pixels / t_hist / 1e6:8.1f} Mpx/s")
-    print(f"  from raw float16 bits:       {t_bits / args.images * 1e3:7.2f} ms/image  {pixels / t_bits / 1e6:8.1f} Mpx/s")
-    print(f"pool {args.images} histograms: {t_pool * 1e3:.2f} ms; compute_metrics x3 definitions: {t_compute * 1e3:.2f} ms "
-          "(independent of the pixel count)")
-    print(f"metric core in all:            {t_ours / args.images * 1e3:7.2f} ms/image  {pixels / t_ours / 1e6:8.1f} Mpx/s")
+    print(
+        f"image_histogram:               {t_hist / args.images * 1e3:7.2f} ms/image  {pixels / t_hist / 1e6:8.1f} Mpx/s"
+    )
+    print(
+        f"  from raw float16 bits:       {t_bits / args.images * 1e3:7.2f} ms/image  {pixels / t_bits / 1e6:8.1f} Mpx/s"
+    )
+    print(
+        f"pool {args.images} histograms: {t_pool * 1e3:.2f} ms; compute_metrics x3 definitions: {t_compute * 1e3:.2f} ms "
+        "(independent of the pixel count)"
+    )
+    print(
+        f"metric core in all:            {t_ours / args.images * 1e3:7.2f} ms/image  {pixels / t_ours / 1e6:8.1f} Mpx/s"
+    )
 
     from sklearn.metrics import average_precision_score, roc_curve
 
@@ -126,16 +136,20 @@ def main() -> None:
     sk_px = k * H * W
     ap_sk, fpr_sk = sk()
     mine = compute_metrics(sum_histograms([image_histogram(s, y) for s, y in images[:k]]))
-    print(f"scikit-learn AP + roc_curve:   {t_sk / k * 1e3:7.2f} ms/image  {sk_px / t_sk / 1e6:8.1f} Mpx/s  "
-          f"(on {k} image(s) pooled)")
+    print(
+        f"scikit-learn AP + roc_curve:   {t_sk / k * 1e3:7.2f} ms/image  {sk_px / t_sk / 1e6:8.1f} Mpx/s  "
+        f"(on {k} image(s) pooled)"
+    )
     print(f"  agreement: |dAP| = {abs(mine.auprc - ap_sk):.1e}, |dFPR95| = {abs(mine.fpr95 - fpr_sk):.1e}")
     speedup = (t_sk / sk_px) / (t_ours / pixels)
     print(f"SPEED-UP vs scikit-learn (per pixel, histograms + pool + compute): {speedup:.1f}x")
 
     floor = (best["inflate"].sum() + best["png"].sum()) / args.images
-    print(f"decode floor (context, single thread): inflate .npy {best['inflate'].mean() * 1e3:.2f} ms + label PNG "
-          f"{best['png'].mean() * 1e3:.2f} ms = {floor * 1e3:.2f} ms/image; "
-          f"metric core = {t_ours / args.images / floor:.2f}x of decoding")
+    print(
+        f"decode floor (context, single thread): inflate .npy {best['inflate'].mean() * 1e3:.2f} ms + label PNG "
+        f"{best['png'].mean() * 1e3:.2f} ms = {floor * 1e3:.2f} ms/image; "
+        f"metric core = {t_ours / args.images / floor:.2f}x of decoding"
+    )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of this process: {peak:.0f} MiB (holds all {args.images} synthetic images)")
 

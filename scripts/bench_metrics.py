@@ -113,13 +113,17 @@ def _dataset_folder(root: Path, ids: list[str], labels: list[bytes], weathers: l
     }
     (root / "data").mkdir(parents=True)
     datasets.Dataset.from_dict(rows, features=feats).to_parquet(str(root / "data" / "test-00000-of-00001.parquet"))
-    (root / "README.md").write_text("---\nconfigs:\n- config_name: all\n  data_files:\n  - split: test\n"
-                                    "    path: data/test-*.parquet\n---\n# bench\n", encoding="utf-8")
+    (root / "README.md").write_text(
+        "---\nconfigs:\n- config_name: all\n  data_files:\n  - split: test\n"
+        "    path: data/test-*.parquet\n---\n# bench\n",
+        encoding="utf-8",
+    )
     return root
 
 
-def generate(root: Path, n: int, h: int, w: int, *, anomaly: float, void: float, small: int,
-             compression: int, seed: int) -> dict[str, object]:
+def generate(
+    root: Path, n: int, h: int, w: int, *, anomaly: float, void: float, small: int, compression: int, seed: int
+) -> dict[str, object]:
     """Write ``full`` and ``small`` (first ``small`` images) dataset folders and archives under ``root``."""
     from comsamy.constants import WEATHERS
 
@@ -128,8 +132,10 @@ def generate(root: Path, n: int, h: int, w: int, *, anomaly: float, void: float,
     weathers = [WEATHERS[k % len(WEATHERS)] for k in range(n)]
     labels: list[bytes] = []
     counts = np.zeros(3, np.int64)
-    with zipfile.ZipFile(root / "full.zip", "w", compression, compresslevel=1) as zf_full, \
-            zipfile.ZipFile(root / "small.zip", "w", compression, compresslevel=1) as zf_small:
+    with (
+        zipfile.ZipFile(root / "full.zip", "w", compression, compresslevel=1) as zf_full,
+        zipfile.ZipFile(root / "small.zip", "w", compression, compresslevel=1) as zf_small,
+    ):
         for k, image_id in enumerate(ids):
             lab = _label(rng, h, w, anomaly, void)
             counts += [(lab == 0).sum(), (lab == 1).sum(), (lab == 255).sum()]
@@ -141,8 +147,12 @@ def generate(root: Path, n: int, h: int, w: int, *, anomaly: float, void: float,
     _dataset_folder(root / "ds-full", ids, labels, weathers)
     _dataset_folder(root / "ds-small", ids[:small], labels[:small], weathers[:small])
     total = counts.sum()
-    return {"pixels": int(total), "anomaly": counts[1] / total, "void": counts[2] / total,
-            "zip_bytes": (root / "full.zip").stat().st_size}
+    return {
+        "pixels": int(total),
+        "anomaly": counts[1] / total,
+        "void": counts[2] / total,
+        "zip_bytes": (root / "full.zip").stat().st_size,
+    }
 
 
 # --- the floor: read + decode, nothing else ----------------------------------------------------------------------
@@ -163,8 +173,9 @@ def _floor_batch(tasks: list[tuple[str, bytes]]) -> int:
         version = np.lib.format.read_magic(io.BytesIO(raw))
         buf = io.BytesIO(raw)
         np.lib.format.read_magic(buf)
-        shape, _, dtype = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                           else np.lib.format.read_array_header_2_0)(buf)
+        shape, _, dtype = (
+            np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        )(buf)
         scores = np.frombuffer(raw, dtype, int(np.prod(shape)), buf.tell()).reshape(shape)
         with Image.open(io.BytesIO(label_png)) as img:
             labels = np.asarray(img)
@@ -187,8 +198,9 @@ def run_floor(zip_path: Path, ds_folder: Path, workers: int) -> float:
         _floor_init(str(zip_path))
         sum(_floor_batch(b) for b in batches)
     else:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_floor_init, initargs=(str(zip_path),)) as pool:
+        with ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("spawn"), initializer=_floor_init, initargs=(str(zip_path),)
+        ) as pool:
             sum(pool.map(_floor_batch, batches))
     return time.perf_counter() - t0
 
@@ -196,8 +208,19 @@ def run_floor(zip_path: Path, ds_folder: Path, workers: int) -> float:
 # --- comsamy-eval end to end, in a fresh process -----------------------------------------------------------------
 def run_eval(zip_path: Path, ds_folder: Path, workers: int, out: Path, *extra: str) -> dict[str, float]:
     """Run ``comsamy-eval`` (its ``main``) in a fresh interpreter; wall time and peak RSS (KB)."""
-    argv = ["--preds", str(zip_path), "--data", str(ds_folder), "--workers", str(workers), "--out", str(out),
-            "--format", "csv", *extra]
+    argv = [
+        "--preds",
+        str(zip_path),
+        "--data",
+        str(ds_folder),
+        "--workers",
+        str(workers),
+        "--out",
+        str(out),
+        "--format",
+        "csv",
+        *extra,
+    ]
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", DRIVER, *argv], capture_output=True, text=True, check=False)
     outer = time.perf_counter() - t0
@@ -247,8 +270,14 @@ def run_sklearn(zip_path: Path, ds_folder: Path, max_pixels: int) -> dict[str, f
         acc.update(image_id, scores, labels)
     res = acc.compute().overall
     t_ours = time.perf_counter() - t0
-    return {"images": k, "pixels": k * per_image, "sklearn_s": t_sk, "ours_s": t_ours,
-            "ap_diff": abs(res.auprc - ap), "auc_diff": abs(res.auroc - auc)}
+    return {
+        "images": k,
+        "pixels": k * per_image,
+        "sklearn_s": t_sk,
+        "ours_s": t_ours,
+        "ap_diff": abs(res.auprc - ap),
+        "auc_diff": abs(res.auroc - auc),
+    }
 
 
 def _mb(kb: float) -> str:
@@ -265,8 +294,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--anomaly", type=float, default=0.13)
     p.add_argument("--void", type=float, default=0.05)
     p.add_argument("--compression", choices=("deflated", "stored"), default="deflated")
-    p.add_argument("--sklearn-pixels", type=int, default=40_000_000,
-                   help="pixels scikit-learn is run on (the largest subset that fits comfortably)")
+    p.add_argument(
+        "--sklearn-pixels",
+        type=int,
+        default=40_000_000,
+        help="pixels scikit-learn is run on (the largest subset that fits comfortably)",
+    )
     p.add_argument("--repeats", type=int, default=2, help="floor / evaluator runs, best of (shared machines)")
     p.add_argument("--keep", type=Path, default=None, help="generate here and keep it (default: a temp folder)")
     p.add_argument("--seed", type=int, default=0)
@@ -278,8 +311,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         t0 = time.perf_counter()
         comp = zipfile.ZIP_DEFLATED if args.compression == "deflated" else zipfile.ZIP_STORED
-        info = generate(root, args.images, h, w, anomaly=args.anomaly, void=args.void, small=small,
-                        compression=comp, seed=args.seed)
+        info = generate(
+            root, args.images, h, w, anomaly=args.anomaly, void=args.void, small=small, compression=comp, seed=args.seed
+        )
         gen_s = time.perf_counter() - t0
         from comsamy.evaluation import load_view
 
@@ -298,8 +332,10 @@ def main(argv: list[str] | None = None) -> int:
         floor_small = min(floors_small)
         extras = {}
         if not args.no_extras:
-            for name, flags in (("--bootstrap 1000", ("--bootstrap", "1000")),
-                                ("--components --bootstrap 1000", ("--components", "--bootstrap", "1000"))):
+            for name, flags in (
+                ("--bootstrap 1000", ("--bootstrap", "1000")),
+                ("--components --bootstrap 1000", ("--components", "--bootstrap", "1000")),
+            ):
                 extras[name] = run_eval(root / "full.zip", root / "ds-full", args.workers, root / "r-x.json", *flags)
         floor = min(floors)
         sk = run_sklearn(root / "full.zip", root / "ds-full", args.sklearn_pixels)
@@ -313,27 +349,57 @@ def main(argv: list[str] | None = None) -> int:
     sk_full = sk["sklearn_s"] * px / sk["pixels"]
     rows = [
         ("floor: read + decode scores and labels", floor, px / floor / 1e6, "1.00x (reference)"),
-        ("comsamy-eval end to end (in-process wall)", ev["wall"], px / ev["wall"] / 1e6,
-         f"{ev['wall'] / floor:.2f}x the floor"),
-        ("comsamy-eval incl. interpreter start", ev["outer"], px / ev["outer"] / 1e6,
-         f"{ev['outer'] / floor:.2f}x the floor"),
+        (
+            "comsamy-eval end to end (in-process wall)",
+            ev["wall"],
+            px / ev["wall"] / 1e6,
+            f"{ev['wall'] / floor:.2f}x the floor",
+        ),
+        (
+            "comsamy-eval incl. interpreter start",
+            ev["outer"],
+            px / ev["outer"] / 1e6,
+            f"{ev['outer'] / floor:.2f}x the floor",
+        ),
         (f"floor, {small} images", floor_small, px_small / floor_small / 1e6, "1.00x (reference)"),
-        (f"comsamy-eval, {small} images (in-process wall)", ev_small["wall"], px_small / ev_small["wall"] / 1e6,
-         f"{ev_small['wall'] / floor_small:.2f}x the floor"),
-        *((f"comsamy-eval {name}", e["wall"], px / e["wall"] / 1e6,
-           f"{e['wall'] / floor:.2f}x the floor, +{100 * (e['wall'] / ev['wall'] - 1):.0f} % over plain")
-          for name, e in extras.items()),
-        (f"scikit-learn AP + AUROC, {sk['images']} images ({sk['pixels'] / 1e6:.0f} Mpx), measured", sk["sklearn_s"],
-         sk["pixels"] / sk["sklearn_s"] / 1e6, f"{sk['sklearn_s'] / sk['ours_s']:.1f}x slower than comsamy.metrics "
-         f"on the same pixels ({sk['ours_s']:.2f} s, 1 process)"),
-        ("scikit-learn extrapolated linearly to the workload", sk_full, px / sk_full / 1e6,
-         f"{sk_full / ev['wall']:.1f}x slower than comsamy-eval"),
+        (
+            f"comsamy-eval, {small} images (in-process wall)",
+            ev_small["wall"],
+            px_small / ev_small["wall"] / 1e6,
+            f"{ev_small['wall'] / floor_small:.2f}x the floor",
+        ),
+        *(
+            (
+                f"comsamy-eval {name}",
+                e["wall"],
+                px / e["wall"] / 1e6,
+                f"{e['wall'] / floor:.2f}x the floor, +{100 * (e['wall'] / ev['wall'] - 1):.0f} % over plain",
+            )
+            for name, e in extras.items()
+        ),
+        (
+            f"scikit-learn AP + AUROC, {sk['images']} images ({sk['pixels'] / 1e6:.0f} Mpx), measured",
+            sk["sklearn_s"],
+            sk["pixels"] / sk["sklearn_s"] / 1e6,
+            f"{sk['sklearn_s'] / sk['ours_s']:.1f}x slower than comsamy.metrics "
+            f"on the same pixels ({sk['ours_s']:.2f} s, 1 process)",
+        ),
+        (
+            "scikit-learn extrapolated linearly to the workload",
+            sk_full,
+            px / sk_full / 1e6,
+            f"{sk_full / ev['wall']:.1f}x slower than comsamy-eval",
+        ),
     ]
-    print(f"workload: {args.images} images {w}x{h} ({px / 1e6:.1f} Mpx), {info['anomaly']:.1%} anomaly, "
-          f"{info['void']:.1%} void, float16 .npy in a {args.compression} zip of {info['zip_bytes'] / 1e9:.2f} GB "
-          f"(generated in {gen_s:.0f} s)")
-    print(f"machine: {os.cpu_count()} cores ({platform.processor() or platform.machine()}), {args.workers} workers, "
-          f"load average at the end {load[0]:.1f} / {load[1]:.1f} (shared machine: other jobs were running)")
+    print(
+        f"workload: {args.images} images {w}x{h} ({px / 1e6:.1f} Mpx), {info['anomaly']:.1%} anomaly, "
+        f"{info['void']:.1%} void, float16 .npy in a {args.compression} zip of {info['zip_bytes'] / 1e9:.2f} GB "
+        f"(generated in {gen_s:.0f} s)"
+    )
+    print(
+        f"machine: {os.cpu_count()} cores ({platform.processor() or platform.machine()}), {args.workers} workers, "
+        f"load average at the end {load[0]:.1f} / {load[1]:.1f} (shared machine: other jobs were running)"
+    )
     floor_runs = ", ".join(f"{f:.1f}" for f in floors)
     eval_runs = ", ".join(f"{e['wall']:.1f}" for e in evals)
     print(f"best of {args.repeats}: floor runs {floor_runs} s; evaluator runs {eval_runs} s")
@@ -345,10 +411,15 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("| peak memory (RSS) | main process | largest worker | main + workers (upper bound) |")
     print("|---|---:|---:|---:|")
-    for label, e in ((f"{args.images} images", ev), (f"{small} images", ev_small),
-                     *((f"{args.images} images {name}", e) for name, e in extras.items())):
-        print(f"| comsamy-eval, {label} | {_mb(e['self_kb'])} | {_mb(e['children_kb'])} | "
-              f"{_mb(e['self_kb'] + args.workers * e['children_kb'])} |")
+    for label, e in (
+        (f"{args.images} images", ev),
+        (f"{small} images", ev_small),
+        *((f"{args.images} images {name}", e) for name, e in extras.items()),
+    ):
+        print(
+            f"| comsamy-eval, {label} | {_mb(e['self_kb'])} | {_mb(e['children_kb'])} | "
+            f"{_mb(e['self_kb'] + args.workers * e['children_kb'])} |"
+        )
     print()
     print(f"agreement with scikit-learn on the subset: |dAP| = {sk['ap_diff']:.1e}, |dAUROC| = {sk['auc_diff']:.1e}")
     return 0

@@ -20,7 +20,7 @@ PROG = "comsamy-data"
 
 SAMPLE_PURPOSE = (
     "This is the small sample bundled with the `comsamy` Python package "
-    "(`comsamy.load_dataset(\"sample\")`). It exists for tests, the README's first commands and demos; "
+    '(`comsamy.load_dataset("sample")`). It exists for tests, the README\'s first commands and demos; '
     "it needs no download."
 )
 
@@ -45,10 +45,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("benchmark", choices=sorted(BENCHMARKS), help="which release layout RAW has")
     p.add_argument("raw", type=Path, help="the release folder")
     p.add_argument("out", type=Path, help="folder to create (must not exist or be empty, unless --force)")
-    p.add_argument("--base", type=Path, default=None,
-                   help="Fishyscapes: the Lost & Found (fishyscapes_laf) or Cityscapes (fishyscapes_static) root")
-    p.add_argument("--map", dest="label_map", default=None,
-                   help="label value map, e.g. 2=1,0=0,*=255 or 0=255,1=0,2-200=1 (required for generic)")
+    p.add_argument(
+        "--base",
+        type=Path,
+        default=None,
+        help="Fishyscapes: the Lost & Found (fishyscapes_laf) or Cityscapes (fishyscapes_static) root",
+    )
+    p.add_argument(
+        "--map",
+        dest="label_map",
+        default=None,
+        help="label value map, e.g. 2=1,0=0,*=255 or 0=255,1=0,2-200=1 (required for generic)",
+    )
     p.add_argument("--images", default="images", help="generic: image folder inside RAW (default images)")
     p.add_argument("--labels", default="labels", help="generic: label folder inside RAW (default labels)")
     p.add_argument("--label-suffix", default="", help="generic: what a label file adds to its image's stem")
@@ -59,8 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("corrupt", help="adverse-weather variants of a dataset folder (weather x severity)")
     p.add_argument("source", type=Path, help="a dataset folder (an export or an import)")
     p.add_argument("out", type=Path, help="folder to create, or an interrupted run of the same command to finish")
-    p.add_argument("--weathers", default="rain,night,frost,fog,blizzard,sandstorm",
-                   help="comma-separated adverse weathers (default: all six)")
+    p.add_argument(
+        "--weathers",
+        default="rain,night,frost,fog,blizzard,sandstorm",
+        help="comma-separated adverse weathers (default: all six)",
+    )
     p.add_argument("--severities", default="1,2,3,4,5", help="comma-separated levels in 1..5 (default 1,2,3,4,5)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=positive_int, default=None, help="processes (default: every core)")
@@ -89,8 +100,13 @@ def _export(args: argparse.Namespace) -> int:
     from comsamy.data.export import export_release
 
     summary = export_release(
-        args.raw, args.out, convert_palette=args.convert_palette, synthetic=args.synthetic, title=args.title,
-        force=args.force, progress=not args.quiet,
+        args.raw,
+        args.out,
+        convert_palette=args.convert_palette,
+        synthetic=args.synthetic,
+        title=args.title,
+        force=args.force,
+        progress=not args.quiet,
     )
     print(f"exported {summary.num_test} test and {summary.num_inliers} inlier examples to {summary.out}")
     return 0
@@ -100,11 +116,22 @@ def _import(args: argparse.Namespace) -> int:
     from comsamy.data.benchmarks import ImportOptions, import_benchmark, parse_label_map
 
     options = ImportOptions(
-        base=args.base, label_map=parse_label_map(args.label_map) if args.label_map else None,
-        images=args.images, labels=args.labels, label_suffix=args.label_suffix,
+        base=args.base,
+        label_map=parse_label_map(args.label_map) if args.label_map else None,
+        images=args.images,
+        labels=args.labels,
+        label_suffix=args.label_suffix,
     )
-    summary = import_benchmark(args.benchmark, args.raw, args.out, options=options, name=args.name, title=args.title,
-                               force=args.force, progress=not args.quiet)
+    summary = import_benchmark(
+        args.benchmark,
+        args.raw,
+        args.out,
+        options=options,
+        name=args.name,
+        title=args.title,
+        force=args.force,
+        progress=not args.quiet,
+    )
     for note in summary.notes:
         print(f"note: {note}", file=sys.stderr)
     print(f"imported {summary.num_images} images of {summary.benchmark} to {summary.out}")
@@ -122,12 +149,22 @@ def _corrupt(args: argparse.Namespace) -> int:
     from comsamy.data.corrupt import corrupt_dataset
 
     weathers = [w.strip() for w in args.weathers.split(",") if w.strip()]
-    summary = corrupt_dataset(args.source, args.out, weathers=weathers, levels=_levels(args.severities),
-                              seed=args.seed, workers=args.workers, force=args.force, progress=not args.quiet)
+    summary = corrupt_dataset(
+        args.source,
+        args.out,
+        weathers=weathers,
+        levels=_levels(args.severities),
+        seed=args.seed,
+        workers=args.workers,
+        force=args.force,
+        progress=not args.quiet,
+    )
     skipped = f" ({summary.shards_skipped} finished shards kept)" if summary.shards_skipped else ""
-    print(f"wrote {summary.num_images} images ({summary.num_source} source images x {len(weathers)} weathers x "
-          f"{len(_levels(args.severities))} severities + severity 0) to {summary.out}{skipped}; "
-          f"{summary.images_per_second_per_core:.2f} images/s per core on {summary.workers} worker(s)")
+    print(
+        f"wrote {summary.num_images} images ({summary.num_source} source images x {len(weathers)} weathers x "
+        f"{len(_levels(args.severities))} severities + severity 0) to {summary.out}{skipped}; "
+        f"{summary.images_per_second_per_core:.2f} images/s per core on {summary.workers} worker(s)"
+    )
     return 0
 
 
@@ -169,22 +206,37 @@ def _sample(args: argparse.Namespace) -> int:
         raise UsageError(f"expected --images >= 1 and --inliers >= 0, got {args.images} and {args.inliers}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     (w, h), n, k = args.size, args.images, args.inliers
-    print(f"generating {n} synthetic test images and {k} inlier images at {w}x{h} (seed {args.seed}) ...",
-          file=sys.stderr)
+    print(
+        f"generating {n} synthetic test images and {k} inlier images at {w}x{h} (seed {args.seed}) ...", file=sys.stderr
+    )
     with tempfile.TemporaryDirectory(prefix=".comsamy-raw-", dir=args.out.parent) as tmp:
-        raw = write_raw_release(Path(tmp) / "raw", images=args.images, size=args.size, seed=args.seed,
-                                inliers=args.inliers)
-        summary = export_release(
-            raw, args.out, synthetic=True, title="ComsAmy synthetic sample", purpose=SAMPLE_PURPOSE,
-            force=args.force, progress=not args.quiet,
+        raw = write_raw_release(
+            Path(tmp) / "raw", images=args.images, size=args.size, seed=args.seed, inliers=args.inliers
         )
-    print(f"wrote a synthetic sample of {summary.num_test} test and {summary.num_inliers} inlier examples "
-          f"to {summary.out}")
+        summary = export_release(
+            raw,
+            args.out,
+            synthetic=True,
+            title="ComsAmy synthetic sample",
+            purpose=SAMPLE_PURPOSE,
+            force=args.force,
+            progress=not args.quiet,
+        )
+    print(
+        f"wrote a synthetic sample of {summary.num_test} test and {summary.num_inliers} inlier examples "
+        f"to {summary.out}"
+    )
     return 0
 
 
-COMMANDS = {"export": _export, "import": _import, "corrupt": _corrupt, "validate": _validate, "fetch": _fetch,
-            "sample": _sample}
+COMMANDS = {
+    "export": _export,
+    "import": _import,
+    "corrupt": _corrupt,
+    "validate": _validate,
+    "fetch": _fetch,
+    "sample": _sample,
+}
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -83,50 +83,111 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--preds", required=True, metavar="ARCHIVE",
-                   help="zip file or folder of score maps; 'sample' = the bundled example archive")
-    p.add_argument("--data", default=None, metavar="NAME_OR_PATH",
-                   help="dataset: 'comsamy' (default; COMSAMY_DATA or the Hub), 'sample', a folder or a Hub id "
-                        "(default with --preds sample: 'sample')")
+    p.add_argument(
+        "--preds",
+        required=True,
+        metavar="ARCHIVE",
+        help="zip file or folder of score maps; 'sample' = the bundled example archive",
+    )
+    p.add_argument(
+        "--data",
+        default=None,
+        metavar="NAME_OR_PATH",
+        help="dataset: 'comsamy' (default; COMSAMY_DATA or the Hub), 'sample', a folder or a Hub id "
+        "(default with --preds sample: 'sample')",
+    )
     p.add_argument("--config", default="all", help="dataset config (default: all)")
     p.add_argument("--split", default="test", help="dataset split (default: test)")
     p.add_argument("--out", type=Path, default=None, metavar="FILE", help="write the results JSON here")
     p.add_argument("--format", choices=FORMATS, default="table", help="what to print on stdout (default: table)")
     p.add_argument("--validate-only", action="store_true", help="check the archive completely, do not score it")
-    p.add_argument("--precision", choices=PRECISIONS, default="float16",
-                   help="ranking precision of float scores (default: float16, the canonical one)")
-    p.add_argument("--fpr95", choices=FPR95_DEFINITIONS, default="first",
-                   help="FPR95 definition (default: first; closest = RPL/PEBAL, strict = RbA, interp = ood-metrics)")
+    p.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default="float16",
+        help="ranking precision of float scores (default: float16, the canonical one)",
+    )
+    p.add_argument(
+        "--fpr95",
+        choices=FPR95_DEFINITIONS,
+        default="first",
+        help="FPR95 definition (default: first; closest = RPL/PEBAL, strict = RbA, interp = ood-metrics)",
+    )
     p.add_argument("--auprc", choices=AUPRC_DEFINITIONS, default="step", help="AUPRC definition (default: step)")
-    p.add_argument("--polarity", choices=("anomaly", "confidence"), default=None,
-                   help="score direction: anomaly (higher = more anomalous) or confidence (higher = less anomalous, "
-                        "e.g. BRAVO's _conf maps); default: the manifest's polarity, else anomaly")
-    p.add_argument("--workers", type=_positive_int, default=None, metavar="N",
-                   help="worker processes (default: every core)")
+    p.add_argument(
+        "--polarity",
+        choices=("anomaly", "confidence"),
+        default=None,
+        help="score direction: anomaly (higher = more anomalous) or confidence (higher = less anomalous, "
+        "e.g. BRAVO's _conf maps); default: the manifest's polarity, else anomaly",
+    )
+    p.add_argument(
+        "--workers", type=_positive_int, default=None, metavar="N", help="worker processes (default: every core)"
+    )
     comp = p.add_argument_group("component level (SMIYC: sIoU, PPV, mean F1; needs opencv or scipy)")
     comp.add_argument("--components", action="store_true", help="add component-level metrics to every condition")
-    comp.add_argument("--component-threshold", type=_component_threshold, default="best-f1", metavar="best-f1|NUMBER",
-                      help="binarise scores >= this (default best-f1: the pooled pixel-F1-optimal threshold)")
-    comp.add_argument("--min-pred-size", type=_non_negative_int, default=500, metavar="PIXELS",
-                      help="drop predicted components smaller than this (default 500; SMIYC obstacle track: 50)")
-    comp.add_argument("--min-gt-size", type=_non_negative_int, default=100, metavar="PIXELS",
-                      help="turn ground-truth components smaller than this void (default 100; obstacle track: 10)")
+    comp.add_argument(
+        "--component-threshold",
+        type=_component_threshold,
+        default="best-f1",
+        metavar="best-f1|NUMBER",
+        help="binarise scores >= this (default best-f1: the pooled pixel-F1-optimal threshold)",
+    )
+    comp.add_argument(
+        "--min-pred-size",
+        type=_non_negative_int,
+        default=500,
+        metavar="PIXELS",
+        help="drop predicted components smaller than this (default 500; SMIYC obstacle track: 50)",
+    )
+    comp.add_argument(
+        "--min-gt-size",
+        type=_non_negative_int,
+        default=100,
+        metavar="PIXELS",
+        help="turn ground-truth components smaller than this void (default 100; obstacle track: 10)",
+    )
     stats = p.add_argument_group("uncertainty and comparison")
-    stats.add_argument("--bootstrap", type=_non_negative_int, default=0, metavar="N",
-                       help="percentile bootstrap over images with N resamples: every metrics object gains 'ci' "
-                            "(default 0: off; with --compare: the resamples of the paired bootstrap, default 1000)")
-    stats.add_argument("--seed", type=_non_negative_int, default=0, metavar="S",
-                       help="bootstrap seed (default 0); the same seed gives the same intervals for any --workers")
-    stats.add_argument("--ci-level", type=_level, default=0.95, metavar="LEVEL",
-                       help="bootstrap interval coverage (default 0.95)")
-    stats.add_argument("--compare", default=None, metavar="ARCHIVE_B",
-                       help="a second archive scored on the same data: paired differences A - B per metric and "
-                            "condition, with bootstrap intervals and two-sided p-values (JSON key 'comparison')")
-    stats.add_argument("--per-image", type=Path, default=None, metavar="FILE.csv",
-                       help="write one row per image: id, metadata, auprc, fpr95, auroc, tpr_at_5fpr, anomaly "
-                            "fraction (empty where undefined)")
-    p.add_argument("--plots", type=Path, default=None, metavar="DIR",
-                   help="write PR / ROC curves and per-weather charts (PNG + CSV) here (needs matplotlib)")
+    stats.add_argument(
+        "--bootstrap",
+        type=_non_negative_int,
+        default=0,
+        metavar="N",
+        help="percentile bootstrap over images with N resamples: every metrics object gains 'ci' "
+        "(default 0: off; with --compare: the resamples of the paired bootstrap, default 1000)",
+    )
+    stats.add_argument(
+        "--seed",
+        type=_non_negative_int,
+        default=0,
+        metavar="S",
+        help="bootstrap seed (default 0); the same seed gives the same intervals for any --workers",
+    )
+    stats.add_argument(
+        "--ci-level", type=_level, default=0.95, metavar="LEVEL", help="bootstrap interval coverage (default 0.95)"
+    )
+    stats.add_argument(
+        "--compare",
+        default=None,
+        metavar="ARCHIVE_B",
+        help="a second archive scored on the same data: paired differences A - B per metric and "
+        "condition, with bootstrap intervals and two-sided p-values (JSON key 'comparison')",
+    )
+    stats.add_argument(
+        "--per-image",
+        type=Path,
+        default=None,
+        metavar="FILE.csv",
+        help="write one row per image: id, metadata, auprc, fpr95, auroc, tpr_at_5fpr, anomaly "
+        "fraction (empty where undefined)",
+    )
+    p.add_argument(
+        "--plots",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="write PR / ROC curves and per-weather charts (PNG + CSV) here (needs matplotlib)",
+    )
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     return p
 
@@ -152,8 +213,9 @@ def _resolve_preds(preds: str) -> str:
 
         path = example_predictions_path()
         if not path.exists():
-            raise UsageError(f"--preds sample: expected the bundled example archive at {path}, got no such file "
-                             "(reinstall comsamy)")
+            raise UsageError(
+                f"--preds sample: expected the bundled example archive at {path}, got no such file (reinstall comsamy)"
+            )
         return str(path)
     return preds
 
@@ -181,12 +243,28 @@ def _write(path: Path, text: str, flag: str) -> None:
 def _score(args: argparse.Namespace, preds: str, data: str, progress: bool) -> object:
     from comsamy.evaluation import evaluate_archive
 
-    common = dict(config=args.config, split=args.split, precision=args.precision, fpr95=args.fpr95,
-                  auprc=args.auprc, workers=args.workers, progress=progress, polarity=args.polarity)
-    report = evaluate_archive(preds, data, **common, components=args.components,  # type: ignore[arg-type]
-                              component_threshold=args.component_threshold, min_pred_size=args.min_pred_size,
-                              min_gt_size=args.min_gt_size, bootstrap=args.bootstrap, seed=args.seed,
-                              ci_level=args.ci_level)
+    common = dict(
+        config=args.config,
+        split=args.split,
+        precision=args.precision,
+        fpr95=args.fpr95,
+        auprc=args.auprc,
+        workers=args.workers,
+        progress=progress,
+        polarity=args.polarity,
+    )
+    report = evaluate_archive(
+        preds,
+        data,
+        **common,
+        components=args.components,  # type: ignore[arg-type]
+        component_threshold=args.component_threshold,
+        min_pred_size=args.min_pred_size,
+        min_gt_size=args.min_gt_size,
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+        ci_level=args.ci_level,
+    )
     if args.compare is None:
         return report
     other = evaluate_archive(_resolve_preds(args.compare), data, **common)  # type: ignore[arg-type]
@@ -201,8 +279,16 @@ def _run(args: argparse.Namespace) -> int:
     progress = sys.stderr.isatty()
     try:
         if args.validate_only:
-            index = validate_predictions(preds, data, config=args.config, split=args.split, precision=args.precision,
-                                         workers=args.workers, progress=progress, polarity=args.polarity)
+            index = validate_predictions(
+                preds,
+                data,
+                config=args.config,
+                split=args.split,
+                precision=args.precision,
+                workers=args.workers,
+                progress=progress,
+                polarity=args.polarity,
+            )
             kinds = ", ".join(index.to_dict()["dtypes"])
             print(f"{preds}: valid, {len(index.members)} score maps ({index.score_kind}: {kinds}) for dataset {data!r}")
             return 0

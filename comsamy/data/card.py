@@ -175,9 +175,7 @@ def card_body(test: Sequence[RawItem], inliers: Sequence[RawItem], options: Card
         "",
         "- `default`: splits `clear` and `adverse` (every weather but clear).",
         "- `all`: split `test`, every image.",
-        "- one config per weather present ("
-        + ", ".join(f"`{w}`" for w in WEATHERS if weather[w])
-        + "): split `test`.",
+        "- one config per weather present (" + ", ".join(f"`{w}`" for w in WEATHERS if weather[w]) + "): split `test`.",
     ]
     if inliers:
         parts.append(
@@ -216,7 +214,7 @@ def card_body(test: Sequence[RawItem], inliers: Sequence[RawItem], options: Card
         'ds = comsamy.load_dataset("/path/to/this/folder", config="all", split="test")',
         "```",
         "",
-        "`datasets.load_dataset(\"/path/to/this/folder\", \"all\", split=\"test\")` works as well. Write one score "
+        '`datasets.load_dataset("/path/to/this/folder", "all", split="test")` works as well. Write one score '
         "map per image named after its `id` into a zip, then score it with:",
         "",
         "```",

@@ -57,8 +57,7 @@ def _card(path: Path, problems: list[str]) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def _check_shard(path: Path, shard: str, expected_weather: str | None, problems: list[str],
-                 ids: Counter[str]) -> int:
+def _check_shard(path: Path, shard: str, expected_weather: str | None, problems: list[str], ids: Counter[str]) -> int:
     import pyarrow.parquet as pq
     from datasets import Features
 
@@ -123,8 +122,11 @@ def validate_dataset_folder(path: str | Path) -> FolderSummary:
     ids: Counter[str] = Counter()
     present = [w for w in WEATHERS if w in configs]
     per_weather = {w: _check_shard(path, weather_shard(w), w, problems, ids) for w in present}
-    stray = sorted(p.name for p in (path / "data").glob("*.parquet")
-                   if p.relative_to(path).as_posix() not in {weather_shard(w) for w in present} | {INLIER_SHARD})
+    stray = sorted(
+        p.name
+        for p in (path / "data").glob("*.parquet")
+        if p.relative_to(path).as_posix() not in {weather_shard(w) for w in present} | {INLIER_SHARD}
+    )
     if stray:
         problems.append(f"data/: expected only the shards the card lists, got also {stray}")
     duplicates = sorted(i for i, n in ids.items() if n > 1)
@@ -135,8 +137,10 @@ def validate_dataset_folder(path: str | Path) -> FolderSummary:
         num_inliers = _check_shard(path, INLIER_SHARD, None, problems, Counter())
     declared = {
         (info.get("config_name"), s.get("name")): s.get("num_examples")
-        for info in card.get("dataset_info", []) if isinstance(info, dict)
-        for s in info.get("splits", []) if isinstance(s, dict)
+        for info in card.get("dataset_info", [])
+        if isinstance(info, dict)
+        for s in info.get("splits", [])
+        if isinstance(s, dict)
     }
     actual = {("all", "test"): sum(per_weather.values()), (INLIER_CONFIG, "train"): num_inliers}
     actual |= {(w, "test"): n for w, n in per_weather.items()}

@@ -59,10 +59,16 @@ class CorruptSummary:
         return done / self.seconds / self.workers if self.seconds > 0 and done else 0.0
 
     def to_dict(self) -> dict[str, object]:
-        return {"out": str(self.out), "num_source": self.num_source, "num_images": self.num_images,
-                "shards_written": self.shards_written, "shards_skipped": self.shards_skipped,
-                "seconds": self.seconds, "workers": self.workers,
-                "images_per_second_per_core": self.images_per_second_per_core}
+        return {
+            "out": str(self.out),
+            "num_source": self.num_source,
+            "num_images": self.num_images,
+            "shards_written": self.shards_written,
+            "shards_skipped": self.shards_skipped,
+            "seconds": self.seconds,
+            "workers": self.workers,
+            "images_per_second_per_core": self.images_per_second_per_core,
+        }
 
 
 def corrupted_id(image_id: str, weather: str, level: int) -> str:
@@ -100,10 +106,16 @@ def _source_shards(folder: Path) -> list[Path]:
 def _check_levels(weathers: Sequence[str], levels: Sequence[int]) -> None:
     bad = [w for w in weathers if w not in WEATHERS or w == "clear"]
     if bad or not weathers:
-        raise UsageError(f"--weathers: expected names among {', '.join(WEATHERS[1:])}, got {', '.join(weathers) or 'none'}")
+        raise UsageError(
+            f"--weathers: expected names among {', '.join(WEATHERS[1:])}, got {', '.join(weathers) or 'none'}"
+        )
     if len(set(weathers)) != len(weathers):
         raise UsageError(f"--weathers: expected each weather once, got {', '.join(weathers)}")
-    if not levels or any(isinstance(v, bool) or not 1 <= int(v) <= 5 for v in levels) or len(set(levels)) != len(levels):
+    if (
+        not levels
+        or any(isinstance(v, bool) or not 1 <= int(v) <= 5 for v in levels)
+        or len(set(levels)) != len(levels)
+    ):
         raise UsageError(f"--severities: expected distinct levels in 1..5, got {', '.join(map(str, levels)) or 'none'}")
 
 
@@ -181,8 +193,9 @@ class _Runner:
             self.pool.join()
 
 
-def _write_shard(path: Path, shards: Sequence[Path], features: Any, weather: str, level: int, seed: int,
-                 runner: _Runner) -> int:
+def _write_shard(
+    path: Path, shards: Sequence[Path], features: Any, weather: str, level: int, seed: int, runner: _Runner
+) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -222,8 +235,13 @@ def _write_shard(path: Path, shards: Sequence[Path], features: Any, weather: str
 def _state(source: Path, weathers: Sequence[str], levels: Sequence[int], seed: int) -> dict[str, object]:
     from comsamy.data.loading import folder_fingerprint
 
-    return {"source": str(source.resolve()), "fingerprint": folder_fingerprint(source), "weathers": list(weathers),
-            "levels": list(levels), "seed": seed}
+    return {
+        "source": str(source.resolve()),
+        "fingerprint": folder_fingerprint(source),
+        "weathers": list(weathers),
+        "levels": list(levels),
+        "seed": seed,
+    }
 
 
 def _prepare_out(out: Path, state: dict[str, object], force: bool) -> None:
@@ -236,8 +254,10 @@ def _prepare_out(out: Path, state: dict[str, object], force: bool) -> None:
         previous = json.loads(state_path.read_text()) if state_path.is_file() else None
         if previous != state:
             if not force:
-                raise UsageError(f"expected OUT to be new, empty or an interrupted run of the same command, got "
-                                 f"{out}, which holds something else; pass --force to replace it")
+                raise UsageError(
+                    f"expected OUT to be new, empty or an interrupted run of the same command, got "
+                    f"{out}, which holds something else; pass --force to replace it"
+                )
             shutil.rmtree(out)
         elif (out / "README.md").is_file():
             logger.info("%s is complete; nothing to do", out)
@@ -308,9 +328,14 @@ def corrupt_dataset(
     seconds = time.perf_counter() - start
     from comsamy.data.corrupt_card import render_corrupt_card
 
-    (out / "README.md").write_text(render_corrupt_card(source_dir, features, num_source, weathers, levels, seed),
-                                   encoding="utf-8")
+    (out / "README.md").write_text(
+        render_corrupt_card(source_dir, features, num_source, weathers, levels, seed), encoding="utf-8"
+    )
     summary = CorruptSummary(out, num_source, num_source * len(plan), written, skipped, seconds, workers)
-    logger.info("corrupted %d images into %s (%.2f images/s per core)", summary.num_images, out,
-                summary.images_per_second_per_core)
+    logger.info(
+        "corrupted %d images into %s (%.2f images/s per core)",
+        summary.num_images,
+        out,
+        summary.images_per_second_per_core,
+    )
     return summary

@@ -20,12 +20,16 @@ def corrupt_configs(weathers: Sequence[str], levels: Sequence[int]) -> dict[str,
     from comsamy.data.corrupt import CLEAN_SHARD, _shard
 
     per_weather = {w: [_shard(w, lv) for lv in levels] for w in weathers}
-    return {"all": [CLEAN_SHARD, *(s for shards in per_weather.values() for s in shards)], "clean": [CLEAN_SHARD],
-            **per_weather}
+    return {
+        "all": [CLEAN_SHARD, *(s for shards in per_weather.values() for s in shards)],
+        "clean": [CLEAN_SHARD],
+        **per_weather,
+    }
 
 
-def render_corrupt_card(source: Path, features: Any, num_source: int, weathers: Sequence[str],
-                        levels: Sequence[int], seed: int) -> str:
+def render_corrupt_card(
+    source: Path, features: Any, num_source: int, weathers: Sequence[str], levels: Sequence[int], seed: int
+) -> str:
     """The full ``README.md``."""
     from comsamy.data.benchmarks import benchmark_name
 
@@ -49,30 +53,32 @@ def render_corrupt_card(source: Path, features: Any, num_source: int, weathers: 
         "size_categories": [size_category(total)],
         "configs": entries,
     }
-    body = "\n".join([
-        f"# {base} under adverse weather",
-        "",
-        f"Every one of the {num_source} images of `{base}` under {', '.join(weathers)} at severity levels "
-        f"{', '.join(map(str, levels))} (of 5), drawn with `comsamy.synthetic.apply_weather` (seed {seed}), plus the "
-        "unchanged images as severity 0 (weather `clear`). **The weather effects are synthetic**; the labels are the "
-        "source labels, unchanged (void kept).",
-        "",
-        f"{total} images. Ids: the source id at severity 0, `<id>__<weather>-<level>` otherwise.",
-        "",
-        "## Configs",
-        "",
-        "- `all` (default): split `test`, every image.",
-        "- `clean`: the unchanged images (severity 0).",
-        "- one config per weather (" + ", ".join(f"`{w}`" for w in weathers) + "): its severities.",
-        "",
-        "## Fields",
-        "",
-        "The source's fields, plus `weather` (ClassLabel; `clear` at severity 0) and `severity` (int 0..5); a "
-        "`weather` column of the source is kept as `source_weather`.",
-        "",
-        "```",
-        "comsamy-eval --preds preds.zip --data /path/to/this/folder",
-        "```",
-        "",
-    ])
+    body = "\n".join(
+        [
+            f"# {base} under adverse weather",
+            "",
+            f"Every one of the {num_source} images of `{base}` under {', '.join(weathers)} at severity levels "
+            f"{', '.join(map(str, levels))} (of 5), drawn with `comsamy.synthetic.apply_weather` (seed {seed}), plus the "
+            "unchanged images as severity 0 (weather `clear`). **The weather effects are synthetic**; the labels are the "
+            "source labels, unchanged (void kept).",
+            "",
+            f"{total} images. Ids: the source id at severity 0, `<id>__<weather>-<level>` otherwise.",
+            "",
+            "## Configs",
+            "",
+            "- `all` (default): split `test`, every image.",
+            "- `clean`: the unchanged images (severity 0).",
+            "- one config per weather (" + ", ".join(f"`{w}`" for w in weathers) + "): its severities.",
+            "",
+            "## Fields",
+            "",
+            "The source's fields, plus `weather` (ClassLabel; `clear` at severity 0) and `severity` (int 0..5); a "
+            "`weather` column of the source is kept as `source_weather`.",
+            "",
+            "```",
+            "comsamy-eval --preds preds.zip --data /path/to/this/folder",
+            "```",
+            "",
+        ]
+    )
     return card_text(front, infos, body)

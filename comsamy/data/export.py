@@ -62,13 +62,14 @@ def _write_shard(path: Path, items: Sequence[RawItem], *, inliers: bool, advance
     features = inlier_features() if inliers else benchmark_features()
     schema = features.arrow_schema
     path.parent.mkdir(parents=True, exist_ok=True)
-    with pq.ParquetWriter(path, schema, compression="none", use_dictionary=["id"],
-                          write_statistics=["id"]) as writer:
+    with pq.ParquetWriter(path, schema, compression="none", use_dictionary=["id"], write_statistics=["id"]) as writer:
         for start in range(0, len(items), ROW_GROUP_SIZE):
             chunk = items[start : start + ROW_GROUP_SIZE]
             columns: dict[str, list[object]] = {
                 "id": [i.id for i in chunk],
-                "image": [{"bytes": released_image_bytes(i.image, i.image_info), "path": i.id + _ext(i)} for i in chunk],
+                "image": [
+                    {"bytes": released_image_bytes(i.image, i.image_info), "path": i.id + _ext(i)} for i in chunk
+                ],
                 "label": [{"bytes": released_label_bytes(i.label, i.label_info), "path": i.id + ".png"} for i in chunk],
                 "weather": [WEATHERS.index(i.weather) for i in chunk],
                 "landform": [LANDFORMS.index(i.landform) for i in chunk],
@@ -83,11 +84,14 @@ def _check_out(out: Path, force: bool) -> None:
     if out.exists() and not out.is_dir():
         raise UsageError(f"expected OUT to be a folder path, got an existing file {out}")
     if out.is_dir() and any(out.iterdir()) and not force:
-        raise UsageError(f"expected OUT to be a new or empty folder, got the non-empty folder {out}; pass --force to replace it")
+        raise UsageError(
+            f"expected OUT to be a new or empty folder, got the non-empty folder {out}; pass --force to replace it"
+        )
 
 
-def write_release(release: RawRelease, out: str | Path, *, options: CardOptions, force: bool = False,
-                  progress: bool = False) -> ExportSummary:
+def write_release(
+    release: RawRelease, out: str | Path, *, options: CardOptions, force: bool = False, progress: bool = False
+) -> ExportSummary:
     """Write an already validated release to ``out`` (see :func:`export_release`)."""
     from tqdm.auto import tqdm
 

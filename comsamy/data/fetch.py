@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from comsamy.data.loading import ENV_DATA, hub_repo_id, one_line
+from comsamy.data.loading import ENV_DATA, http_errors, hub_repo_id, one_line
 from comsamy.errors import DataNotAvailableError
 
 
@@ -21,14 +21,20 @@ def fetch(to: str | Path | None = None, *, repo_id: str | None = None, revision:
     """
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
-    import httpx  # huggingface_hub >= 1.0 talks HTTP through httpx
 
     repo = repo_id or hub_repo_id()
+    unreachable: tuple[type[BaseException], ...] = (
+        OfflineModeIsEnabled,
+        LocalEntryNotFoundError,
+        HfHubHTTPError,
+        OSError,
+        *http_errors(),
+    )
     try:
         path = snapshot_download(
             repo, repo_type="dataset", revision=revision, local_dir=str(to) if to is not None else None
         )
-    except (OfflineModeIsEnabled, LocalEntryNotFoundError, HfHubHTTPError, httpx.HTTPError, OSError) as exc:
+    except unreachable as exc:
         raise DataNotAvailableError(
             f"expected to download the Hub dataset {repo!r}"
             + (f" at revision {revision!r}" if revision else "")

@@ -50,7 +50,10 @@ def config_data_files(weathers: Collection[str] = WEATHERS, *, with_inliers: boo
         default["clear"] = [weather_shard("clear")]
     if any(w in present for w in ADVERSE_WEATHERS):
         default["adverse"] = [weather_shard(w) for w in ADVERSE_WEATHERS if w in present]
-    configs: dict[str, dict[str, list[str]]] = {"default": default, "all": {"test": [weather_shard(w) for w in present]}}
+    configs: dict[str, dict[str, list[str]]] = {
+        "default": default,
+        "all": {"test": [weather_shard(w) for w in present]},
+    }
     for weather in present:
         configs[weather] = {"test": [weather_shard(weather)]}
     if with_inliers:

@@ -47,7 +47,7 @@ def how_to_get_data(repo_id: str) -> str:
     return (
         f"To get a local copy, run `comsamy-data fetch --to DIR` (downloads the Hub dataset {repo_id}) on a machine "
         f"with internet access, then set {ENV_DATA}=DIR or pass the folder path instead of the name; "
-        f"`comsamy.load_dataset(\"sample\")` loads the bundled synthetic sample without any download."
+        f'`comsamy.load_dataset("sample")` loads the bundled synthetic sample without any download.'
     )
 
 
@@ -94,9 +94,7 @@ def resolve(name: str | os.PathLike[str] = "comsamy") -> tuple[str, str]:
         return "hub", hub_repo_id(name)
     if HUB_ID.match(name):
         return "hub", name
-    raise UsageError(
-        f"expected 'comsamy', 'sample', a dataset folder or a Hub dataset id 'org/name', got {name!r}"
-    )
+    raise UsageError(f"expected 'comsamy', 'sample', a dataset folder or a Hub dataset id 'org/name', got {name!r}")
 
 
 def _checked_folder(path: Path, origin: str) -> str:
@@ -184,15 +182,33 @@ def _load_local(folder: str, config: str | None, split: str | None, kwargs: dict
     return datasets.load_dataset(folder, config, split=split, **kwargs)
 
 
+def http_errors() -> tuple[type[BaseException], ...]:
+    """The HTTP error base classes of the client ``huggingface_hub`` uses: the ``httpx`` module it re-exports
+    (``huggingface_hub.utils.httpx``, >= 1.0; whichever distribution provides it) and/or ``requests`` (older)."""
+    errors: list[type[BaseException]] = []
+    try:
+        from huggingface_hub.utils import httpx
+
+        errors.append(httpx.HTTPError)
+    except ImportError:
+        pass
+    try:
+        import requests
+
+        errors.append(requests.RequestException)
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
 def _load_hub(repo_id: str, config: str | None, split: str | None, kwargs: dict[str, Any]) -> Any:
     import datasets
     from datasets.exceptions import DatasetNotFoundError
     from huggingface_hub.errors import OfflineModeIsEnabled
-    import httpx  # huggingface_hub >= 1.0 talks HTTP through httpx
 
     try:
         return datasets.load_dataset(repo_id, config, split=split, **kwargs)
-    except (ConnectionError, OfflineModeIsEnabled, httpx.HTTPError, DatasetNotFoundError) as exc:
+    except (ConnectionError, OfflineModeIsEnabled, DatasetNotFoundError, *http_errors()) as exc:
         raise DataNotAvailableError(
             f"expected to reach the Hub dataset {repo_id!r} or find a local copy, got "
             f"{one_line(exc)}. " + how_to_get_data(repo_id)

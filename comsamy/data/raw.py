@@ -102,7 +102,9 @@ def _read_metadata(
     reader = csv.reader(text.splitlines())
     found = next(reader, None)
     if found is None or tuple(c.strip() for c in found) != header:
-        problems.append(f"{rel}: expected the header {','.join(header)}, got {','.join(found or []) or 'an empty file'}")
+        problems.append(
+            f"{rel}: expected the header {','.join(header)}, got {','.join(found or []) or 'an empty file'}"
+        )
         return None
     rows: list[_Row] = []
     seen: dict[str, int] = {}

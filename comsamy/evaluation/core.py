@@ -57,7 +57,13 @@ def _early_pool(archive_path: str, precision: str, workers: int | None) -> WarmP
 
 
 def run_tasks(
-    archive_path: str, tasks: list[Task], *, precision: str, workers: int, progress: bool, desc: str,
+    archive_path: str,
+    tasks: list[Task],
+    *,
+    precision: str,
+    workers: int,
+    progress: bool,
+    desc: str,
     pool: WarmPool | None = None,
 ) -> Iterator[Outcome]:
     """Run tasks in ``workers`` processes (in this process when 1); yields outcomes as they complete.
@@ -103,10 +109,12 @@ def _run_in(pool: WarmPool, archive_path: str, tasks: list[Task], bar: Any) -> I
 
 
 def _broken(workers: int, archive_path: str) -> str:
-    return (f"expected {workers} worker processes to score {archive_path}, got a worker that died: out of memory,"
-            " or a script that calls evaluate_archive without the `if __name__ == '__main__':` guard that"
-            " multiprocessing's spawn and forkserver start methods need; pass workers=1 (--workers 1) to score in"
-            " one process")
+    return (
+        f"expected {workers} worker processes to score {archive_path}, got a worker that died: out of memory,"
+        " or a script that calls evaluate_archive without the `if __name__ == '__main__':` guard that"
+        " multiprocessing's spawn and forkserver start methods need; pass workers=1 (--workers 1) to score in"
+        " one process"
+    )
 
 
 def _sha256_in_background(archive_path: str) -> Callable[[], str]:
@@ -142,14 +150,26 @@ def _raise_problems(index: ArchiveIndex, outcomes: Iterable[Outcome]) -> None:
         )
 
 
-def _prepare(preds: str | os.PathLike[str], data: Any, config: str | None, split: str | None, *,
-             polarity: str | None = None, precision: str = "float16") -> tuple[DatasetView, ArchiveIndex]:
+def _prepare(
+    preds: str | os.PathLike[str],
+    data: Any,
+    config: str | None,
+    split: str | None,
+    *,
+    polarity: str | None = None,
+    precision: str = "float16",
+) -> tuple[DatasetView, ArchiveIndex]:
     if not os.path.exists(preds):
         raise UsageError(f"--preds {preds}: expected an existing zip file or folder, got no such path")
     view = load_view(data, config=config, split=split)
     subset = config not in (None, "all")  # a subset config: ids of the other images are noted, not refused
-    index = validate_archive(preds, view.shapes, polarity=polarity,  # type: ignore[arg-type]
-                             extra_ids="note" if subset else "refuse", precision=precision)
+    index = validate_archive(
+        preds,
+        view.shapes,
+        polarity=polarity,  # type: ignore[arg-type]
+        extra_ids="note" if subset else "refuse",
+        precision=precision,
+    )
     return view, index
 
 
@@ -264,16 +284,19 @@ def evaluate_archive(
 
             comp = ComponentRun(threshold=component_threshold, min_pred_size=min_pred_size, min_gt_size=min_gt_size)
         comp_options = comp.options if comp is not None else None
-        tasks = [Task(i, records[i].label_png, m, index.member_caps[i], comp_options)
-                 for i, m in index.members.items()]
+        tasks = [Task(i, records[i].label_png, m, index.member_caps[i], comp_options) for i, m in index.members.items()]
     except BaseException:
         if pool is not None:
             pool.close()
         raise
     n = resolve_workers(workers, len(tasks))
     log.info("scoring %d images of %s with %d worker(s)", len(tasks), index.path, n)
-    outcomes = {o.image_id: o for o in run_tasks(index.path, tasks, precision=precision, workers=n,
-                                                  progress=progress, desc="scoring", pool=pool)}
+    outcomes = {
+        o.image_id: o
+        for o in run_tasks(
+            index.path, tasks, precision=precision, workers=n, progress=progress, desc="scoring", pool=pool
+        )
+    }
     ordered = [outcomes[t.image_id] for t in tasks]
     _raise_problems(index, ordered)
     acc = MetricAccumulator(precision=precision, fpr95=fpr95, auprc=auprc)  # type: ignore[arg-type]
@@ -284,7 +307,9 @@ def evaluate_archive(
     result = acc.compute()
     if bootstrap:
         result = acc.with_intervals(result, n=bootstrap, seed=seed, level=ci_level)
-    settings = EvaluationSettings(precision, fpr95, auprc, index.score_kind, bootstrap=bootstrap, seed=seed,
-                                  ci_level=ci_level, polarity=polarity)
-    return EvaluationReport(result, view.to_dict(), sha256(), index.manifest, settings, __version__, acc,
-                            components=summary)
+    settings = EvaluationSettings(
+        precision, fpr95, auprc, index.score_kind, bootstrap=bootstrap, seed=seed, ci_level=ci_level, polarity=polarity
+    )
+    return EvaluationReport(
+        result, view.to_dict(), sha256(), index.manifest, settings, __version__, acc, components=summary
+    )

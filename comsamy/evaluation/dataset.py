@@ -109,7 +109,9 @@ def _load(data: Any, config: str | None, split: str | None) -> tuple[Any, str]:
     if isinstance(data, datasets.Dataset):
         return data, data.info.dataset_name or data.info.builder_name or "dataset"
     if not isinstance(data, (str, Path)):
-        raise DataValidationError(f"data: expected a dataset name, folder or datasets.Dataset, got {type(data).__name__}")
+        raise DataValidationError(
+            f"data: expected a dataset name, folder or datasets.Dataset, got {type(data).__name__}"
+        )
     from comsamy import load_dataset
 
     name = str(data)

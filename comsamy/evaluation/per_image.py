@@ -68,8 +68,15 @@ def per_image_rows(report: Any) -> tuple[list[str], list[list[Any]]]:
         result = metrics[image_id]
         pixels = result.num_anomaly_pixels + result.num_inlier_pixels
         fraction = result.num_anomaly_pixels / pixels if pixels else math.nan
-        rows.append([image_id, *(_cell(meta.get(c)) for c in columns), *(_cell(getattr(result, m)) for m in METRIC_NAMES),
-                     _cell(fraction), *(_cell(values.get(image_id)) for values in extras.values())])
+        rows.append(
+            [
+                image_id,
+                *(_cell(meta.get(c)) for c in columns),
+                *(_cell(getattr(result, m)) for m in METRIC_NAMES),
+                _cell(fraction),
+                *(_cell(values.get(image_id)) for values in extras.values()),
+            ]
+        )
     return header, rows
 
 

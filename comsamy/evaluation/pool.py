@@ -52,7 +52,6 @@ def start_pool(archive_path: str, precision: str, workers: int) -> WarmPool:
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":
         ctx.set_forkserver_preload(_PRELOAD)
-    executor = ProcessPoolExecutor(workers, mp_context=ctx, initializer=init_worker,
-                                   initargs=(archive_path, precision))
+    executor = ProcessPoolExecutor(workers, mp_context=ctx, initializer=init_worker, initargs=(archive_path, precision))
     log.debug("starting %d worker process(es) with %s", workers, method)
     return WarmPool(executor, workers, [executor.submit(warm_up) for _ in range(workers)])

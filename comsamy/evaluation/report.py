@@ -22,15 +22,15 @@ DEFINITIONS: dict[str, Any] = {
     "fpr95": {
         "first": "FPR at the highest threshold whose TPR >= 0.95, exact ROC without interpolation",
         "closest": "Hendrycks' fpr_and_fdr_at_recall (RPL, PEBAL): FPR at the ROC point whose TPR is nearest 0.95, "
-                   "up to the first point with TPR = 1; ties: the higher TPR, then the lowest threshold",
+        "up to the first point with TPR = 1; ties: the higher TPR, then the lowest threshold",
         "strict": "FPR at the first point of scikit-learn's thinned roc_curve (drop_intermediate=True) with TPR > "
-                  "0.95 (RbA)",
+        "0.95 (RbA)",
         "interp": "FPR linearly interpolated at TPR = 0.95",
     },
     "auroc": "area under the exact ROC curve (scikit-learn roc_auc_score)",
     "tpr_at_5fpr": "TPR at the lowest threshold whose FPR <= 0.05, exact ROC without interpolation",
     "bootstrap": "percentile bootstrap over the images of each condition (drawn with replacement; pooled "
-                 "histograms of the drawn images, exact); paired comparisons draw the same images for both methods",
+    "histograms of the drawn images, exact); paired comparisons draw the same images for both methods",
     "pooling": "pixels of all images in a condition pooled; void (255) removed first",
 }
 
@@ -115,8 +115,9 @@ class EvaluationReport:
         """Ids of the images in one condition (``("weather", "fog")``)."""
         from comsamy.metrics.conditions import conditions_of
 
-        return [i for i in self.accumulator.image_ids
-                if (group, value) in conditions_of(i, self.accumulator.metadata(i))]
+        return [
+            i for i in self.accumulator.image_ids if (group, value) in conditions_of(i, self.accumulator.metadata(i))
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--out`` JSON document: ``version``, ``dataset``, ``archive``, ``settings``, ``overall``,
@@ -141,8 +142,9 @@ class EvaluationReport:
             doc["comparison"] = {"against": dict(self.compared_with or {}), **self.comparison.to_dict()}
         return doc
 
-    def compare(self, other: EvaluationReport, *, n: int = 1000, seed: int = 0, level: float = 0.95
-                ) -> EvaluationReport:
+    def compare(
+        self, other: EvaluationReport, *, n: int = 1000, seed: int = 0, level: float = 0.95
+    ) -> EvaluationReport:
         """This report (method A) with a paired comparison against ``other`` (method B) on the same images.
 
         Args:
@@ -161,8 +163,10 @@ class EvaluationReport:
         from comsamy.errors import UsageError
 
         if dict(self.dataset) != dict(other.dataset):
-            raise UsageError(f"--compare: expected both archives scored on the same dataset split, got "
-                             f"{dict(self.dataset)} and {dict(other.dataset)}")
+            raise UsageError(
+                f"--compare: expected both archives scored on the same dataset split, got "
+                f"{dict(self.dataset)} and {dict(other.dataset)}"
+            )
         comparison = self.accumulator.compare(other.accumulator, n=n, seed=seed, level=level)
         against = {"sha256": other.archive_sha256, "manifest": dict(other.manifest) if other.manifest else None}
         return replace(self, comparison=comparison, compared_with=against)

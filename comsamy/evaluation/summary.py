@@ -59,19 +59,24 @@ def load_results(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
         try:
             doc = json.loads(p.read_text(encoding="utf-8"))
         except OSError as exc:
-            raise UsageError(f"{p}: expected a readable results file (comsamy-eval --out), got {exc.strerror or exc}"
-                             ) from exc
+            raise UsageError(
+                f"{p}: expected a readable results file (comsamy-eval --out), got {exc.strerror or exc}"
+            ) from exc
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise UsageError(f"{p}: expected a results JSON document (comsamy-eval --out), got invalid JSON ({exc})"
-                             ) from exc
+            raise UsageError(
+                f"{p}: expected a results JSON document (comsamy-eval --out), got invalid JSON ({exc})"
+            ) from exc
         missing = [k for k in ("dataset", "overall") if not isinstance(doc, dict) or not isinstance(doc.get(k), dict)]
         if missing:
-            raise UsageError(f"{p}: expected a results document with 'dataset' and 'overall' objects "
-                             f"(comsamy-eval --out), got none for {missing}")
+            raise UsageError(
+                f"{p}: expected a results document with 'dataset' and 'overall' objects "
+                f"(comsamy-eval --out), got none for {missing}"
+            )
         for metric in SUMMARY_METRICS:
             value = doc["overall"].get(metric)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                      or not 0.0 <= value <= 1.0):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0
+            ):
                 raise UsageError(f"{p}: expected overall.{metric} to be a fraction in [0, 1] or null, got {value!r}")
         docs.append(doc)
     return docs
@@ -97,8 +102,14 @@ class BenchmarkSummary:
         """JSON-ready: ``benchmarks``, ``methods`` (each with ``by_benchmark`` and ``mean``)."""
         return {
             "benchmarks": list(self.benchmarks),
-            "methods": [{"method": m, "by_benchmark": {b: dict(v) for b, v in self.values[m].items()},
-                         "mean": dict(self.means[m])} for m in self.methods],
+            "methods": [
+                {
+                    "method": m,
+                    "by_benchmark": {b: dict(v) for b, v in self.values[m].items()},
+                    "mean": dict(self.means[m]),
+                }
+                for m in self.methods
+            ],
         }
 
 

@@ -81,8 +81,9 @@ def run_task(container: Container, task: Task, precision: str) -> Outcome:
         except MemberReadError as exc:
             return Outcome(task.image_id, None, (f"{where}: {exc}",))
         hdr = member.header
-        bits = np.frombuffer(data, dtype=hdr.descr.replace("f", "u"), count=hdr.shape[0] * hdr.shape[1],
-                             offset=hdr.data_offset).reshape(hdr.shape)
+        bits = np.frombuffer(
+            data, dtype=hdr.descr.replace("f", "u"), count=hdr.shape[0] * hdr.shape[1], offset=hdr.data_offset
+        ).reshape(hdr.shape)
         try:
             labels = decode_label(task.label_png)
             hist = image_histogram_from_bits(bits, labels, image_id=task.image_id)
@@ -96,8 +97,9 @@ def run_task(container: Container, task: Task, precision: str) -> Outcome:
         return Outcome(task.image_id)
     try:
         labels = decode_label(task.label_png)
-        hist = image_histogram(scores, labels, precision="float32" if precision == "float32" else "float16",
-                               image_id=task.image_id)
+        hist = image_histogram(
+            scores, labels, precision="float32" if precision == "float32" else "float16", image_id=task.image_id
+        )
         if task.components is None:
             return Outcome(task.image_id, hist)
         from comsamy.evaluation.component_pass import ranked_map

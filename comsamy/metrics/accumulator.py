@@ -38,14 +38,19 @@ def _stream(condition: Condition) -> str:
     return ALL if condition == _OVERALL else f"{condition[0]}={condition[1]}"
 
 
-def _map_results(result: EvaluationResult, ids: Mapping[Condition, list[str]],
-                 fn: Callable[[Condition, list[str], MetricResult], MetricResult]) -> EvaluationResult:
-    """``result`` with ``fn(condition, ids, metrics)`` applied to every metrics object (overall and conditions)."""
+def _map_results(
+    result: EvaluationResult,
+    ids: Mapping[Condition, list[str]],
+    fn: Callable[[Condition, list[str], MetricResult], MetricResult],
+) -> EvaluationResult:
+    """``result`` with ``fn(condition, ids, metrics)`` applied to every metrics object, in report order (overall
+    first, then the conditions)."""
+    overall = fn(_OVERALL, ids[_OVERALL], result.overall)
     by_condition = {
         group: {value: fn((group, value), ids[(group, value)], r) for value, r in values.items()}
         for group, values in result.by_condition.items()
     }
-    return replace(result, overall=fn(_OVERALL, ids[_OVERALL], result.overall), by_condition=by_condition)
+    return replace(result, overall=overall, by_condition=by_condition)
 
 
 class MetricAccumulator:
@@ -199,8 +204,11 @@ class MetricAccumulator:
         """The pooled histogram of ``all`` and of every condition, groups and values in report order."""
         if not self.keep_images:
             pooled = {c: s.result() for c, s in self._sums.items()}
-            order = [(g, v) for g in sort_groups({g for g, _ in pooled if g != ALL})
-                     for v in sort_values(g, [v for gg, v in pooled if gg == g])]
+            order = [
+                (g, v)
+                for g in sort_groups({g for g, _ in pooled if g != ALL})
+                for v in sort_values(g, [v for gg, v in pooled if gg == g])
+            ]
             return {_OVERALL: pooled.get(_OVERALL, sum_histograms([], kind=self.kind)), **{c: pooled[c] for c in order}}
         out = {_OVERALL: self.histogram()}
         for group, values in group_images(self._conditions).items():
@@ -233,20 +241,34 @@ class MetricAccumulator:
                 out[(group, value)] = ids
         return out
 
-    def with_intervals(self, result: EvaluationResult, *, n: int, seed: int = 0, level: float = 0.95
-                       ) -> EvaluationResult:
+    def with_intervals(
+        self, result: EvaluationResult, *, n: int, seed: int = 0, level: float = 0.95
+    ) -> EvaluationResult:
         """``result`` (from :meth:`compute`) with percentile bootstrap intervals in every metrics object.
 
         Each condition's images are resampled with replacement ``n`` times (see :mod:`comsamy.metrics.bootstrap`);
-        the draws depend only on ``seed``, the condition and the image order, never on worker processes.
+        the draws depend only on ``seed``, the condition and the image order, never on worker processes. Conditions
+        holding exactly the same images (``split=clear`` and ``weather=clear``) share one computation and so one
+        interval: that of the first of them in report order.
         """
         from comsamy.metrics.bootstrap import bootstrap_intervals
 
         self._need_images("bootstrap")
+        done: dict[tuple[str, ...], dict[str, tuple[float | None, float | None]]] = {}
 
         def intervals(condition: Condition, ids: list[str]) -> dict[str, tuple[float | None, float | None]]:
-            return bootstrap_intervals([self._hists[i] for i in ids], n=n, seed=seed, level=level,
-                                       fpr95=self.fpr95, auprc=self.auprc, stream=_stream(condition))
+            key = tuple(ids)
+            if key not in done:
+                done[key] = bootstrap_intervals(
+                    [self._hists[i] for i in ids],
+                    n=n,
+                    seed=seed,
+                    level=level,
+                    fpr95=self.fpr95,
+                    auprc=self.auprc,
+                    stream=_stream(condition),
+                )
+            return done[key]
 
         return _map_results(result, self.condition_ids(), lambda c, ids, r: r.with_ci(intervals(c, ids)))
 
@@ -269,18 +291,32 @@ class MetricAccumulator:
         missing = [i for i in self.image_ids if i not in other._hists]
         extra = [i for i in other.image_ids if i not in self._hists]
         if missing or extra:
-            raise UsageError(f"compare: expected both methods on the same images, got {len(missing)} image(s) only in "
-                             f"A (e.g. {missing[:3]}) and {len(extra)} only in B (e.g. {extra[:3]})")
+            raise UsageError(
+                f"compare: expected both methods on the same images, got {len(missing)} image(s) only in "
+                f"A (e.g. {missing[:3]}) and {len(extra)} only in B (e.g. {extra[:3]})"
+            )
         result_a, result_b = self.compute(), other.compute()
         overall: dict[str, Any] = {}
         by_condition: dict[str, dict[str, Any]] = {}
+        done: dict[tuple[str, ...], dict[str, Any]] = {}  # same images: one computation (see with_intervals)
         for condition, ids in self.condition_ids().items():
             ra = result_a.overall if condition == _OVERALL else result_a.condition(*condition)
             rb = result_b.overall if condition == _OVERALL else result_b.condition(*condition)
             point = {m: (getattr(ra, m), getattr(rb, m)) for m in METRIC_NAMES}
-            diffs = paired_bootstrap([self._hists[i] for i in ids], [other._hists[i] for i in ids], n=n, seed=seed,
-                                     level=level, fpr95=self.fpr95, auprc=self.auprc, stream=_stream(condition),
-                                     point=point)
+            key = tuple(ids)
+            if key not in done:
+                done[key] = paired_bootstrap(
+                    [self._hists[i] for i in ids],
+                    [other._hists[i] for i in ids],
+                    n=n,
+                    seed=seed,
+                    level=level,
+                    fpr95=self.fpr95,
+                    auprc=self.auprc,
+                    stream=_stream(condition),
+                    point=point,
+                )
+            diffs = done[key]
             if condition == _OVERALL:
                 overall = diffs
             else:

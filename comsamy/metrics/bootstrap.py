@@ -85,8 +85,9 @@ class PairedDifference:
         return {"difference": self.difference, "ci": list(self.interval), "p_value": self.p_value}
 
 
-def check_options(n: int, level: float = 0.95, metrics: Iterable[str] = METRIC_NAMES, fpr95: str = "first",
-                  auprc: str = "step") -> tuple[str, ...]:
+def check_options(
+    n: int, level: float = 0.95, metrics: Iterable[str] = METRIC_NAMES, fpr95: str = "first", auprc: str = "step"
+) -> tuple[str, ...]:
     """Validate bootstrap options (raises :class:`~comsamy.errors.UsageError`); returns the metric names."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise UsageError(f"bootstrap: expected a positive number of resamples, got {n!r}")
@@ -169,15 +170,15 @@ def bootstrap_metrics(
     return _metrics_of_resamples(per_image, weights, names, fpr95, auprc)
 
 
-def _metrics_of_resamples(per_image: Sequence[AnyHistogram], weights: np.ndarray, names: tuple[str, ...],
-                          fpr95: str, auprc: str) -> dict[str, np.ndarray]:
+def _metrics_of_resamples(
+    per_image: Sequence[AnyHistogram], weights: np.ndarray, names: tuple[str, ...], fpr95: str, auprc: str
+) -> dict[str, np.ndarray]:
     pos_desc, neg_desc = _stack(per_image)
     chunk = max(1, _CHUNK_CELLS // max(1, pos_desc.shape[1]))
     parts: list[dict[str, np.ndarray]] = []
     for start in range(0, weights.shape[0], chunk):
         w = weights[start : start + chunk]
-        parts.append(descending_metrics(_pool(w, pos_desc), _pool(w, neg_desc), names=names,
-                                        fpr95=fpr95, auprc=auprc))  # type: ignore[arg-type]
+        parts.append(descending_metrics(_pool(w, pos_desc), _pool(w, neg_desc), names=names, fpr95=fpr95, auprc=auprc))  # type: ignore[arg-type]
     return {name: np.concatenate([p[name] for p in parts]) for name in names}
 
 
@@ -236,8 +237,13 @@ def bootstrap_intervals(
 def _point(per_image: Sequence[AnyHistogram], names: tuple[str, ...], fpr95: str, auprc: str) -> dict[str, float]:
     pos, neg = _stack(per_image)
     pos, neg = pos[:, ::-1], neg[:, ::-1]  # ascending keys
-    row = weighted_metrics(pos.sum(axis=0, dtype=np.int64)[None, :], neg.sum(axis=0, dtype=np.int64)[None, :],
-                           names=names, fpr95=fpr95, auprc=auprc)  # type: ignore[arg-type]
+    row = weighted_metrics(
+        pos.sum(axis=0, dtype=np.int64)[None, :],
+        neg.sum(axis=0, dtype=np.int64)[None, :],
+        names=names,
+        fpr95=fpr95,
+        auprc=auprc,
+    )  # type: ignore[arg-type]
     return {name: float(row[name][0]) for name in names}
 
 
@@ -275,8 +281,10 @@ def paired_bootstrap(
     """
     names = check_options(n, level, metrics, fpr95, auprc)
     if len(per_image_a) != len(per_image_b):
-        raise UsageError(f"paired_bootstrap: expected the same images for both methods, got {len(per_image_a)} "
-                         f"and {len(per_image_b)} histograms")
+        raise UsageError(
+            f"paired_bootstrap: expected the same images for both methods, got {len(per_image_a)} "
+            f"and {len(per_image_b)} histograms"
+        )
     weights = resample_counts(len(per_image_a), n=n, seed=seed, stream=stream)
     values_a = _metrics_of_resamples(per_image_a, weights, names, fpr95, auprc)
     values_b = _metrics_of_resamples(per_image_b, weights, names, fpr95, auprc)
@@ -290,5 +298,3 @@ def paired_bootstrap(
         deltas = values_a[name] - values_b[name]
         out[name] = PairedDifference(diff, percentile_interval(deltas, level), two_sided_p_value(deltas))
     return out
-
-

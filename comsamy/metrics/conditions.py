@@ -106,6 +106,7 @@ def sort_values(group: str, values: Iterable[str]) -> list[str]:
     vocab = {"split": ("clear", "adverse"), "weather": WEATHERS, "landform": LANDFORMS}.get(group, ())
     rank = {v: i for i, v in enumerate(vocab)}
     if group == WEATHER_SEVERITY:
+
         def joint(v: str) -> tuple[int, str, tuple[int, float | str]]:
             weather, _, severity = v.partition("@")
             return rank_w.get(weather, len(rank_w)), weather, _number_first(severity)

@@ -17,8 +17,11 @@ from comsamy.metrics.results import MetricResult
 def _as_list(x: object) -> list[object]:
     if isinstance(x, np.ndarray):
         return [x]
-    if isinstance(x, Sequence) and not isinstance(x, (str, bytes)) and x and (
-        isinstance(x[0], np.ndarray) or (isinstance(x[0], Sequence) and x[0] and isinstance(x[0][0], Sequence))
+    if (
+        isinstance(x, Sequence)
+        and not isinstance(x, (str, bytes))
+        and x
+        and (isinstance(x[0], np.ndarray) or (isinstance(x[0], Sequence) and x[0] and isinstance(x[0][0], Sequence)))
     ):
         return list(x)
     return [np.asarray(x)]
@@ -47,8 +50,10 @@ def anomaly_metrics(
     """
     score_list, label_list = _as_list(scores), _as_list(labels)
     if len(score_list) != len(label_list):
-        raise MetricInputError(f"anomaly_metrics: expected one score map per label map, got {len(score_list)} score "
-                               f"maps and {len(label_list)} label maps")
+        raise MetricInputError(
+            f"anomaly_metrics: expected one score map per label map, got {len(score_list)} score "
+            f"maps and {len(label_list)} label maps"
+        )
     hists = [
         image_histogram(s, y, precision=precision, image_id=f"#{i}" if len(score_list) > 1 else None)
         for i, (s, y) in enumerate(zip(score_list, label_list, strict=True))

@@ -135,7 +135,9 @@ class Histogram:
                 f"Histogram: expected pos and neg of shape ({NUM_BINS},), got {self.pos.shape} and {self.neg.shape}"
             )
         if self.kind == "float32":
-            raise MetricInputError("Histogram: expected a 16-bit kind (float16, integer), got float32; use SparseHistogram")
+            raise MetricInputError(
+                "Histogram: expected a 16-bit kind (float16, integer), got float32; use SparseHistogram"
+            )
 
     @property
     def num_anomaly_pixels(self) -> int:

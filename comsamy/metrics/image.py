@@ -118,7 +118,11 @@ def _histogram16(src: np.ndarray, labels: np.ndarray, image_id: str | None, *, k
         keys = used
     ctype = np.int32 if labels.size < 2**31 else np.int64
     return SparseHistogram(
-        keys, pos[used].astype(ctype), neg[used].astype(ctype), kind=kind, num_void=int(counts[2].sum()),  # type: ignore[arg-type]
+        keys,
+        pos[used].astype(ctype),
+        neg[used].astype(ctype),
+        kind=kind,
+        num_void=int(counts[2].sum()),  # type: ignore[arg-type]
         num_images=1,
     )
 

@@ -98,8 +98,9 @@ def _closest_index(tpr: np.ndarray, tps: np.ndarray, target: float) -> int:
     return int(np.flatnonzero(dist == dist.min())[-1])
 
 
-def fpr_at_tpr(tps: np.ndarray, fps: np.ndarray, *, definition: Fpr95Definition = "first",
-               target: float = TPR_TARGET) -> float:
+def fpr_at_tpr(
+    tps: np.ndarray, fps: np.ndarray, *, definition: Fpr95Definition = "first", target: float = TPR_TARGET
+) -> float:
     """FPR at a target TPR on the exact ROC curve.
 
     Args:
@@ -169,8 +170,12 @@ def compute_metrics(
     check_choice("auprc", auprc, AUPRC_DEFINITIONS)
     n_pos, n_neg = hist.num_anomaly_pixels, hist.num_inlier_pixels
     counts = dict(
-        num_images=hist.num_images, num_anomaly_pixels=n_pos, num_inlier_pixels=n_neg, num_void_pixels=hist.num_void,
-        fpr95_definition=fpr95, auprc_definition=auprc,
+        num_images=hist.num_images,
+        num_anomaly_pixels=n_pos,
+        num_inlier_pixels=n_neg,
+        num_void_pixels=hist.num_void,
+        fpr95_definition=fpr95,
+        auprc_definition=auprc,
     )
     if n_pos == 0 or n_neg == 0:
         missing = "anomaly" if n_pos == 0 else "inlier"
@@ -180,11 +185,13 @@ def compute_metrics(
             UndefinedMetricWarning,
             stacklevel=2,
         )
-        return MetricResult(auprc=math.nan, fpr95=math.nan, auroc=math.nan, tpr_at_5fpr=math.nan,
-                            **counts)  # type: ignore[arg-type]
+        return MetricResult(auprc=math.nan, fpr95=math.nan, auroc=math.nan, tpr_at_5fpr=math.nan, **counts)  # type: ignore[arg-type]
     tps, fps = cumulative_counts(hist)
     ap = average_precision(tps, fps) if auprc == "step" else auprc_trapezoid(tps, fps)
     return MetricResult(
-        auprc=ap, fpr95=fpr_at_tpr(tps, fps, definition=fpr95), auroc=auroc(tps, fps),
-        tpr_at_5fpr=tpr_at_fpr(tps, fps), **counts,  # type: ignore[arg-type]
+        auprc=ap,
+        fpr95=fpr_at_tpr(tps, fps, definition=fpr95),
+        auroc=auroc(tps, fps),
+        tpr_at_5fpr=tpr_at_fpr(tps, fps),
+        **counts,  # type: ignore[arg-type]
     )

@@ -48,8 +48,14 @@ def _largest_within(totals: np.ndarray, target: float) -> np.ndarray:
     return v
 
 
-def descending_metrics(pos: np.ndarray, neg: np.ndarray, *, names: Sequence[str] = METRIC_NAMES,
-                       fpr95: Fpr95Definition = "first", auprc: AuprcDefinition = "step") -> dict[str, np.ndarray]:
+def descending_metrics(
+    pos: np.ndarray,
+    neg: np.ndarray,
+    *,
+    names: Sequence[str] = METRIC_NAMES,
+    fpr95: Fpr95Definition = "first",
+    auprc: AuprcDefinition = "step",
+) -> dict[str, np.ndarray]:
     """Metrics of each row of ``(B, K)`` float64 counts whose columns go from the highest score to the lowest.
 
     ``pos`` and ``neg`` may be modified in place (they are not needed afterwards).
@@ -115,8 +121,14 @@ def _closest(tps: np.ndarray, fps: np.ndarray, p: float, n: float) -> float:
     return float(fps[j] / n)
 
 
-def weighted_metrics(pos: np.ndarray, neg: np.ndarray, *, names: Sequence[str] = METRIC_NAMES,
-                     fpr95: Fpr95Definition = "first", auprc: AuprcDefinition = "step") -> dict[str, np.ndarray]:
+def weighted_metrics(
+    pos: np.ndarray,
+    neg: np.ndarray,
+    *,
+    names: Sequence[str] = METRIC_NAMES,
+    fpr95: Fpr95Definition = "first",
+    auprc: AuprcDefinition = "step",
+) -> dict[str, np.ndarray]:
     """Metrics of many pooled histograms at once, one per row of ``pos`` / ``neg`` (keys ascending, empty bins
     allowed); the same numbers :func:`~comsamy.metrics.compute_metrics` gives on each row (NaN where a row has no
     anomaly or no inlier pixel).
@@ -163,8 +175,15 @@ def weighted_metrics(pos: np.ndarray, neg: np.ndarray, *, names: Sequence[str] =
     return {name: out[name] for name in names}
 
 
-def _fpr95_rows(pos: np.ndarray, neg: np.ndarray, tps: np.ndarray, tpr_full: np.ndarray, fpr_full: np.ndarray,
-                definition: str, defined: np.ndarray) -> np.ndarray:
+def _fpr95_rows(
+    pos: np.ndarray,
+    neg: np.ndarray,
+    tps: np.ndarray,
+    tpr_full: np.ndarray,
+    fpr_full: np.ndarray,
+    definition: str,
+    defined: np.ndarray,
+) -> np.ndarray:
     if definition == "first":
         pick = np.argmax(tpr_full >= TPR_TARGET, axis=1)
         return np.take_along_axis(fpr_full, pick[:, None], 1)[:, 0]
@@ -182,5 +201,3 @@ def _fpr95_rows(pos: np.ndarray, neg: np.ndarray, tps: np.ndarray, tpr_full: np.
         row_fps = np.cumsum(neg[r, used][::-1]).astype(np.int64)
         out[r] = fpr_at_tpr(row_tps, row_fps, definition=definition)  # type: ignore[arg-type]
     return out
-
-

@@ -140,6 +140,7 @@ class Comparison:
 
     def to_dict(self) -> dict[str, Any]:
         """``{"bootstrap": {...}, "overall": {metric: {difference, ci, p_value}}, "by_condition": {...}}``."""
+
         def metrics(diffs: Mapping[str, Any]) -> dict[str, Any]:
             return {name: d.to_dict() for name, d in diffs.items()}
 

@@ -30,7 +30,9 @@ def check_labels(labels: object, image_id: str | None) -> np.ndarray:
     if arr.dtype == np.bool_:
         return arr.view(np.uint8)
     if arr.dtype.kind not in "iu":
-        raise MetricInputError(f"{describe(image_id)}: expected a uint8 label map with values 0, 1, 255, got dtype {arr.dtype}")
+        raise MetricInputError(
+            f"{describe(image_id)}: expected a uint8 label map with values 0, 1, 255, got dtype {arr.dtype}"
+        )
     if arr.size:
         bad = ~np.isin(arr, _VALID)
         if bad.any():

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from comsamy.submission.zipcount import count_records
+
 __all__ = ["Container", "FolderContainer", "MemberEntry", "MemberReadError", "ZipContainer", "open_container"]
 
 _UTF8_FLAG = 0x800
@@ -118,8 +120,14 @@ class ZipContainer(Container):
 
     kind = "zip"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, max_records: int | None = None) -> None:
         self.path = path
+        if max_records is not None:  # counted before zipfile builds an object per record
+            with open(path, "rb") as fh:
+                found = count_records(fh, max_records)
+            if found > max_records:
+                raise MemberReadError(f"too many members: expected at most {max_records} zip entries (directories"
+                                      f" and OS litter included), got more than {max_records}")
         self._zf = zipfile.ZipFile(path)
 
     def entries(self) -> list[MemberEntry]:
@@ -247,14 +255,18 @@ def _describe(exc: BaseException) -> str:
     return f"unreadable ({type(exc).__name__}: {text})"
 
 
-def open_container(path: str | os.PathLike[str]) -> Container:
+def open_container(path: str | os.PathLike[str], *, max_records: int | None = None) -> Container:
     """Open a zip file or a folder for in-memory reading.
 
+    Args:
+        path: a zip file or a folder.
+        max_records: refuse a zip with more central-directory records than this (counted before parsing them).
+
     Raises:
-        MemberReadError: never; see :func:`comsamy.submission.open_archive` for the user-facing errors.
+        MemberReadError: more records than ``max_records``; see :func:`comsamy.submission.open_archive` for the user-facing errors.
         FileNotFoundError, zipfile.BadZipFile, OSError: passed on to the caller, which words them.
     """
     p = Path(path)
     if p.is_dir():
         return FolderContainer(p)
-    return ZipContainer(p)
+    return ZipContainer(p, max_records=max_records)

@@ -10,11 +10,14 @@ from __future__ import annotations
 import io
 import struct
 import zipfile
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+
+from comsamy.submission.zipcount import count_records
 
 __all__ = [
     "ACCEPTED_DTYPES",
@@ -33,6 +36,8 @@ __all__ = [
 SCORE_EXTENSIONS = (".npy", ".npz", ".png", ".h5", ".hdf5")
 ACCEPTED_DTYPES = ("float16", "float32", "float64", "uint8", "uint16")
 NPY_HEAD_BYTES = 1 << 16
+NPY_MAX_SIDE = (1 << 31) - 1
+"""Largest axis size a ``.npy`` header may declare (larger ones would overflow the size arithmetic)."""
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 ScoreKind = Literal["float", "integer"]
@@ -115,6 +120,9 @@ def _npy_header(head: bytes) -> tuple[tuple[int, ...], bool, np.dtype, int]:
 def probe_npy(head: bytes, size: int) -> ArrayHeader:
     """Parse a ``.npy`` header (from the first bytes only) and check that the declared size matches."""
     shape, fortran, dtype, offset = _npy_header(head)
+    if any(s < 0 or s > NPY_MAX_SIDE for s in shape):
+        shown = tuple(s if abs(s) < 1 << 63 else f"{str(s)[:12]}... ({len(str(s))} digits)" for s in shape[:4])
+        raise FormatProblem(f"expected axis sizes between 0 and {NPY_MAX_SIDE}, got shape {shown}")
     name = check_dtype(dtype)
     expected = offset + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     if size != expected:
@@ -125,13 +133,15 @@ def probe_npy(head: bytes, size: int) -> ArrayHeader:
 NPZ_SCORE_KEYS = ("score", "anomaly_scores")
 """Array names read from a multi-array ``.npz``, in order: ours, then ISSU's (beside ``pred_id_labels``)."""
 _ZIP_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+NPZ_MAX_ENTRIES = 64
+"""Entries an ``.npz`` member may hold (ISSU's has two): counted before zipfile parses the listing."""
 
 
 def _npz_pick(zf: zipfile.ZipFile, limit: int) -> tuple[int, zipfile.ZipInfo]:
     """The score entry of an ``.npz`` (by position, so that exactly this entry is read later) after every check."""
     infos = [i for i in zf.infolist() if not i.is_dir()]
-    names = [i.filename for i in infos]
-    repeated = sorted({n for n in names if names.count(n) > 1})
+    counts = Counter(i.filename for i in infos)
+    repeated = sorted(n for n, k in counts.items() if k > 1)
     if repeated:
         raise FormatProblem(f"expected unique array names inside the .npz, got {repeated[:5]} more than once")
     arrays = [i for i in infos if i.filename.endswith(".npy")]
@@ -155,6 +165,12 @@ def _npz_pick(zf: zipfile.ZipFile, limit: int) -> tuple[int, zipfile.ZipInfo]:
     return infos.index(info), info
 
 
+def _check_npz_entries(data: bytes) -> None:
+    if count_records(io.BytesIO(data), NPZ_MAX_ENTRIES) > NPZ_MAX_ENTRIES:
+        raise FormatProblem(f"expected at most {NPZ_MAX_ENTRIES} arrays inside the .npz, got more than"
+                            f" {NPZ_MAX_ENTRIES} entries")
+
+
 def read_npz_entry(data: bytes, hdr: ArrayHeader) -> bytes:
     """Exactly the bytes of the entry validation checked (``hdr.inner``), never more than the header promised.
 
@@ -162,6 +178,7 @@ def read_npz_entry(data: bytes, hdr: ArrayHeader) -> bytes:
     an entry that declares a small size but inflates to gigabytes costs at most that limit.
     """
     want = hdr.data_offset + int(np.prod(hdr.shape, dtype=np.int64)) * np.dtype(hdr.descr).itemsize
+    _check_npz_entries(data)
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         _, info = _npz_pick(zf, want)
         if info.filename != hdr.inner or info.file_size != want:
@@ -176,6 +193,7 @@ def read_npz_entry(data: bytes, hdr: ArrayHeader) -> bytes:
 
 def probe_npz(data: bytes, limit: int) -> ArrayHeader:
     """Open an ``.npz`` held in memory and parse the header of its score array."""
+    _check_npz_entries(data)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             _, info = _npz_pick(zf, limit)

@@ -25,10 +25,12 @@ import numpy as np
 from comsamy.errors import MissingDependencyError
 from comsamy.submission.formats import ArrayHeader, FormatProblem, check_dtype, squeeze_singleton
 
-__all__ = ["H5PY_MISSING", "decode_h5", "h5py_missing", "probe_h5"]
+__all__ = ["H5PY_MISSING", "MAX_CHUNKS", "decode_h5", "h5py_missing", "probe_h5"]
 
 H5PY_MISSING = str(MissingDependencyError("h5py", "hdf5", detail="to read .h5 / .hdf5 members"))
 _DATASET = "value"
+MAX_CHUNKS = 16384
+"""Chunks a chunked ``value`` may be tiled into: each costs a Python-level read, so many tiny chunks cost CPU."""
 
 
 def h5py_missing() -> bool:
@@ -81,6 +83,10 @@ def _safe_dataset(h5py: Any, f: Any) -> Any:
     chunk = plist.get_chunk()
     if len(chunk) != len(node.shape) or any(c > max(s, 1) for c, s in zip(chunk, node.shape, strict=True)):
         raise FormatProblem(f"expected chunks no larger than the dataset {node.shape}, got chunks {chunk}")
+    grid = int(np.prod([-(-s // c) for s, c in zip(node.shape, chunk, strict=True)], dtype=np.int64))
+    if grid > MAX_CHUNKS:
+        raise FormatProblem(f"expected at most {MAX_CHUNKS} chunks (h5py's default chunking makes a few hundred),"
+                            f" got chunks {chunk} that tile the dataset {node.shape} into {grid}")
     return node
 
 
@@ -128,8 +134,12 @@ def _read_chunked(h5py: Any, node: Any) -> np.ndarray:
     nbytes = int(np.prod(chunk, dtype=np.int64)) * dtype.itemsize
     fill = node.fillvalue if node.fillvalue is not None else 0
     arr = np.full(shape, fill, dtype=dtype)
-    for i in range(node.id.get_num_chunks()):
-        offset = node.id.get_chunk_info(i).chunk_offset
+    offsets: list[tuple[int, ...]] = []
+    if hasattr(node.id, "chunk_iter"):  # one pass over the chunk index (get_chunk_info(i) walks it for each i)
+        node.id.chunk_iter(lambda info: offsets.append(info.chunk_offset))
+    else:  # pragma: no cover - HDF5 < 1.12.3
+        offsets = [node.id.get_chunk_info(i).chunk_offset for i in range(node.id.get_num_chunks())]
+    for offset in offsets:
         mask, raw = node.id.read_direct_chunk(offset)
         block = np.frombuffer(_unfilter(raw, filters, mask, nbytes, dtype.itemsize, h5py.h5z), dtype).reshape(chunk)
         region = tuple(slice(o, min(o + c, s)) for o, c, s in zip(offset, chunk, shape, strict=True))

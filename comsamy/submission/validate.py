@@ -45,10 +45,16 @@ MANIFEST_NAME = "manifest.json"
 CONFIDENCE_SUFFIX = "_conf"
 _DOCUMENT = re.compile(r"^(readme|license|licence|copying|notice|authors|changelog)([._-].*)?$", re.IGNORECASE)
 ExtraIds = Literal["refuse", "note"]
+RECORD_SLACK = 1024
+"""Zip entries allowed beyond twice the member cap: directory entries and ``__MACOSX/`` litter are not members."""
 
 
-def open_checked(path: str | os.PathLike[str]) -> Container:
-    """Open an archive path, turning the two unreadable cases into clear errors.
+def open_checked(path: str | os.PathLike[str], *, max_records: int | None = None) -> Container:
+    """Open an archive path, turning the unreadable cases into clear errors.
+
+    Args:
+        path: a zip file or a folder.
+        max_records: refuse a zip with more entries than this before its listing is parsed.
 
     Raises:
         UsageError: the path does not exist.
@@ -58,7 +64,9 @@ def open_checked(path: str | os.PathLike[str]) -> Container:
     if not p.exists():
         raise UsageError(f"--preds {p}: expected an existing zip file or folder, got no such path")
     try:
-        return open_container(p)
+        return open_container(p, max_records=max_records)
+    except MemberReadError as exc:
+        raise ArchiveError(msg.invalid_archive(p, 1), [str(exc)]) from exc
     except UnicodeDecodeError as exc:
         raise ArchiveError(
             f"{p}: expected UTF-8 member names, got a zip whose central directory has invalid UTF-8 names",
@@ -325,8 +333,10 @@ def validate_archive(
     if extra_ids not in ("refuse", "note"):
         raise UsageError(f"extra_ids: expected 'refuse' or 'note', got {extra_ids!r}")
     resolve_polarity(polarity, None)  # the argument's check, before opening anything
-    with open_checked(path) as container:
-        run = _Pass(container, expected, limits or ArchiveLimits(), extra_ids)
+    limits = limits or ArchiveLimits()
+    max_members = limits.max_members(len(expected), subset=extra_ids == "note")
+    with open_checked(path, max_records=2 * max_members + RECORD_SLACK) as container:
+        run = _Pass(container, expected, limits, extra_ids)
         read = _sort_entries(run, _list_entries(run))
         _size_problems(run, read)
         _unknown_ids(run)

@@ -31,6 +31,7 @@ import numpy as np
 
 from comsamy.errors import ArchiveError, UsageError
 from comsamy.submission import messages as msg
+from comsamy.submission.container import name_problems
 from comsamy.submission.formats import squeeze_singleton
 from comsamy.submission.reader import value_problems
 from comsamy.submission.validate import MANIFEST_NAME, check_manifest
@@ -124,6 +125,10 @@ class ArchiveWriter:
         if not isinstance(image_id, str) or not image_id or "/" in image_id or "\\" in image_id:
             raise UsageError(f"image_id: expected a dataset id (a non-empty name without slashes), got {image_id!r}")
         name = f"{image_id}.npy"
+        refused = name_problems(name)  # what comsamy-eval would refuse (a drive letter, '..', NUL) is refused now
+        if refused:
+            raise UsageError(f"image_id: expected a dataset id usable as a member name, got {image_id!r}"
+                             f" ({refused[0]})")
         if image_id in self._written:
             raise self._refuse(msg.duplicate_id(image_id, [self._written[image_id], name]))
         if self._expected is not None and image_id not in self._expected:

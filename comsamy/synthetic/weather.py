@@ -73,8 +73,9 @@ def to_rgb_array(image: Any, *, name: str = "image") -> np.ndarray:
     return np.ascontiguousarray(arr)
 
 
-def apply_weather(image: Any, weather: str, *, severity: float = 0.6, seed: int = 0,
-                  level: int | None = None) -> Image.Image:
+def apply_weather(
+    image: Any, weather: str, *, severity: float = 0.6, seed: int = 0, level: int | None = None
+) -> Image.Image:
     """Render ``image`` under ``weather``.
 
     Args:
@@ -151,8 +152,9 @@ def _small_field(h: int, w: int, fn: Callable[[np.ndarray, np.ndarray], np.ndarr
     """Evaluate ``fn(yy, xx)`` (pixel coordinates) on a coarse grid and upsample it to (h, w)."""
     k = max(1, min(h, w) // 90)
     hs, ws = max(2, h // k), max(2, w // k)
-    yy, xx = np.meshgrid(np.linspace(0, h - 1, hs, dtype=np.float32), np.linspace(0, w - 1, ws, dtype=np.float32),
-                         indexing="ij")
+    yy, xx = np.meshgrid(
+        np.linspace(0, h - 1, hs, dtype=np.float32), np.linspace(0, w - 1, ws, dtype=np.float32), indexing="ij"
+    )
     small = fn(yy, xx).astype(np.float32)
     if (hs, ws) == (h, w):
         return small
@@ -179,8 +181,18 @@ def _to_u8(img: np.ndarray) -> np.ndarray:
     return (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
-def _streaks(rng: np.random.Generator, h: int, w: int, count: int, length: tuple[float, float], angle: float,
-             width: int, value: int, *, spread: float = 0.0) -> np.ndarray:
+def _streaks(
+    rng: np.random.Generator,
+    h: int,
+    w: int,
+    count: int,
+    length: tuple[float, float],
+    angle: float,
+    width: int,
+    value: int,
+    *,
+    spread: float = 0.0,
+) -> np.ndarray:
     """A layer (float [0, 1], h x w) of line segments at ``angle`` (radians from vertical)."""
     layer = Image.new("L", (w, h), 0)
     d = ImageDraw.Draw(layer)
@@ -207,8 +219,17 @@ def _rain(arr: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
         low = out[y0:]
         low += (np.maximum(low, ref) - low) * sheen
     width = _px(w, 1.3)
-    streaks = _streaks(rng, h, w, int((300 + 1500 * s) * _thin(w, 1.3)), (0.04, 0.12), rng.uniform(-0.35, 0.35),
-                       width, 200, spread=0.04)
+    streaks = _streaks(
+        rng,
+        h,
+        w,
+        int((300 + 1500 * s) * _thin(w, 1.3)),
+        (0.04, 0.12),
+        rng.uniform(-0.35, 0.35),
+        width,
+        200,
+        spread=0.04,
+    )
     streaks = _noise.blur_unit(streaks, 0.5 * width)
     streaks *= 0.35 + 0.4 * s
     return _blend_(out, (0.85, 0.87, 0.9), streaks)
@@ -226,8 +247,10 @@ def _night(arr: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
     hi = hi_lut[luma]
     if hi.any():
         out += (_unit(arr) * 0.95 - out) * hi[..., None]
-    lights = [(rng.uniform(0, w), rng.uniform(0.15 * h, 0.5 * h), rng.uniform(0.02, 0.06) * w)
-              for _ in range(int(rng.integers(2, 6)))]
+    lights = [
+        (rng.uniform(0, w), rng.uniform(0.15 * h, 0.5 * h), rng.uniform(0.02, 0.06) * w)
+        for _ in range(int(rng.integers(2, 6)))
+    ]
 
     def glow(yy: np.ndarray, xx: np.ndarray) -> np.ndarray:
         g = np.zeros_like(yy)
@@ -265,8 +288,10 @@ def _frost(arr: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
     np.clip(cover, 0, 1, out=cover)
     count = int(_count(1500, s, h, w) * _thin(w, 1.0)) + 30
     lw = _px(w, 1.0)
-    crystals = np.maximum(_streaks(rng, h, w, count, (0.01, 0.05), 0.0, lw, 255, spread=np.pi),
-                          _streaks(rng, h, w, count, (0.005, 0.02), 0.0, lw, 255, spread=np.pi))
+    crystals = np.maximum(
+        _streaks(rng, h, w, count, (0.01, 0.05), 0.0, lw, 255, spread=np.pi),
+        _streaks(rng, h, w, count, (0.005, 0.02), 0.0, lw, 255, spread=np.pi),
+    )
     ice = cover * (0.35 + 0.2 * n) + crystals * np.sqrt(cover) * 0.9
     np.clip(ice, 0, 0.95, out=ice)
     return _blend_(out, (0.9, 0.95, 1.0), ice)
@@ -298,9 +323,11 @@ def _blizzard(arr: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray
     out = _blend_(_soft(arr, 1.2 * s * w / 960), (0.88, 0.9, 0.94), dens)
     flakes = np.zeros((h, w), np.float32)
     ang = rng.uniform(-0.6, 0.6)
-    for count, (r0, r1), blur in ((_count(1600, s, h, w), (0.0012, 0.003), 0.0),
-                                  (_count(350, s, h, w), (0.003, 0.007), 0.6),
-                                  (_count(40, s, h, w) + 3, (0.008, 0.02), 2.0)):
+    for count, (r0, r1), blur in (
+        (_count(1600, s, h, w), (0.0012, 0.003), 0.0),
+        (_count(350, s, h, w), (0.003, 0.007), 0.6),
+        (_count(40, s, h, w) + 3, (0.008, 0.02), 2.0),
+    ):
         r_px = (r0 + r1) / 2 * w
         count = int(count * min(1.0, (r_px / 0.6) ** 2))  # sub-pixel flakes would still paint a whole pixel
         layer = Image.new("L", (w, h), 0)
@@ -321,12 +348,26 @@ def _sandstorm(arr: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarra
     out *= np.array([1.05, 0.92, 0.7], np.float32) ** s
     sand = np.array([0.78, 0.56, 0.3], np.float32)
     out = _blend_(out, tuple(sand), dens)  # type: ignore[arg-type]
-    grains = _streaks(rng, h, w, int(_count(2500, s, h, w) * _thin(w, 1.0)), (0.002, 0.012), np.pi / 2 - 0.2, _px(w, 1.0), 180,
-                     spread=0.15)
+    grains = _streaks(
+        rng,
+        h,
+        w,
+        int(_count(2500, s, h, w) * _thin(w, 1.0)),
+        (0.002, 0.012),
+        np.pi / 2 - 0.2,
+        _px(w, 1.0),
+        180,
+        spread=0.15,
+    )
     grains *= 0.6
     return _blend_(out, (0.9, 0.7, 0.45), grains)
 
 
 _EFFECTS: dict[str, Callable[[np.ndarray, float, np.random.Generator], np.ndarray]] = {
-    "rain": _rain, "night": _night, "frost": _frost, "fog": _fog, "blizzard": _blizzard, "sandstorm": _sandstorm,
+    "rain": _rain,
+    "night": _night,
+    "frost": _frost,
+    "fog": _fog,
+    "blizzard": _blizzard,
+    "sandstorm": _sandstorm,
 }

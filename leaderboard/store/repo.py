@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from leaderboard.publish import public_curves, public_results
+from leaderboard.publish import public_curves, public_results, restrict
 from leaderboard.store.models import Result, Submission, Team
 from leaderboard.vocab import JobStatus, Visibility
 
@@ -89,7 +89,7 @@ def _entry(
     *,
     min_images: int,
 ) -> Entry:
-    results = json.loads(results_json)
+    results = restrict(json.loads(results_json), min_images=min_images)
     curves = public_curves(json.loads(curves_json), results, min_images=min_images) if curves_json else {}
     return Entry(
         submission_id=sub.id,
@@ -102,7 +102,7 @@ def _entry(
         paper_url=sub.paper_url,
         code_url=sub.code_url,
         visibility=sub.visibility,
-        results=public_results(results, min_images=min_images),
+        results=results,
         curves=curves,
         scorer_version=scorer_version,
         data_revision=data_revision,

@@ -32,4 +32,7 @@ def test_percent_formatting() -> None:
 
 def test_table_ii_layout() -> None:
     assert [(c.group, c.value, c.short) for c in TABLE2_COLUMNS] == [
-        ("split", "clear", "Clear"), ("split", "adverse", "Adverse"), (None, "all", "Whole")]
+        ("split", "clear", "Clear"),
+        ("split", "adverse", "Adverse"),
+        (None, "all", "Whole"),
+    ]

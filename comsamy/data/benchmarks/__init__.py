@@ -83,8 +83,9 @@ def import_benchmark(
     if not raw.is_dir():
         raise UsageError(f"expected RAW to be the release folder, got {raw}, which is not a folder")
     found = bench.discover(raw, options)
-    return write_benchmark(bench, found, raw, Path(out), label_map=options.label_map or bench.label_map, force=force,
-                           progress=progress)
+    return write_benchmark(
+        bench, found, raw, Path(out), label_map=options.label_map or bench.label_map, force=force, progress=progress
+    )
 
 
 def _card_front(folder: Path) -> dict[str, Any]:

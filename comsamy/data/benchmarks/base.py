@@ -96,5 +96,8 @@ class Benchmark:
 
 def listed_files(root: Path) -> list[Path]:
     """Every regular file under ``root``, sorted, hidden files (``.DS_Store``, ``._*``) left out."""
-    return sorted(p for p in root.rglob("*") if p.is_file() and not any(part.startswith(".") for part in
-                                                                          p.relative_to(root).parts))
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )

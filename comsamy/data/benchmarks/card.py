@@ -31,8 +31,14 @@ def benchmark_configs(subsets: Sequence[str]) -> dict[str, dict[str, list[str]]]
     return configs
 
 
-def render_benchmark_card(bench: Benchmark, features: datasets.Features, sizes: Mapping[str, int],
-                          pixels: Counter[int], label_map: LabelMap, notes: Sequence[str]) -> str:
+def render_benchmark_card(
+    bench: Benchmark,
+    features: datasets.Features,
+    sizes: Mapping[str, int],
+    pixels: Counter[int],
+    label_map: LabelMap,
+    notes: Sequence[str],
+) -> str:
     """The full ``README.md`` of an imported benchmark."""
     from comsamy.data.benchmarks.writer import ALL_CONFIG, anomaly_share
 
@@ -45,8 +51,10 @@ def render_benchmark_card(bench: Benchmark, features: datasets.Features, sizes: 
             entry["default"] = True
         entry["data_files"] = [{"split": split, "path": paths} for split, paths in splits.items()]
         entries.append(entry)
-        infos[config] = dataset_info(features, {split: sum(sizes[p.split("/")[1].rsplit("-", 3)[0]] for p in paths)
-                                                for split, paths in splits.items()})
+        infos[config] = dataset_info(
+            features,
+            {split: sum(sizes[p.split("/")[1].rsplit("-", 3)[0]] for p in paths) for split, paths in splits.items()},
+        )
     total = sum(sizes.values())
     front = {
         "pretty_name": bench.title,

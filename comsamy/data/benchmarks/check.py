@@ -57,8 +57,9 @@ def _check_shard(file: Path, shard: str, problems: list[str], ids: Counter[str],
             ids[row["id"]] += 1
             where = f"{shard} id {row['id']!r}"
             size, problem = _image_problem(row["image"]["bytes"] or b"", where)
-            label, label_problems = inspect_label(row["label"]["bytes"] or b"", f"{where} label",
-                                                  allowed=VALID_LABEL_VALUES)
+            label, label_problems = inspect_label(
+                row["label"]["bytes"] or b"", f"{where} label", allowed=VALID_LABEL_VALUES
+            )
             problems += [problem] if problem else []
             problems += label_problems
             if size and label and size != label.size:
@@ -77,8 +78,9 @@ def validate_benchmark_folder(path: str | Path, card: dict[str, Any]) -> tuple[i
     configs = {c["config_name"]: c for c in card.get("configs", []) if isinstance(c, dict) and "config_name" in c}
     if "all" not in configs:
         problems.append("README.md: expected a config 'all' (split test), got none")
-    listed = [p for c in configs.values() for e in c.get("data_files", []) if isinstance(e, dict)
-              for p in e.get("path", [])]
+    listed = [
+        p for c in configs.values() for e in c.get("data_files", []) if isinstance(e, dict) for p in e.get("path", [])
+    ]
     rows: dict[str, int] = {}
     ids: Counter[str] = Counter()
     features: list[Any] = []
@@ -87,8 +89,11 @@ def validate_benchmark_folder(path: str | Path, card: dict[str, Any]) -> tuple[i
             problems.append(f"{shard}: expected a parquet shard listed in the card, got no file")
             continue
         rows[shard] = _check_shard(path / shard, shard, problems, ids, features)
-    stray = sorted(p.relative_to(path).as_posix() for p in (path / "data").glob("*.parquet")
-                   if p.relative_to(path).as_posix() not in listed)
+    stray = sorted(
+        p.relative_to(path).as_posix()
+        for p in (path / "data").glob("*.parquet")
+        if p.relative_to(path).as_posix() not in listed
+    )
     if stray:
         problems.append(f"data/: expected only the shards the card lists, got also {stray}")
     duplicates = sorted(i for i, n in ids.items() if n > 1)
@@ -106,11 +111,13 @@ def validate_benchmark_folder(path: str | Path, card: dict[str, Any]) -> tuple[i
         for s in info.get("splits", []):
             key = (str(info.get("config_name", "default")), str(s.get("name")))
             if key in actual and s.get("num_examples") != actual[key]:
-                problems.append(f"README.md: expected {key[0]}/{key[1]} to declare {actual[key]} examples, got "
-                                f"{s.get('num_examples')}")
+                problems.append(
+                    f"README.md: expected {key[0]}/{key[1]} to declare {actual[key]} examples, got "
+                    f"{s.get('num_examples')}"
+                )
     name = str(card.get("benchmark"))
     if problems:
-        raise DataValidationError(f"expected a valid {name} dataset folder in {path}, got {len(problems)} problem(s)",
-                                  problems=problems)
+        raise DataValidationError(
+            f"expected a valid {name} dataset folder in {path}, got {len(problems)} problem(s)", problems=problems
+        )
     return actual[("all", "test")], name
-

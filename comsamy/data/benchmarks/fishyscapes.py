@@ -54,8 +54,10 @@ def _laf(raw: Path, options: ImportOptions) -> Discovery:
     for ident, laf_id, label in labels:
         img = images.get(laf_id)
         if img is None:
-            problems.append(f"{label.name}: expected the Lost & Found image {laf_id}_leftImg8bit.png under "
-                            f"{base}/leftImg8bit, got none (pass --base LOST_AND_FOUND_ROOT)")
+            problems.append(
+                f"{label.name}: expected the Lost & Found image {laf_id}_leftImg8bit.png under "
+                f"{base}/leftImg8bit, got none (pass --base LOST_AND_FOUND_ROOT)"
+            )
             continue
         pairs.append(Pair(ident, img.path, label, metadata={"scene": img.scene, "laf_split": img.split}))
     notes = (f"{len(other)} other file(s) ignored: " + ", ".join(other[:5]),) if other else ()
@@ -63,7 +65,9 @@ def _laf(raw: Path, options: ImportOptions) -> Discovery:
 
 
 def _cityscapes(base: Path) -> dict[str, Path]:
-    return {p.name[: -len(CITYSCAPES_SUFFIX)]: p for p in sorted((base / "leftImg8bit").glob(f"*/*/*{CITYSCAPES_SUFFIX}"))}
+    return {
+        p.name[: -len(CITYSCAPES_SUFFIX)]: p for p in sorted((base / "leftImg8bit").glob(f"*/*/*{CITYSCAPES_SUFFIX}"))
+    }
 
 
 def _static(raw: Path, options: ImportOptions) -> Discovery:
@@ -79,14 +83,18 @@ def _static(raw: Path, options: ImportOptions) -> Discovery:
             continue
         overlay = raw / f"{ident}_rgb.npz"
         if not overlay.is_file():
-            problems.append(f"{label.name}: expected its image {ident}_rgb.npz (or a blended {ident}_rgb.png), got none")
+            problems.append(
+                f"{label.name}: expected its image {ident}_rgb.npz (or a blended {ident}_rgb.png), got none"
+            )
             continue
         if cityscapes is None:
             cityscapes = _cityscapes(options.base or raw)
         image = cityscapes.get(cs_id)
         if image is None:
-            problems.append(f"{overlay.name}: expected the Cityscapes image {cs_id}{CITYSCAPES_SUFFIX} under "
-                            f"{options.base or raw}/leftImg8bit, got none (pass --base CITYSCAPES_ROOT)")
+            problems.append(
+                f"{overlay.name}: expected the Cityscapes image {cs_id}{CITYSCAPES_SUFFIX} under "
+                f"{options.base or raw}/leftImg8bit, got none (pass --base CITYSCAPES_ROOT)"
+            )
             continue
         pairs.append(Pair(ident, image, label, metadata=city, overlay=overlay))
     notes = (f"{len(other)} other file(s) ignored: " + ", ".join(other[:5]),) if other else ()

@@ -24,8 +24,10 @@ def discover(raw: Path, options: ImportOptions) -> Discovery:
     images_dir, labels_dir = raw / options.images, raw / options.labels
     missing = [d for d in (images_dir, labels_dir) if not d.is_dir()]
     if missing:
-        raise DataValidationError(f"generic: expected folders {options.images}/ and {options.labels}/ in {raw}, got "
-                                  f"none at {', '.join(str(d) for d in missing)}")
+        raise DataValidationError(
+            f"generic: expected folders {options.images}/ and {options.labels}/ in {raw}, got "
+            f"none at {', '.join(str(d) for d in missing)}"
+        )
     notes: list[str] = []
     images: dict[str, Path] = {}
     other: list[str] = []
@@ -41,10 +43,14 @@ def discover(raw: Path, options: ImportOptions) -> Discovery:
             labels[p.name[: -len(suffix)]] = p
         elif not p.name.startswith("."):
             other.append(f"{options.labels}/{p.name}")
-    problems = [f"{options.labels}/{stem}{suffix}: expected the label of {options.images}/{images[stem].name}, "
-                "got no such file" for stem in sorted(set(images) - set(labels))]
-    problems += [f"{options.labels}/{labels[stem].name}: expected its image {options.images}/{stem}.<jpg|png|webp>, "
-                 "got none" for stem in sorted(set(labels) - set(images))]
+    problems = [
+        f"{options.labels}/{stem}{suffix}: expected the label of {options.images}/{images[stem].name}, got no such file"
+        for stem in sorted(set(images) - set(labels))
+    ]
+    problems += [
+        f"{options.labels}/{labels[stem].name}: expected its image {options.images}/{stem}.<jpg|png|webp>, got none"
+        for stem in sorted(set(labels) - set(images))
+    ]
     if other:
         notes.append(f"{len(other)} other file(s) ignored: " + ", ".join(other[:5]))
     pairs = tuple(Pair(stem, images[stem], labels[stem]) for stem in sorted(set(images) & set(labels)))

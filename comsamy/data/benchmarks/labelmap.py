@@ -83,8 +83,9 @@ class LabelMap:
         """True when every present value maps to itself (the source bytes can then be kept unchanged)."""
         return all(self.target(int(v)) == int(v) for v in present)
 
-    def apply(self, values: np.ndarray, *, hist: np.ndarray | None = None
-              ) -> tuple[np.ndarray, np.ndarray, list[int], Counter[int]]:
+    def apply(
+        self, values: np.ndarray, *, hist: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, list[int], Counter[int]]:
         """Remap a label array (``hist``: its 256-bin histogram when already known, e.g. from PIL).
 
         Returns:
@@ -102,8 +103,9 @@ class LabelMap:
             flat = values.astype(np.int64, copy=False)
             present, hist_present = np.unique(flat, return_counts=True)
             if present.size and (present[0] < 0 or present[-1] > _MAX_SOURCE_VALUE):
-                raise UsageError(f"label map: expected source values in [0, {_MAX_SOURCE_VALUE}], "
-                                 f"got {present[[0, -1]]}")
+                raise UsageError(
+                    f"label map: expected source values in [0, {_MAX_SOURCE_VALUE}], got {present[[0, -1]]}"
+                )
             table, covered = self.lut(int(present[-1]) + 1 if present.size else 1)
             hist = np.zeros(table.size, np.int64)
             hist[present] = hist_present

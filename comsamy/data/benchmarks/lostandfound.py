@@ -46,8 +46,9 @@ def laf_images(root: Path, *, what: str = "lostandfound") -> dict[str, LafImage]
     found: dict[str, LafImage] = {}
     dirs = [root / "leftImg8bit" / s for s in SPLITS if (root / "leftImg8bit" / s).is_dir()]
     if not dirs:
-        raise DataValidationError(f"{what}: expected the Lost & Found release (leftImg8bit/train, leftImg8bit/test) "
-                                  f"in {root}, got none")
+        raise DataValidationError(
+            f"{what}: expected the Lost & Found release (leftImg8bit/train, leftImg8bit/test) in {root}, got none"
+        )
     for split_dir in dirs:
         for path in sorted(split_dir.glob(f"*/*{IMAGE_SUFFIX}")):
             found[path.name[: -len(IMAGE_SUFFIX)]] = LafImage(path, split_dir.name, path.parent.name)
@@ -64,13 +65,17 @@ def discover(raw: Path, options: ImportOptions) -> Discovery:
         label = raw / "gtCoarse" / img.split / img.scene / f"{fid}{LABEL_SUFFIX}"
         rel = f"gtCoarse/{img.split}/{img.scene}/{fid}{LABEL_SUFFIX}"
         if not label.is_file():
-            problems.append(f"{rel}: expected the label of leftImg8bit/{img.split}/{img.scene}/{fid}{IMAGE_SUFFIX}, "
-                            "got no such file")
+            problems.append(
+                f"{rel}: expected the label of leftImg8bit/{img.split}/{img.scene}/{fid}{IMAGE_SUFFIX}, "
+                "got no such file"
+            )
             continue
         m = FRAME_ID.match(fid)
         sequence = f"{m.group(1)}_{m.group(2)}" if m else img.scene
         pairs.append(Pair(fid, img.path, label, subset=img.split, metadata={"scene": img.scene, "sequence": sequence}))
-    labels = {p.name[: -len(LABEL_SUFFIX)]: p for s in SPLITS for p in (raw / "gtCoarse" / s).glob(f"*/*{LABEL_SUFFIX}")}
+    labels = {
+        p.name[: -len(LABEL_SUFFIX)]: p for s in SPLITS for p in (raw / "gtCoarse" / s).glob(f"*/*{LABEL_SUFFIX}")
+    }
     for fid in sorted(set(labels) - set(images)):
         problems.append(f"{labels[fid].relative_to(raw).as_posix()}: expected its image {fid}{IMAGE_SUFFIX}, got none")
     return Discovery(tuple(pairs), (), tuple(problems))

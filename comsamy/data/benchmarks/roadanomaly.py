@@ -30,8 +30,10 @@ def _frame_names(raw: Path, problems: list[str]) -> list[str]:
     listing = raw / "frame_list.json"
     frames = raw / "frames"
     if not frames.is_dir():
-        raise DataValidationError(f"roadanomaly: expected a folder frames/ in {raw}, got none",
-                                  [f"{raw}: expected the RoadAnomaly release root (frame_list.json, frames/)"])
+        raise DataValidationError(
+            f"roadanomaly: expected a folder frames/ in {raw}, got none",
+            [f"{raw}: expected the RoadAnomaly release root (frame_list.json, frames/)"],
+        )
     if listing.is_file():
         try:
             names = json.loads(listing.read_text(encoding="utf-8"))
@@ -53,6 +55,9 @@ def discover(raw: Path, options: ImportOptions) -> Discovery:
     names = _frame_names(raw, problems)
     pairs = []
     for name in names:
+        if Path(name).name != name or name in ("", ".", ".."):
+            problems.append(f"frame_list.json: expected plain file names inside frames/, got {name!r}")
+            continue
         image = raw / "frames" / name
         stem = Path(name).stem
         label = raw / "frames" / f"{stem}.labels" / LABEL_FILE
@@ -64,8 +69,11 @@ def discover(raw: Path, options: ImportOptions) -> Discovery:
             continue
         pairs.append(Pair(stem, image, label))
     listed = set(names)
-    unlisted = sorted(p.name for p in (raw / "frames").iterdir()
-                      if p.is_file() and p.suffix.lower() in _IMAGE_SUFFIXES and p.name not in listed)
+    unlisted = sorted(
+        p.name
+        for p in (raw / "frames").iterdir()
+        if p.is_file() and p.suffix.lower() in _IMAGE_SUFFIXES and p.name not in listed
+    )
     if unlisted:
         notes.append(f"{len(unlisted)} image(s) in frames/ not in frame_list.json ignored: " + ", ".join(unlisted[:5]))
     return Discovery(tuple(pairs), tuple(notes), tuple(problems))

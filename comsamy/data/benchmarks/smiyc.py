@@ -29,8 +29,10 @@ NIGHT_SCENES = frozenset({"driveway"})
 def _discover(raw: Path, name: str, suffix: str, metadata: bool) -> Discovery:
     images_dir, labels_dir = raw / "images", raw / "labels_masks"
     if not images_dir.is_dir() or not labels_dir.is_dir():
-        raise DataValidationError(f"{name}: expected folders images/ and labels_masks/ in {raw}, got "
-                                  f"{sorted(p.name for p in raw.iterdir()) if raw.is_dir() else 'no folder'}")
+        raise DataValidationError(
+            f"{name}: expected folders images/ and labels_masks/ in {raw}, got "
+            f"{sorted(p.name for p in raw.iterdir()) if raw.is_dir() else 'no folder'}"
+        )
     images = {p.name[: -len(suffix)]: p for p in images_dir.iterdir() if p.is_file() and p.name.endswith(suffix)}
     problems: list[str] = []
     notes: list[str] = []
@@ -43,8 +45,11 @@ def _discover(raw: Path, name: str, suffix: str, metadata: bool) -> Discovery:
             labels[p.name[: -len(LABEL_SUFFIX)]] = p
         else:
             other.append(f"labels_masks/{p.name}")
-    other += [f"images/{p.name}" for p in sorted(images_dir.iterdir()) if not p.name.endswith(suffix)
-              and not p.name.startswith(".")]
+    other += [
+        f"images/{p.name}"
+        for p in sorted(images_dir.iterdir())
+        if not p.name.endswith(suffix) and not p.name.startswith(".")
+    ]
     for fid in sorted(set(labels) - set(images)):
         problems.append(f"labels_masks/{fid}{LABEL_SUFFIX}: expected its image images/{fid}{suffix}, got no such file")
     unlabelled = sorted(set(images) - set(labels))

@@ -52,8 +52,13 @@ class ImportSummary:
     notes: tuple[str, ...]
 
     def to_dict(self) -> dict[str, object]:
-        return {"out": str(self.out), "benchmark": self.benchmark, "num_images": self.num_images,
-                "subsets": list(self.subsets), "notes": list(self.notes)}
+        return {
+            "out": str(self.out),
+            "benchmark": self.benchmark,
+            "num_images": self.num_images,
+            "subsets": list(self.subsets),
+            "notes": list(self.notes),
+        }
 
 
 def subset_shard(subset: str) -> str:
@@ -69,8 +74,9 @@ def benchmark_row_features(columns: Sequence[str]) -> datasets.Features:
     """``id``, ``image``, ``label`` and one string column per metadata column."""
     from datasets import Features, Image, Value
 
-    return Features({"id": Value("string"), "image": Image(), "label": Image(),
-                     **{c: Value("string") for c in columns}})
+    return Features(
+        {"id": Value("string"), "image": Image(), "label": Image(), **{c: Value("string") for c in columns}}
+    )
 
 
 @dataclass(frozen=True)
@@ -93,7 +99,7 @@ def _image_bytes(pair: Pair, rel: str, problems: list[str]) -> tuple[bytes, str,
             im.load()
             if pair.overlay is not None:
                 return _overlaid(im, pair, rel, problems)
-    except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as exc:
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         problems.append(f"{rel}: expected a readable JPEG, PNG or WebP image, got an unreadable file ({exc})")
         return None
     if fmt not in _IMAGE_FORMATS:
@@ -122,8 +128,10 @@ def _overlaid(im: Any, pair: Pair, rel: str, problems: list[str]) -> tuple[bytes
         problems.append(f"{pair.overlay.name}: expected a readable .npz overlay, got {exc}")
         return None
     if overlay.shape != base.shape:
-        problems.append(f"{pair.overlay.name}: expected an overlay of shape {base.shape} (the base image {rel}), "
-                        f"got {overlay.shape}; nothing is resized")
+        problems.append(
+            f"{pair.overlay.name}: expected an overlay of shape {base.shape} (the base image {rel}), "
+            f"got {overlay.shape}; nothing is resized"
+        )
         return None
     blended = np.clip(base + overlay.astype(np.int16), 0, 255).astype(np.uint8)
     buf = io.BytesIO()
@@ -131,8 +139,9 @@ def _overlaid(im: Any, pair: Pair, rel: str, problems: list[str]) -> tuple[bytes
     return buf.getvalue(), ".png", (base.shape[1], base.shape[0])
 
 
-def _label_bytes(pair: Pair, rel: str, size: tuple[int, int], label_map: LabelMap,
-                 problems: list[str]) -> tuple[bytes, Counter[int]] | None:
+def _label_bytes(
+    pair: Pair, rel: str, size: tuple[int, int], label_map: LabelMap, problems: list[str]
+) -> tuple[bytes, Counter[int]] | None:
     import numpy as np
     from PIL import Image, UnidentifiedImageError
 
@@ -147,17 +156,21 @@ def _label_bytes(pair: Pair, rel: str, size: tuple[int, int], label_map: LabelMa
                 problems.append(f"{rel}: expected a single-channel label PNG (mode L, P or 16-bit), got mode {mode}")
                 return None
             if lsize != size:
-                problems.append(f"{rel}: expected the image's size {size[0]}x{size[1]}, got {lsize[0]}x{lsize[1]}; "
-                                "labels are never resized")
+                problems.append(
+                    f"{rel}: expected the image's size {size[0]}x{size[1]}, got {lsize[0]}x{lsize[1]}; "
+                    "labels are never resized"
+                )
                 return None
             values = np.asarray(im)  # mode P: the palette indices, never luminance
             hist = np.asarray(im.histogram()) if mode in ("L", "P") else None  # C, faster than bincount
-    except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as exc:
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         problems.append(f"{rel}: expected a readable PNG label map, got an unreadable file ({exc})")
         return None
     mapped, present, unmapped, counts = label_map.apply(values, hist=hist)
     if unmapped:
-        shown = ", ".join(str(v) for v in unmapped[:8]) + (f" and {len(unmapped) - 8} more" if len(unmapped) > 8 else "")
+        shown = ", ".join(str(v) for v in unmapped[:8]) + (
+            f" and {len(unmapped) - 8} more" if len(unmapped) > 8 else ""
+        )
         problems.append(f"{rel}: expected label values covered by the map {label_map.describe()}, got {shown}")
         return None
     if mode == "L" and label_map.is_identity_on(present):
@@ -195,8 +208,16 @@ def _subsets(pairs: Sequence[Pair], problems: list[str]) -> list[str]:
     return subsets
 
 
-def write_benchmark(bench: Benchmark, found: Discovery, raw: Path, out: str | Path, *, label_map: LabelMap,
-                    force: bool = False, progress: bool = False) -> ImportSummary:
+def write_benchmark(
+    bench: Benchmark,
+    found: Discovery,
+    raw: Path,
+    out: str | Path,
+    *,
+    label_map: LabelMap,
+    force: bool = False,
+    progress: bool = False,
+) -> ImportSummary:
     """Check and write every pair of ``found`` to ``out`` (see the module docstring).
 
     Raises:
@@ -230,8 +251,13 @@ def write_benchmark(bench: Benchmark, found: Discovery, raw: Path, out: str | Pa
             for subset in subsets:
                 pairs = [p for p in found.pairs if p.subset == subset]
                 sizes[subset] = len(pairs)
-                with pq.ParquetWriter(tmp / subset_shard(subset), schema, compression="none",
-                                      use_dictionary=["id"], write_statistics=["id"]) as writer:
+                with pq.ParquetWriter(
+                    tmp / subset_shard(subset),
+                    schema,
+                    compression="none",
+                    use_dictionary=["id"],
+                    write_statistics=["id"],
+                ) as writer:
                     for start in range(0, len(pairs), ROW_GROUP_SIZE):
                         chunk = pairs[start : start + ROW_GROUP_SIZE]
                         rows = [(p, _row(p, raw, label_map, problems)) for p in chunk]
@@ -247,11 +273,11 @@ def write_benchmark(bench: Benchmark, found: Discovery, raw: Path, out: str | Pa
                             "label": [{"bytes": r.label, "path": p.id + ".png"} for p, r in good],
                             **{c: [p.metadata.get(c) for p, _ in good] for c in bench.columns},
                         }
-                        writer.write_table(pa.Table.from_pydict(columns, schema=schema),
-                                           row_group_size=ROW_GROUP_SIZE)
+                        writer.write_table(pa.Table.from_pydict(columns, schema=schema), row_group_size=ROW_GROUP_SIZE)
         if problems:
-            raise DataValidationError(f"{bench.name}: {len(problems)} problem(s) in {raw}; nothing was written",
-                                      problems)
+            raise DataValidationError(
+                f"{bench.name}: {len(problems)} problem(s) in {raw}; nothing was written", problems
+            )
         from comsamy.data.benchmarks.card import render_benchmark_card
 
         text = render_benchmark_card(bench, features, sizes, pixels, label_map, found.notes)

@@ -97,11 +97,42 @@ def test_import_and_corrupt_commands(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "expected --map" in capsys.readouterr().err
     assert main(["--quiet", "import", "generic", str(gen), str(tmp_path / "g"), "--map", "0=0"]) == 3
     assert "comsamy-data import: error:" in capsys.readouterr().err and not (tmp_path / "g").exists()
-    assert main(["--quiet", "import", "generic", str(gen), str(tmp_path / "g"), "--map", "2=1,0=0,*=255",
-                 "--name", "mybench"]) == 0
+    assert (
+        main(
+            [
+                "--quiet",
+                "import",
+                "generic",
+                str(gen),
+                str(tmp_path / "g"),
+                "--map",
+                "2=1,0=0,*=255",
+                "--name",
+                "mybench",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
-    assert main(["--quiet", "corrupt", str(tmp_path / "ro"), str(tmp_path / "rw"), "--weathers", "rain,fog",
-                 "--severities", "1,2", "--seed", "4", "--workers", "1"]) == 0
+    assert (
+        main(
+            [
+                "--quiet",
+                "corrupt",
+                str(tmp_path / "ro"),
+                str(tmp_path / "rw"),
+                "--weathers",
+                "rain,fog",
+                "--severities",
+                "1,2",
+                "--seed",
+                "4",
+                "--workers",
+                "1",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "wrote 15 images" in out and "images/s per core" in out
     assert main(["--quiet", "corrupt", str(tmp_path / "ro"), str(tmp_path / "rw2"), "--severities", "1,x"]) == 2
@@ -119,7 +150,11 @@ def test_every_documented_import_command(tmp_path: Path, capsys: pytest.CaptureF
     bf.fishyscapes_static(tmp_path / "fs_val_v3", tmp_path / "cityscapes")
     bf.generic(tmp_path / "mine")
     docs = (Path(__file__).resolve().parents[3] / "docs" / "data.md").read_text()
-    commands = [line.split()[1:] for line in docs.splitlines() if line.startswith("comsamy-data import ") and "BENCHMARK" not in line]
+    commands = [
+        line.split()[1:]
+        for line in docs.splitlines()
+        if line.startswith("comsamy-data import ") and "BENCHMARK" not in line
+    ]
     assert len(commands) == 7
     for argv in commands:
         argv = [str(tmp_path / a) if i in (2, 3) or argv[i - 1] == "--base" else a for i, a in enumerate(argv)]

@@ -44,21 +44,25 @@ def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
 
 def _anchor_json(folders: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> dict:
     out = tmp_path / "r.json"
-    code, _, err = _run(["--preds", str(folders["anchor_zip"]), "--data", str(folders["anchors"]), "--out", str(out),
-                         *extra], capsys)
+    code, _, err = _run(
+        ["--preds", str(folders["anchor_zip"]), "--data", str(folders["anchors"]), "--out", str(out), *extra], capsys
+    )
     assert code == 0, err
     return json.loads(out.read_text())
 
 
-@pytest.mark.parametrize(("extra", "col_fpr", "col_ap"), [
-    ((), 2, 0), (("--fpr95", "closest", "--auprc", "trapezoid"), 3, 5), (("--fpr95", "interp"), 4, 0)])
+@pytest.mark.parametrize(
+    ("extra", "col_fpr", "col_ap"),
+    [((), 2, 0), (("--fpr95", "closest", "--auprc", "trapezoid"), 3, 5), (("--fpr95", "interp"), 4, 0)],
+)
 def test_anchors_t1_to_t11_through_comsamy_eval(folders, tmp_path, capsys, extra, col_fpr, col_ap) -> None:
     doc = _anchor_json(folders, tmp_path, capsys, *extra)
     tags = doc["by_condition"]["anomaly_type"]
     for tag, want in ef.ANCHORS.items():
         got = tags[tag]
         assert (got["auprc"], got["auroc"], got["fpr95"]) == pytest.approx(
-            (want[col_ap], want[1], want[col_fpr]), abs=TOL), tag
+            (want[col_ap], want[1], want[col_fpr]), abs=TOL
+        ), tag
     assert doc["settings"]["fpr95"] == (extra[1] if extra else "first")
     if not extra:
         fog, night = doc["by_condition"]["weather"]["fog"], doc["by_condition"]["weather"]["night"]
@@ -97,16 +101,28 @@ def test_all_problems_listed_at_once_and_validate_only(folders, tmp_path, capsys
     code, _, err = _run(["--preds", str(path), "--data", str(folders["small"]), "--validate-only"], capsys)
     assert code == 3
     assert all(n in err for n in ("'../a.npy'", "'b.npy'", "'zzz.npy'", "3 problem(s)"))
-    code, out, _ = _run(["--preds", str(folders["small_zip"]), "--data", str(folders["small"]), "--validate-only"],
-                        capsys)
+    code, out, _ = _run(
+        ["--preds", str(folders["small_zip"]), "--data", str(folders["small"]), "--validate-only"], capsys
+    )
     assert code == 0 and "valid" in out
 
 
 def test_every_format_renders_and_out_has_the_contract_keys(folders, tmp_path, capsys) -> None:
     outs = {}
     for fmt in ("table", "json", "markdown", "csv", "latex"):
-        code, out, err = _run(["--preds", str(folders["small_zip"]), "--data", str(folders["small"]),
-                               "--format", fmt, "--out", str(tmp_path / "r.json")], capsys)
+        code, out, err = _run(
+            [
+                "--preds",
+                str(folders["small_zip"]),
+                "--data",
+                str(folders["small"]),
+                "--format",
+                fmt,
+                "--out",
+                str(tmp_path / "r.json"),
+            ],
+            capsys,
+        )
         assert code == 0, err
         outs[fmt] = out
     assert "Clear" in outs["table"] and "Whole" in outs["table"]
@@ -124,8 +140,9 @@ def test_folder_equals_zip_and_two_workers_equal_one(folders, tmp_path, capsys) 
     folder = ef.write_archive(tmp_path / "dir", ef.small_scores())
     docs = []
     for preds, workers in ((folders["small_zip"], "1"), (folder, "1"), (folders["small_zip"], "2")):
-        code, out, err = _run(["--preds", str(preds), "--data", str(folders["small"]), "--format", "json",
-                               "--workers", workers], capsys)
+        code, out, err = _run(
+            ["--preds", str(preds), "--data", str(folders["small"]), "--format", "json", "--workers", workers], capsys
+        )
         assert code == 0, err
         doc = json.loads(out)
         docs.append((doc["overall"], doc["by_condition"]))
@@ -140,9 +157,16 @@ def test_missing_data_exits_4_with_how_to_get_it(folders, tmp_path, capsys, monk
     assert code == 4 and "also-missing" in err
 
 
-@pytest.mark.parametrize("argv", [
-    [], ["--preds", "x.zip", "--format", "html"], ["--preds", "x.zip", "--workers", "0"],
-    ["--preds", "definitely-missing.zip", "--data", "sample"], ["--preds", "x.zip", "--fpr95", "last"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["--preds", "x.zip", "--format", "html"],
+        ["--preds", "x.zip", "--workers", "0"],
+        ["--preds", "definitely-missing.zip", "--data", "sample"],
+        ["--preds", "x.zip", "--fpr95", "last"],
+    ],
+)
 def test_usage_errors_exit_2(argv: list[str], capsys) -> None:
     assert main(argv) == 2
     assert "Traceback" not in capsys.readouterr().err
@@ -158,8 +182,21 @@ def test_installed_console_script_runs(folders, tmp_path) -> None:
     exe = shutil.which("comsamy-eval") or str(Path(sys.executable).parent / "comsamy-eval")
     out = tmp_path / "r.json"
     proc = subprocess.run(
-        [exe, "--preds", str(folders["small_zip"]), "--data", str(folders["small"]), "--out", str(out), "--workers", "1"],
-        capture_output=True, text=True, timeout=120, env={**os.environ, "COMSAMY_DATA": ""},
+        [
+            exe,
+            "--preds",
+            str(folders["small_zip"]),
+            "--data",
+            str(folders["small"]),
+            "--out",
+            str(out),
+            "--workers",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COMSAMY_DATA": ""},
     )
     assert proc.returncode == 0, proc.stderr
     assert "Whole" in proc.stdout
@@ -189,9 +226,27 @@ def test_closest_and_strict_anchors_t12_t13(folders, tmp_path, capsys) -> None:
 def test_bootstrap_compare_and_per_image(folders, tmp_path, capsys) -> None:
     other = ef.write_archive(tmp_path / "other.zip", ef.small_scores(seed=5), manifest={"method": "other"})
     out, per_image = tmp_path / "r.json", tmp_path / "sub" / "images.csv"
-    code, text, err = _run(["--preds", str(folders["small_zip"]), "--data", str(folders["small"]), "--bootstrap", "40",
-                            "--seed", "3", "--ci-level", "0.9", "--compare", str(other), "--out", str(out),
-                            "--per-image", str(per_image)], capsys)
+    code, text, err = _run(
+        [
+            "--preds",
+            str(folders["small_zip"]),
+            "--data",
+            str(folders["small"]),
+            "--bootstrap",
+            "40",
+            "--seed",
+            "3",
+            "--ci-level",
+            "0.9",
+            "--compare",
+            str(other),
+            "--out",
+            str(out),
+            "--per-image",
+            str(per_image),
+        ],
+        capsys,
+    )
     assert code == 0, err
     doc = json.loads(out.read_text())
     assert doc["settings"]["bootstrap"] == {"resamples": 40, "seed": 3, "ci_level": 0.9}
@@ -209,19 +264,33 @@ def test_polarity_confidence_reverses_the_ranking(folders, tmp_path, capsys) -> 
     docs = []
     for polarity in ("anomaly", "confidence"):
         out = tmp_path / f"{polarity}.json"
-        code, _, err = _run(["--preds", str(folders["small_zip"]), "--data", str(folders["small"]), "--polarity",
-                             polarity, "--out", str(out)], capsys)
+        code, _, err = _run(
+            [
+                "--preds",
+                str(folders["small_zip"]),
+                "--data",
+                str(folders["small"]),
+                "--polarity",
+                polarity,
+                "--out",
+                str(out),
+            ],
+            capsys,
+        )
         assert code == 0, err
         docs.append(json.loads(out.read_text()))
     assert docs[1]["overall"]["auroc"] == pytest.approx(1 - docs[0]["overall"]["auroc"], abs=1e-12)
 
 
-@pytest.mark.parametrize(("argv", "needle"), [
-    (["--ci-level", "1.5"], "expected a level strictly between 0 and 1"),
-    (["--bootstrap", "-1"], "expected a non-negative integer"),
-    (["--polarity", "up"], "invalid choice: 'up'"),
-    (["--compare", "no-such-b.zip"], "no-such-b.zip: expected an existing zip file or folder"),
-])
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["--ci-level", "1.5"], "expected a level strictly between 0 and 1"),
+        (["--bootstrap", "-1"], "expected a non-negative integer"),
+        (["--polarity", "up"], "invalid choice: 'up'"),
+        (["--compare", "no-such-b.zip"], "no-such-b.zip: expected an existing zip file or folder"),
+    ],
+)
 def test_bad_statistics_options_exit_2(folders, capsys, argv, needle) -> None:
     code, _, err = _run(["--preds", str(folders["small_zip"]), "--data", str(folders["small"]), *argv], capsys)
     assert code == 2 and needle in err and "Traceback" not in err
@@ -229,8 +298,10 @@ def test_bad_statistics_options_exit_2(folders, capsys, argv, needle) -> None:
 
 def test_summary_subcommand_prints_table_iii(folders, tmp_path, capsys) -> None:
     paths = []
-    for name, zip_path, data in (("anchors", folders["anchor_zip"], folders["anchors"]),
-                                 ("small", folders["small_zip"], folders["small"])):
+    for name, zip_path, data in (
+        ("anchors", folders["anchor_zip"], folders["anchors"]),
+        ("small", folders["small_zip"], folders["small"]),
+    ):
         paths.append(tmp_path / f"{name}.json")
         code, _, err = _run(["--preds", str(zip_path), "--data", str(data), "--out", str(paths[-1])], capsys)
         assert code == 0, err
@@ -255,6 +326,7 @@ def test_invalid_archive_with_early_started_workers_exits_3(folders, tmp_path, c
     broken.write_bytes(b"PK\x03\x04 not really a zip file")
     code, _, err = _run(["--preds", str(broken), "--data", str(folders["small"]), "--workers", "2"], capsys)
     assert code == 3 and "comsamy-eval: " in err and "Traceback" not in err
-    code, _, err = _run(["--preds", str(folders["small_zip"]), "--data", str(tmp_path / "nothing"), "--workers", "2"],
-                        capsys)
+    code, _, err = _run(
+        ["--preds", str(folders["small_zip"]), "--data", str(tmp_path / "nothing"), "--workers", "2"], capsys
+    )
     assert code == 4 and "Traceback" not in err

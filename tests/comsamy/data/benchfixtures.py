@@ -59,8 +59,11 @@ def roadanomaly(root: Path, *, n: int = 3, ext: str = ".jpg") -> tuple[Path, Exp
 def smiyc(root: Path, *, track: str = "anomaly", labelled: int = 3, held_out: int = 2) -> tuple[Path, Expected]:
     """``images/<fid>.jpg|webp`` + ``labels_masks/<fid>_labels_semantic.png`` (L, 0 / 1 / 255) + colour masks."""
     ext = ".jpg" if track == "anomaly" else ".webp"
-    fids = ([f"validation{i:04d}" for i in range(labelled)] if track == "anomaly"
-            else [f"validation_{i + 1}" for i in range(labelled - 1)] + ["driveway_3"])
+    fids = (
+        [f"validation{i:04d}" for i in range(labelled)]
+        if track == "anomaly"
+        else [f"validation_{i + 1}" for i in range(labelled - 1)] + ["driveway_3"]
+    )
     expected: Expected = {}
     for i, fid in enumerate(fids):
         image = _save(_rgb(10 + i), root / "images" / f"{fid}{ext}", **{"quality": 90})
@@ -129,8 +132,9 @@ def fishyscapes_static(root: Path, cityscapes_root: Path) -> tuple[Path, Expecte
     blended: dict[str, np.ndarray] = {}
     rng = np.random.default_rng(5)
     for i, cs_id in enumerate(CS_IDS):
-        base = _save(_rgb(40 + i), cityscapes_root / "leftImg8bit" / "val" / cs_id.split("_")[0]
-                     / f"{cs_id}_leftImg8bit.png")
+        base = _save(
+            _rgb(40 + i), cityscapes_root / "leftImg8bit" / "val" / cs_id.split("_")[0] / f"{cs_id}_leftImg8bit.png"
+        )
         overlay = rng.integers(-300, 300, np.asarray(Image.open(base)).shape).astype(np.int16)
         root.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(root / f"{i:04d}_{cs_id}_rgb.npz", rgb=overlay)

@@ -11,8 +11,9 @@ from PIL import Image
 from comsamy.constants import LANDFORMS, WEATHERS
 
 
-def make_raw_release(root: Path, *, n: int = 9, size: tuple[int, int] = (32, 24), seed: int = 0,
-                     inliers: int = 3) -> Path:
+def make_raw_release(
+    root: Path, *, n: int = 9, size: tuple[int, int] = (32, 24), seed: int = 0, inliers: int = 3
+) -> Path:
     """Write ``n`` benchmark examples cycling through every weather and landform, plus ``inliers`` inlier examples.
 
     Images alternate JPEG / PNG; labels are mode L PNGs with 0, 1 and 255; every row has one or two anomaly types.
@@ -29,7 +30,7 @@ def make_raw_release(root: Path, *, n: int = 9, size: tuple[int, int] = (32, 24)
         Image.fromarray(pixels).save(root / "images" / f"{ident}.{ext}")
         label = np.zeros((h, w), np.uint8)
         label[h // 2 :, : w // 3] = 1
-        label[: 2, :] = 255
+        label[:2, :] = 255
         label[rng.integers(0, h), rng.integers(0, w)] = 1
         Image.fromarray(label).save(root / "labels" / f"{ident}.png")
         types = ["cow", "tire"][: 1 + k % 2]

@@ -49,11 +49,20 @@ def _generic(tmp: Path) -> tuple[Path, bf.Expected, ImportOptions]:
 
 
 CASES: dict[str, Builder] = {
-    "roadanomaly": _ra, "roadanomaly21": _ra21, "roadobstacle21": _ro21, "lostandfound": _laf,
-    "fishyscapes_laf": _fslaf, "fishyscapes_static": _fss, "generic": _generic,
+    "roadanomaly": _ra,
+    "roadanomaly21": _ra21,
+    "roadobstacle21": _ro21,
+    "lostandfound": _laf,
+    "fishyscapes_laf": _fslaf,
+    "fishyscapes_static": _fss,
+    "generic": _generic,
 }
-COLUMNS = {"roadobstacle21": ["sequence", "time_of_day"], "lostandfound": ["scene", "sequence"],
-           "fishyscapes_laf": ["scene", "laf_split"], "fishyscapes_static": ["city"]}
+COLUMNS = {
+    "roadobstacle21": ["sequence", "time_of_day"],
+    "lostandfound": ["scene", "sequence"],
+    "fishyscapes_laf": ["scene", "laf_split"],
+    "fishyscapes_static": ["city"],
+}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -65,7 +74,8 @@ def test_import_remaps_labels_exactly_and_loads(name: str, tmp_path: Path) -> No
     assert ds.column_names == ["id", "image", "label", *COLUMNS.get(name, [])]
     assert benchmark_name(tmp_path / "out") == name
     raw_rows = ds.cast_column("label", __import__("datasets").Image(decode=False)).cast_column(
-        "image", __import__("datasets").Image(decode=False))
+        "image", __import__("datasets").Image(decode=False)
+    )
     for row in raw_rows:
         image_path, want = expected[row["id"]]
         label = Image.open(io.BytesIO(row["label"]["bytes"]))
@@ -106,7 +116,8 @@ def test_lostandfound_has_a_config_per_split(tmp_path: Path) -> None:
     import_benchmark("lostandfound", raw, tmp_path / "out")
     assert len(comsamy.load_dataset(tmp_path / "out", config="train", split="test")) == 2
     assert comsamy.load_dataset(tmp_path / "out", config="test", split="test")["sequence"] == [
-        "04_Maurener_Weg_8_000002"]
+        "04_Maurener_Weg_8_000002"
+    ]
 
 
 def _fails(name: str, raw: Path, out: Path, *fragments: str, options: ImportOptions | None = None) -> None:
@@ -122,45 +133,82 @@ def test_label_at_another_resolution_is_refused_not_resized(tmp_path: Path) -> N
     raw, _ = bf.roadanomaly(tmp_path / "ra")
     label = raw / "frames" / "cones03_road_works.labels" / "labels_semantic.png"
     Image.fromarray(np.zeros((bf.H * 2, bf.W * 2), np.uint8), "L").save(label)
-    _fails("roadanomaly", raw, tmp_path / "out", "frames/cones03_road_works.labels/labels_semantic.png",
-           f"expected the image's size {bf.W}x{bf.H}, got {2 * bf.W}x{2 * bf.H}", "never resized")
+    _fails(
+        "roadanomaly",
+        raw,
+        tmp_path / "out",
+        "frames/cones03_road_works.labels/labels_semantic.png",
+        f"expected the image's size {bf.W}x{bf.H}, got {2 * bf.W}x{2 * bf.H}",
+        "never resized",
+    )
 
 
 def test_missing_labels_and_unmapped_values_are_all_reported(tmp_path: Path) -> None:
     raw, _ = bf.lostandfound(tmp_path / "laf")
     (raw / "gtCoarse/train/01_Hanns_Klemm_Str_45/01_Hanns_Klemm_Str_45_000001_000060_gtCoarse_labelIds.png").unlink()
     raw2, _ = bf.roadanomaly(tmp_path / "ra")
-    _fails("lostandfound", raw, tmp_path / "out", "01_Hanns_Klemm_Str_45_000001_000060_gtCoarse_labelIds.png",
-           "got no such file")
-    _fails("generic", raw2 / "frames", tmp_path / "out2", "expected folders", options=ImportOptions(
-        label_map=parse_label_map("0=0")))
+    _fails(
+        "lostandfound",
+        raw,
+        tmp_path / "out",
+        "01_Hanns_Klemm_Str_45_000001_000060_gtCoarse_labelIds.png",
+        "got no such file",
+    )
+    _fails(
+        "generic",
+        raw2 / "frames",
+        tmp_path / "out2",
+        "expected folders",
+        options=ImportOptions(label_map=parse_label_map("0=0")),
+    )
     gen, _ = bf.generic(tmp_path / "gen")
-    _fails("generic", gen, tmp_path / "out3", "labels/a01.png", "labels/b02.png", "got 2, 3",
-           options=ImportOptions(label_map=parse_label_map("0=0")))
+    _fails(
+        "generic",
+        gen,
+        tmp_path / "out3",
+        "labels/a01.png",
+        "labels/b02.png",
+        "got 2, 3",
+        options=ImportOptions(label_map=parse_label_map("0=0")),
+    )
 
 
 def test_rgb_label_and_unreadable_image_are_named(tmp_path: Path) -> None:
     raw, _ = bf.smiyc(tmp_path / "dataset_AnomalyTrack")
     Image.new("RGB", (bf.W, bf.H)).save(raw / "labels_masks" / "validation0001_labels_semantic.png")
     (raw / "images" / "validation0002.jpg").write_bytes(b"not a jpeg")
-    _fails("roadanomaly21", raw, tmp_path / "out", "labels_masks/validation0001_labels_semantic.png: expected a "
-           "single-channel", "images/validation0002.jpg: expected a readable")
+    _fails(
+        "roadanomaly21",
+        raw,
+        tmp_path / "out",
+        "labels_masks/validation0001_labels_semantic.png: expected a single-channel",
+        "images/validation0002.jpg: expected a readable",
+    )
 
 
 def test_fishyscapes_without_base_says_what_to_pass(tmp_path: Path) -> None:
     raw, _ = bf.fishyscapes_laf(tmp_path / "fs", tmp_path / "laf")
     with pytest.raises(DataValidationError, match="leftImg8bit"):
         import_benchmark("fishyscapes_laf", raw, tmp_path / "out")
-    (raw / "0000_01_Hanns_Klemm_Str_45_000000_000080_labels.png").rename(raw / "0007_01_Nowhere_000000_000001_labels.png")
-    _fails("fishyscapes_laf", raw, tmp_path / "out", "0007_01_Nowhere_000000_000001_labels.png", "--base",
-           options=ImportOptions(base=tmp_path / "laf"))
+    (raw / "0000_01_Hanns_Klemm_Str_45_000000_000080_labels.png").rename(
+        raw / "0007_01_Nowhere_000000_000001_labels.png"
+    )
+    _fails(
+        "fishyscapes_laf",
+        raw,
+        tmp_path / "out",
+        "0007_01_Nowhere_000000_000001_labels.png",
+        "--base",
+        options=ImportOptions(base=tmp_path / "laf"),
+    )
 
 
 def test_extra_files_are_ignored_with_a_note(tmp_path: Path) -> None:
     raw, expected = bf.generic(tmp_path / "gen")
     (raw / "images" / "notes.txt").write_text("x")
-    summary = import_benchmark("generic", raw, tmp_path / "out",
-                               options=ImportOptions(label_map=parse_label_map("2=1,0=0,*=255")))
+    summary = import_benchmark(
+        "generic", raw, tmp_path / "out", options=ImportOptions(label_map=parse_label_map("2=1,0=0,*=255"))
+    )
     assert summary.num_images == len(expected) and "images/notes.txt" in summary.notes[0]
 
 
@@ -191,8 +239,7 @@ def test_evaluate_archive_on_each_imported_benchmark(name: str, tmp_path: Path) 
     raw, expected, options = CASES[name](tmp_path)
     import_benchmark(name, raw, tmp_path / "out", options=options)
     scores = {i: (want == 1).astype(np.float32) * 0.8 + 0.1 for i, (_, want) in expected.items()}
-    report = evaluate_archive(ef.write_archive(tmp_path / "p.zip", scores), tmp_path / "out", workers=1,
-                              progress=False)
+    report = evaluate_archive(ef.write_archive(tmp_path / "p.zip", scores), tmp_path / "out", workers=1, progress=False)
     assert report.overall.auprc == pytest.approx(1.0)
     for column in COLUMNS.get(name, []):  # conditions come from the benchmark's metadata columns
         assert column in report.by_condition, sorted(report.by_condition)
@@ -209,4 +256,32 @@ def test_validate_checks_imported_folders(tmp_path: Path) -> None:
     card.write_text(card.read_text().replace("num_examples: 3", "num_examples: 4"))
     with pytest.raises(DataValidationError) as info:
         validate_dataset_folder(tmp_path / "out")
-    assert "data/extra.parquet" in info.value.report() and "all/test to declare 3 examples, got 4" in info.value.report()
+    assert (
+        "data/extra.parquet" in info.value.report() and "all/test to declare 3 examples, got 4" in info.value.report()
+    )
+
+
+def test_frame_list_cannot_point_outside_the_release(tmp_path: Path) -> None:
+    raw, _ = bf.roadanomaly(tmp_path / "ra")
+    (tmp_path / "secret.jpg").write_bytes((raw / "frames" / "cones03_road_works.jpg").read_bytes())
+    (raw / "frame_list.json").write_text('["cones03_road_works.jpg", "../../secret.jpg"]')
+    _fails("roadanomaly", raw, tmp_path / "out", "frame_list.json: expected plain file names", "'../../secret.jpg'")
+
+
+def test_generic_reads_16_bit_labels_with_a_suffix(tmp_path: Path) -> None:
+    raw = tmp_path / "sixteen"
+    (raw / "rgb").mkdir(parents=True)
+    (raw / "gt").mkdir()
+    Image.new("RGB", (bf.W, bf.H), (9, 99, 199)).save(raw / "rgb" / "f1.png")
+    src = np.zeros((bf.H, bf.W), np.uint16)
+    src[:, :8], src[:, 8:16], src[0, 0] = 1000, 40000, 65535
+    Image.fromarray(src).save(raw / "gt" / "f1_gt.png")
+    assert Image.open(raw / "gt" / "f1_gt.png").mode.startswith("I")
+    options = ImportOptions(
+        images="rgb", labels="gt", label_suffix="_gt", label_map=parse_label_map("0=0,1000=1,40000-65535=255")
+    )
+    import_benchmark("generic", raw, tmp_path / "out", options=options, name="sixteen")
+    row = comsamy.load_dataset(tmp_path / "out", config="all", split="test")[0]
+    want = np.select([src == 1000, src == 0], [1, 0], 255).astype(np.uint8)
+    assert row["label"].mode == "L" and np.array_equal(np.asarray(row["label"]), want)
+    assert benchmark_name(tmp_path / "out") == "sixteen"

@@ -29,8 +29,7 @@ def _table(folder: Path, shard: str) -> dict[str, list[object]]:
 
 
 def test_every_weather_and_severity_with_labels_unchanged(imported: Path, tmp_path: Path) -> None:
-    summary = corrupt_dataset(imported, tmp_path / "out", weathers=["fog", "night"], levels=[1, 4], seed=3,
-                              workers=1)
+    summary = corrupt_dataset(imported, tmp_path / "out", weathers=["fog", "night"], levels=[1, 4], seed=3, workers=1)
     ds = comsamy.load_dataset(tmp_path / "out", config="all", split="test")
     assert len(ds) == summary.num_images == 3 * (1 + 2 * 2)
     assert ds.column_names == ["id", "image", "label", "scene", "sequence", "weather", "severity"]
@@ -45,13 +44,19 @@ def test_every_weather_and_severity_with_labels_unchanged(imported: Path, tmp_pa
 
     from PIL import Image
 
-    want = apply_weather(Image.open(io.BytesIO(source["image"][0]["bytes"])), "fog", severity=0.8,
-                         seed=image_seed(first, "fog", 4, 3))
+    want = apply_weather(
+        Image.open(io.BytesIO(source["image"][0]["bytes"])), "fog", severity=0.8, seed=image_seed(first, "fog", 4, 3)
+    )
     got = Image.open(io.BytesIO(fog4["image"][i]["bytes"]))
     assert np.array_equal(np.asarray(got), np.asarray(want))  # PNG sources stay lossless
     weather = ds.features["weather"]
     assert {(weather.int2str(w), s) for w, s in zip(ds["weather"], ds["severity"], strict=True)} == {
-        ("clear", 0), ("fog", 1), ("fog", 4), ("night", 1), ("night", 4)}
+        ("clear", 0),
+        ("fog", 1),
+        ("fog", 4),
+        ("night", 1),
+        ("night", 4),
+    }
     assert summary.images_per_second_per_core > 0
 
 
@@ -133,3 +138,40 @@ def test_a_comsamy_export_keeps_its_weather_as_source_weather(tmp_path: Path) ->
     assert ds.column_names[-3:] == ["source_weather", "weather", "severity"] and set(ds["severity"]) == {3}
     assert validate_dataset_folder(tmp_path / "out").num_test == 6
     assert comsamy.data.benchmark_name(tmp_path / "out") == "comsamy-weather"
+
+
+def test_each_level_is_stronger_than_the_one_before() -> None:
+    """Mean change from the clean image grows with the level, for every weather (what the contact sheet shows)."""
+    from PIL import Image
+
+    from comsamy.constants import ADVERSE_WEATHERS
+    from comsamy.data import sample_path
+
+    table = pq.read_table(sample_path() / "data" / "clear-00000-of-00001.parquet", columns=["image"])
+    import io
+
+    image = Image.open(io.BytesIO(table.column("image")[2].as_py()["bytes"])).convert("RGB").resize((160, 90))
+    clean = np.asarray(image, np.float32)
+    for weather in ADVERSE_WEATHERS:
+        change = [
+            np.abs(np.asarray(apply_weather(image, weather, level=k), np.float32) - clean).mean() for k in range(6)
+        ]
+        assert change[0] == 0 and all(b > a for a, b in zip(change, change[1:], strict=False)), (weather, change)
+
+
+@pytest.mark.slow
+def test_contact_sheet_script_renders(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[3]
+    out = tmp_path / "sheet.png"
+    subprocess.run(
+        [sys.executable, str(root / "scripts" / "weather_contact_sheet.py"), "--out", str(out)],
+        check=True,
+        timeout=120,
+        cwd=root,
+    )
+    from PIL import Image
+
+    assert Image.open(out).size == (90 + 6 * 240, 22 + 6 * 135)

@@ -29,8 +29,10 @@ def _metadata(raw: Path) -> dict[str, dict[str, str]]:
 def test_round_trip_bytes_and_metadata_are_exact(exported: tuple[Path, Path]) -> None:
     raw, out = exported
     meta = _metadata(raw)
-    ds = load_dataset(out, config="all", split="test").cast_column("image", _raw_image()).cast_column(
-        "label", _raw_image()
+    ds = (
+        load_dataset(out, config="all", split="test")
+        .cast_column("image", _raw_image())
+        .cast_column("label", _raw_image())
     )
     assert ds.features == _raw_features()
     assert sorted(ds["id"]) == sorted(meta)

@@ -66,7 +66,10 @@ def test_load_stream_and_fetch_through_a_local_hub(
         env.pop("COMSAMY_HUB_REPO", None)
         proc = subprocess.run(
             [sys.executable, "-c", CLIENT, str(tmp_path / "fetched")],
-            env=env, capture_output=True, text=True, timeout=180,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
         )
         requests = list(hub.requests)
     assert proc.returncode == 0, proc.stderr[-4000:]

@@ -113,7 +113,9 @@ def test_datasets_load_dataset_from_repo_root_fails_clearly(monkeypatch: pytest.
     import datasets
 
     root = tmp_path / "root"
-    shutil.copytree(REPO_ROOT / "comsamy", root / "comsamy", ignore=shutil.ignore_patterns("__pycache__", "sample_data"))
+    shutil.copytree(
+        REPO_ROOT / "comsamy", root / "comsamy", ignore=shutil.ignore_patterns("__pycache__", "sample_data")
+    )
     assert (root / "comsamy" / ".huggingface.yaml").is_file()
     # parquet files inside the package, as in the real one, that datasets would otherwise misread as a train split
     export_release(make_raw_release(tmp_path / "raw", n=2, inliers=1), root / "comsamy" / "sample_data" / "s")

@@ -114,8 +114,9 @@ def score_members(scores: Mapping[str, np.ndarray], fmt: str = "npy") -> dict[st
     return out
 
 
-def write_archive(path: Path, scores: Mapping[str, np.ndarray], *, fmt: str = "npy",
-                  manifest: Mapping[str, Any] | None = None) -> Path:
+def write_archive(
+    path: Path, scores: Mapping[str, np.ndarray], *, fmt: str = "npy", manifest: Mapping[str, Any] | None = None
+) -> Path:
     """A zip (``path`` ending in .zip) or a folder of score maps."""
     members = score_members(scores, fmt)
     if manifest is not None:
@@ -143,18 +144,21 @@ def anchor_cases() -> dict[str, tuple[np.ndarray, np.ndarray, str]]:
     t7_s = [k / 20 for k in range(20, 0, -1) for _ in range(2)]
     t7_y = [1, 0] * 20
     cases = {
-        "T1": (*_row([1, 1, 0, 0], [.9, .8, .2, .1]), "clear"),
-        "T2": (*_row([0, 0, 0, 0, 0, 1, 1, 0, 1], [.1, .2, .3, .4, .5, .6, .7, .8, .9]), "clear"),
-        "T3": (*_row([1, 0, 1, 0], [.5, .5, .5, .5]), "clear"),
-        "T4": (*_row([1, 1, 0, 0], [.1, .2, .8, .9]), "clear"),
+        "T1": (*_row([1, 1, 0, 0], [0.9, 0.8, 0.2, 0.1]), "clear"),
+        "T2": (*_row([0, 0, 0, 0, 0, 1, 1, 0, 1], [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]), "clear"),
+        "T3": (*_row([1, 0, 1, 0], [0.5, 0.5, 0.5, 0.5]), "clear"),
+        "T4": (*_row([1, 1, 0, 0], [0.1, 0.2, 0.8, 0.9]), "clear"),
         "T5": (*_row(t5_y, t5_s), "clear"),
         "T6": (*_row(t6_y, t6_s), "clear"),
         "T7": (*_row(t7_y, t7_s), "clear"),
-        "T9": (np.array([[0, 0, 1, 255], [0, 1, 1, 255], [255, 0, 0, 1]], np.uint8),
-               np.array([[.1, .4, .8, .99], [.3, .7, .35, 0], [.95, .2, .6, .9]]), "clear"),
-        "fog_0": (*_row([0, 0, 1, 1, 0, 255], [.2, .6, .7, .5, .1, .9]), "fog"),
-        "fog_1": (*_row([0, 1, 0, 0, 0, 0], [.3, .8, .85, .1, .2, .4]), "fog"),
-        "night_0": (*_row([1, 1, 0, 0, 255, 0], [.55, .45, .5, .3, .99, .6]), "night"),
+        "T9": (
+            np.array([[0, 0, 1, 255], [0, 1, 1, 255], [255, 0, 0, 1]], np.uint8),
+            np.array([[0.1, 0.4, 0.8, 0.99], [0.3, 0.7, 0.35, 0], [0.95, 0.2, 0.6, 0.9]]),
+            "clear",
+        ),
+        "fog_0": (*_row([0, 0, 1, 1, 0, 255], [0.2, 0.6, 0.7, 0.5, 0.1, 0.9]), "fog"),
+        "fog_1": (*_row([0, 1, 0, 0, 0, 0], [0.3, 0.8, 0.85, 0.1, 0.2, 0.4]), "fog"),
+        "night_0": (*_row([1, 1, 0, 0, 255, 0], [0.55, 0.45, 0.5, 0.3, 0.99, 0.6]), "night"),
         "T11": (*_row([1, 0, 1, 0, 0, 1], [0.50001, 0.50002, 0.7, 0.69995, 0.1, 0.2]), "clear"),
         "T12": (*_row([1] * 20 + [0, 1], list(range(22, 0, -1))), "clear"),
         "T13": (*_row([1] * 47 + [1, 0, 1, 1], list(range(100, 53, -1)) + [10, 10, 5, 4]), "clear"),
@@ -204,8 +208,9 @@ def small_items() -> list[Item]:
     for k, image_id in enumerate(SMALL_IDS):
         label = (rng.random(SMALL_SHAPE) < 0.3).astype(np.uint8)
         label[0, 0], label[0, 1], label[3, 4] = 1, 0, 255
-        items.append(Item(image_id, label, weather=("clear", "fog", "rain")[k], landform="forest",
-                          anomaly_types=["animal"]))
+        items.append(
+            Item(image_id, label, weather=("clear", "fog", "rain")[k], landform="forest", anomaly_types=["animal"])
+        )
     return items
 
 
@@ -221,11 +226,11 @@ def _patch_flags(data: bytes, name: bytes, *, set_bits: int = 0, clear_bits: int
         start = 0
         while (pos := buf.find(sig, start)) >= 0:
             start = pos + 4
-            if bytes(buf[pos + name_off: pos + name_off + len(name)]) != name:
+            if bytes(buf[pos + name_off : pos + name_off + len(name)]) != name:
                 continue
-            flags = int.from_bytes(buf[pos + flag_off: pos + flag_off + 2], "little")
+            flags = int.from_bytes(buf[pos + flag_off : pos + flag_off + 2], "little")
             flags = (flags | set_bits) & ~clear_bits
-            buf[pos + flag_off: pos + flag_off + 2] = flags.to_bytes(2, "little")
+            buf[pos + flag_off : pos + flag_off + 2] = flags.to_bytes(2, "little")
     return bytes(buf)
 
 
@@ -326,9 +331,27 @@ def make_bad_archives(tmp: Path) -> dict[str, tuple[Path, list[str]]]:
 
 
 BAD_CASES = (
-    "zip_bomb", "traversal", "symlink", "pickled_npy", "wrong_shape", "not_2d", "wrong_dtype", "nan", "float16_range",
-    "missing_ids", "unknown_ids", "duplicate_ids", "unsupported_ext", "crc", "encrypted", "not_zip", "mixed_kinds",
-    "too_many_members", "non_utf8_name", "npz_two_arrays", "png_rgb",
+    "zip_bomb",
+    "traversal",
+    "symlink",
+    "pickled_npy",
+    "wrong_shape",
+    "not_2d",
+    "wrong_dtype",
+    "nan",
+    "float16_range",
+    "missing_ids",
+    "unknown_ids",
+    "duplicate_ids",
+    "unsupported_ext",
+    "crc",
+    "encrypted",
+    "not_zip",
+    "mixed_kinds",
+    "too_many_members",
+    "non_utf8_name",
+    "npz_two_arrays",
+    "png_rgb",
 )
 """Names of the cases :func:`make_bad_archives` builds."""
 VALUE_CASES = frozenset({"nan", "float16_range"})

@@ -30,9 +30,13 @@ def anchor_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return ef.write_archive(tmp_path_factory.mktemp("anchors") / "p.zip", ef.anchor_scores())
 
 
-@pytest.mark.parametrize(("fpr95", "auprc", "col_fpr", "col_ap"),
-                         [("first", "step", 2, 0), ("closest", "trapezoid", 3, 5), ("interp", "step", 4, 0)])
-def test_anchors_through_the_api(anchor_ds, anchor_zip: Path, fpr95: str, auprc: str, col_fpr: int, col_ap: int) -> None:
+@pytest.mark.parametrize(
+    ("fpr95", "auprc", "col_fpr", "col_ap"),
+    [("first", "step", 2, 0), ("closest", "trapezoid", 3, 5), ("interp", "step", 4, 0)],
+)
+def test_anchors_through_the_api(
+    anchor_ds, anchor_zip: Path, fpr95: str, auprc: str, col_fpr: int, col_ap: int
+) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         report = evaluate_archive(anchor_zip, anchor_ds, fpr95=fpr95, auprc=auprc, workers=1, progress=False)
@@ -108,12 +112,14 @@ def test_any_worker_count_folder_zip_formats_and_order_give_identical_reports(tm
     base = evaluate_archive(zip_path, ds, workers=1, progress=False).to_dict()
     two = evaluate_archive(zip_path, ds, workers=2, progress=False).to_dict()
     assert two == base
-    folder = evaluate_archive(ef.write_archive(tmp_path / "dir", scores, manifest={"method": "m"}), ds,
-                              workers=1, progress=False).to_dict()
+    folder = evaluate_archive(
+        ef.write_archive(tmp_path / "dir", scores, manifest={"method": "m"}), ds, workers=1, progress=False
+    ).to_dict()
     reverse = ef.write_zip(tmp_path / "rev.zip", dict(reversed(ef.score_members(scores, "npz").items())))
     npz = evaluate_archive(reverse, ds, workers=1, progress=False).to_dict()
-    h5 = evaluate_archive(ef.write_archive(tmp_path / "h5.zip", scores, fmt="h5"), ds, workers=1,
-                          progress=False).to_dict()
+    h5 = evaluate_archive(
+        ef.write_archive(tmp_path / "h5.zip", scores, fmt="h5"), ds, workers=1, progress=False
+    ).to_dict()
     for other in (folder, npz, h5):
         assert {k: other[k] for k in ("overall", "by_condition")} == {k: base[k] for k in ("overall", "by_condition")}
     assert folder["archive"]["sha256"] != base["archive"]["sha256"]
@@ -144,8 +150,10 @@ def test_value_problems_of_all_images_come_together_before_any_result(tmp_path: 
     bad = ef.make_bad_archives(tmp_path)
     for case in ("nan", "float16_range"):
         path, needles = bad[case]
-        for run in (lambda p: evaluate_archive(p, ds, workers=1, progress=False),
-                    lambda p: validate_predictions(p, ds, workers=1, progress=False)):
+        for run in (
+            lambda p: evaluate_archive(p, ds, workers=1, progress=False),
+            lambda p: validate_predictions(p, ds, workers=1, progress=False),
+        ):
             with pytest.raises(ArchiveError) as info:
                 run(path)
             report = info.value.report()
@@ -167,8 +175,10 @@ def test_crc_error_in_a_large_member_is_found_by_the_scoring_pass(tmp_path: Path
 
 
 def test_report_json_has_exactly_the_contract_keys(tmp_path: Path) -> None:
-    items = [ef.Item("x", np.array([[1, 0, 0]], np.uint8), weather="clear", anomaly_types=["a"]),
-             ef.Item("y", np.array([[0, 0, 255]], np.uint8), weather="fog", anomaly_types=["b"])]
+    items = [
+        ef.Item("x", np.array([[1, 0, 0]], np.uint8), weather="clear", anomaly_types=["a"]),
+        ef.Item("y", np.array([[0, 0, 255]], np.uint8), weather="fog", anomaly_types=["b"]),
+    ]
     path = ef.write_archive(tmp_path / "p.zip", {"x": np.array([[0.9, 0.1, 0.2]]), "y": np.array([[0.3, 0.4, 0.5]])})
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -185,8 +195,16 @@ def test_report_json_has_exactly_the_contract_keys(tmp_path: Path) -> None:
     assert doc["dataset"]["num_images"] == 2
     assert set(doc["settings"]) >= {"precision", "fpr95", "auprc", "definitions"}
     assert set(doc["by_condition"]) == {"split", "weather", "landform", "anomaly_type"}
-    metric_keys = {"auprc", "fpr95", "auroc", "tpr_at_5fpr", "num_images", "num_anomaly_pixels", "num_inlier_pixels",
-                   "num_void_pixels"}
+    metric_keys = {
+        "auprc",
+        "fpr95",
+        "auroc",
+        "tpr_at_5fpr",
+        "num_images",
+        "num_anomaly_pixels",
+        "num_inlier_pixels",
+        "num_void_pixels",
+    }
     assert set(doc["overall"]) == metric_keys
     for values in doc["by_condition"].values():
         for cell in values.values():

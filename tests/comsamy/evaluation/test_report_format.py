@@ -13,8 +13,15 @@ from comsamy.report_format import FORMATS, latex_escape, pct, render
 
 
 def _cell(auprc: float | None, fpr95: float | None, auroc: float | None, n: int = 1) -> dict:
-    return {"auprc": auprc, "fpr95": fpr95, "auroc": auroc, "num_images": n, "num_anomaly_pixels": 10 * n,
-            "num_inlier_pixels": 100 * n, "num_void_pixels": 0}
+    return {
+        "auprc": auprc,
+        "fpr95": fpr95,
+        "auroc": auroc,
+        "num_images": n,
+        "num_anomaly_pixels": 10 * n,
+        "num_inlier_pixels": 100 * n,
+        "num_void_pixels": 0,
+    }
 
 
 DOC = {

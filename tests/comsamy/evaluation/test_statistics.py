@@ -34,8 +34,9 @@ def _items() -> list[ef.Item]:
         label[0, :3] = (1, 0, 255)
         if k == 5:
             label[label == 1] = 0  # one image without anomaly pixels: per-image metrics undefined
-        items.append(ef.Item(image_id, label, weather=("clear", "fog")[k % 2], landform="forest",
-                             anomaly_types=["animal"]))
+        items.append(
+            ef.Item(image_id, label, weather=("clear", "fog")[k % 2], landform="forest", anomaly_types=["animal"])
+        )
     return items
 
 
@@ -146,20 +147,46 @@ def test_benchmark_name_from_the_dataset_card(tmp_path: Path, setup) -> None:
 
 
 def _doc(method: str, bench: str, auprc: float | None, fpr95: float | None) -> dict:
-    return {"dataset": {"name": f"/data/{bench}", "benchmark": bench}, "archive": {"manifest": {"method": method}},
-            "overall": {"auprc": auprc, "fpr95": fpr95}}
+    return {
+        "dataset": {"name": f"/data/{bench}", "benchmark": bench},
+        "archive": {"manifest": {"method": method}},
+        "overall": {"auprc": auprc, "fpr95": fpr95},
+    }
 
 
 def test_table_iii_summary() -> None:
-    docs = [_doc("A", "fs_laf", 0.5, 0.2), _doc("A", "ra21", 0.7, 0.1), _doc("B", "fs_laf", 0.4, None),
-            _doc("B", "ra21", 0.6, 0.3)]
+    docs = [
+        _doc("A", "fs_laf", 0.5, 0.2),
+        _doc("A", "ra21", 0.7, 0.1),
+        _doc("B", "fs_laf", 0.4, None),
+        _doc("B", "ra21", 0.6, 0.3),
+    ]
     summary = benchmark_summary(docs)
     assert summary.benchmarks == ("fs_laf", "ra21") and summary.methods == ("A", "B")
     assert summary.means["A"] == pytest.approx({"auprc": 0.6, "fpr95": 0.15})
     assert summary.means["B"]["fpr95"] is None  # a benchmark without the value: no mean
     lines = render_summary(docs, "table").splitlines()
-    assert lines[2].split() == ["Method", "fs_laf", "AUPRC", "↑", "fs_laf", "FPR95", "↓", "ra21", "AUPRC", "↑", "ra21",
-                                "FPR95", "↓", "Mean", "AUPRC", "↑", "Mean", "FPR95", "↓"]
+    assert lines[2].split() == [
+        "Method",
+        "fs_laf",
+        "AUPRC",
+        "↑",
+        "fs_laf",
+        "FPR95",
+        "↓",
+        "ra21",
+        "AUPRC",
+        "↑",
+        "ra21",
+        "FPR95",
+        "↓",
+        "Mean",
+        "AUPRC",
+        "↑",
+        "Mean",
+        "FPR95",
+        "↓",
+    ]
     assert lines[4].split() == ["A", "50.00", "20.00", "70.00", "10.00", "60.00", "15.00"]
     assert lines[5].split()[-1] == "n/a"
     tex = render_summary(docs, "latex")
@@ -202,7 +229,8 @@ def test_robustness_summary_per_severity_and_weather() -> None:
     assert rows[("severity", "2")].auprc_drop == pytest.approx(sev["2"]["auprc"] - sev["0"]["auprc"])
     assert rows[("severity", "2")].auprc_drop < 0  # weaker signal at higher severity
     assert rows[("weather_severity", "fog@2")].fpr95_rise == pytest.approx(
-        doc["by_condition"]["weather_severity"]["fog@2"]["fpr95"] - sev["0"]["fpr95"])
+        doc["by_condition"]["weather_severity"]["fog@2"]["fpr95"] - sev["0"]["fpr95"]
+    )
     full = {"overall": doc["overall"], "by_condition": doc["by_condition"], "dataset": {}, "settings": {}}
     assert "Robustness" in render(full, "table") and "Robustness" in render(full, "markdown")
     assert robustness_summary({"by_condition": {"weather": {}}}) == []

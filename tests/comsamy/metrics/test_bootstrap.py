@@ -168,6 +168,8 @@ def test_accumulator_intervals_do_not_depend_on_insertion_chunks() -> None:
     assert one == two
     assert set(one["overall"]["ci"]) == set(METRIC_NAMES)
     assert one["by_condition"]["weather"]["fog"]["ci"] != one["overall"]["ci"]
+    # the same images (split=adverse is exactly weather=fog here) share one computation
+    assert one["by_condition"]["split"]["adverse"]["ci"] == one["by_condition"]["weather"]["fog"]["ci"]
 
 
 @pytest.mark.parametrize("bad", [dict(n=0), dict(n=True), dict(level=1.0), dict(level=0), dict(metrics=["auc"])])

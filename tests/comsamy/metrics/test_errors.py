@@ -28,7 +28,9 @@ def _hist(scores: object, labels: object = Y, **kwargs: object) -> SparseHistogr
 def test_bad_label_value_named(value: int) -> None:
     y = Y.copy()
     y[1, 2] = value
-    with pytest.raises(MetricInputError, match=rf"image 'fog_07': expected label values 0, 1 or 255, got {value} \(1 px\)"):
+    with pytest.raises(
+        MetricInputError, match=rf"image 'fog_07': expected label values 0, 1 or 255, got {value} \(1 px\)"
+    ):
         _hist(S, y)
     with pytest.raises(MetricInputError, match=f"fog_07.*got {value}"):
         _hist(S, y, precision="float32")
@@ -46,7 +48,9 @@ def test_float_labels_rejected() -> None:
 
 @pytest.mark.parametrize("shape", [(3, 2), (2, 4), (6,), (1, 2, 3)])
 def test_shape_mismatch(shape: tuple[int, ...]) -> None:
-    with pytest.raises(MetricInputError, match="image 'fog_07': expected scores of shape 2x3 .*got " + "x".join(map(str, shape))):
+    with pytest.raises(
+        MetricInputError, match="image 'fog_07': expected scores of shape 2x3 .*got " + "x".join(map(str, shape))
+    ):
         _hist(np.zeros(shape, np.float16))
 
 
@@ -116,7 +120,9 @@ def test_bits_need_uint16() -> None:
 def test_mixing_float_and_integer_names_both_images() -> None:
     acc = MetricAccumulator()
     acc.update("a_float", S, Y)
-    with pytest.raises(MetricInputError, match="image 'b_int'.*integer scores here and float scores in image 'a_float'"):
+    with pytest.raises(
+        MetricInputError, match="image 'b_int'.*integer scores here and float scores in image 'a_float'"
+    ):
         acc.update("b_int", (S * 100).astype(np.uint8), Y)
     acc2 = MetricAccumulator()
     acc2.update("c_int", (S * 100).astype(np.uint8), Y)
@@ -193,8 +199,13 @@ def test_bad_weather_metadata() -> None:
 def test_keep_images_false_refuses_image_level_calls() -> None:
     acc = MetricAccumulator(keep_images=False)
     acc.update("x", S, Y)
-    for call in (lambda: acc.subset(["x"]), acc.per_image, lambda: acc.image_histogram("x"),
-                 lambda: MetricAccumulator().merge(acc), lambda: acc.histogram(["x"])):
+    for call in (
+        lambda: acc.subset(["x"]),
+        acc.per_image,
+        lambda: acc.image_histogram("x"),
+        lambda: MetricAccumulator().merge(acc),
+        lambda: acc.histogram(["x"]),
+    ):
         with pytest.raises(UsageError, match="expected an accumulator with keep_images=True"):
             call()
 

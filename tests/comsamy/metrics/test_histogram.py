@@ -80,15 +80,23 @@ def test_dense_round_trip_and_addition(rng: np.random.Generator) -> None:
     assert isinstance(dense, Histogram) and dense.pos.shape == (65536,)
     back = dense.to_sparse()
     assert np.array_equal(back.keys, a.keys) and np.array_equal(back.pos, a.pos)
-    for total in (a + b, a.to_dense() + b, a + b.to_dense(), sum_histograms([a, b]), sum_histograms([a, b], dense=False)):
+    for total in (
+        a + b,
+        a.to_dense() + b,
+        a + b.to_dense(),
+        sum_histograms([a, b]),
+        sum_histograms([a, b], dense=False),
+    ):
         assert total.num_images == 2 and total.num_anomaly_pixels == a.num_anomaly_pixels + b.num_anomaly_pixels
         assert compute_metrics(total) == compute_metrics(a + b)
     assert isinstance(a + b, SparseHistogram) and isinstance(dense + b, Histogram)
 
 
 def test_histogram_memory_is_fixed(rng: np.random.Generator) -> None:
-    hists = [image_histogram(rng.standard_normal((50, 50)).astype(np.float16), rng.integers(0, 2, (50, 50)).astype(np.uint8))
-             for _ in range(20)]
+    hists = [
+        image_histogram(rng.standard_normal((50, 50)).astype(np.float16), rng.integers(0, 2, (50, 50)).astype(np.uint8))
+        for _ in range(20)
+    ]
     total = sum_histograms(hists)
     assert isinstance(total, Histogram) and total.pos.nbytes + total.neg.nbytes == 2 * 8 * 65536
     assert hists[0].pos.dtype == np.int32  # per-image counts are compact
@@ -112,11 +120,26 @@ def test_float32_histograms_stay_sparse(rng: np.random.Generator) -> None:
 
 
 def test_metric_result_to_dict() -> None:
-    r = MetricResult(auprc=math.nan, fpr95=0.25, auroc=math.nan, num_images=2, num_anomaly_pixels=0,
-                     num_inlier_pixels=5, num_void_pixels=1)
+    r = MetricResult(
+        auprc=math.nan,
+        fpr95=0.25,
+        auroc=math.nan,
+        num_images=2,
+        num_anomaly_pixels=0,
+        num_inlier_pixels=5,
+        num_void_pixels=1,
+    )
     d = r.to_dict()
-    assert d == {"auprc": None, "fpr95": 0.25, "auroc": None, "tpr_at_5fpr": None, "num_images": 2, "num_anomaly_pixels": 0,
-                 "num_inlier_pixels": 5, "num_void_pixels": 1}
+    assert d == {
+        "auprc": None,
+        "fpr95": 0.25,
+        "auroc": None,
+        "tpr_at_5fpr": None,
+        "num_images": 2,
+        "num_anomaly_pixels": 0,
+        "num_inlier_pixels": 5,
+        "num_void_pixels": 1,
+    }
     json.dumps(d, allow_nan=False)
     e = EvaluationResult(overall=r, by_condition={"weather": {"fog": r}}).to_dict()
     assert e["by_condition"]["weather"]["fog"]["auprc"] is None
@@ -153,5 +176,7 @@ def test_curves_need_both_classes() -> None:
 
 
 def test_library_does_not_import_sklearn() -> None:
-    code = "import sys, comsamy.metrics; import numpy; sys.exit(int('sklearn' in sys.modules or 'scipy' in sys.modules))"
+    code = (
+        "import sys, comsamy.metrics; import numpy; sys.exit(int('sklearn' in sys.modules or 'scipy' in sys.modules))"
+    )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -30,8 +30,12 @@ def _images(rng: np.random.Generator, n: int = 9) -> dict[str, tuple[np.ndarray,
         y = rng.choice(np.array([0, 1, 255], np.uint8), size=shape, p=[0.7, 0.2, 0.1])
         s = (rng.standard_normal(shape) + y.astype(bool) * (y == 1)).astype(np.float16)
         s[rng.random(shape) < 0.1] = 0.25  # ties across images
-        meta = {"weather": WEATHERS[i % 4], "landform": ("forest", "highway")[i % 2],
-                "anomaly_types": [["animal"], ["debris", "animal"], []][i % 3], "camera": f"cam{i % 2}"}
+        meta = {
+            "weather": WEATHERS[i % 4],
+            "landform": ("forest", "highway")[i % 2],
+            "anomaly_types": [["animal"], ["debris", "animal"], []][i % 3],
+            "camera": f"cam{i % 2}",
+        }
         out[f"img{i}"] = (s, y, meta)
     return out
 

@@ -15,8 +15,27 @@ from tests.comsamy.metrics.oracles import sk_metrics
 TOL = 1e-12
 # A pool with heavy ties, both zeros, negatives, subnormals and the float16 extremes.
 POOL = np.array(
-    [-65504.0, -3.5, -1.0, -1e-7, -0.0, 0.0, 1e-7, 6e-8, 0.1, 0.25, 0.5, 0.50001, 0.50002, 0.7, 1.0, 2.0, 300.0,
-     65504.0], dtype=np.float64,
+    [
+        -65504.0,
+        -3.5,
+        -1.0,
+        -1e-7,
+        -0.0,
+        0.0,
+        1e-7,
+        6e-8,
+        0.1,
+        0.25,
+        0.5,
+        0.50001,
+        0.50002,
+        0.7,
+        1.0,
+        2.0,
+        300.0,
+        65504.0,
+    ],
+    dtype=np.float64,
 )
 
 
