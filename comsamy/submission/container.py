@@ -223,7 +223,7 @@ class FolderContainer(Container):
         if entry.size > limit:
             raise MemberReadError(f"size {entry.size} bytes is over the limit of {limit} bytes")
         try:
-            with open(str(entry.key), "rb") as fh:
+            with _open_regular(str(entry.key)) as fh:
                 data = fh.read(limit + 1)
         except OSError as exc:
             raise MemberReadError(_describe(exc)) from exc
@@ -233,7 +233,7 @@ class FolderContainer(Container):
 
     def read_head(self, entry: MemberEntry, n: int) -> bytes:
         try:
-            with open(str(entry.key), "rb") as fh:
+            with _open_regular(str(entry.key)) as fh:
                 return fh.read(n)
         except OSError as exc:
             raise MemberReadError(_describe(exc)) from exc
@@ -243,14 +243,24 @@ class FolderContainer(Container):
             if entry.problems:
                 continue
             yield entry.name.encode("utf-8", "surrogateescape") + b"\x00"
-            with open(str(entry.key), "rb") as fh:
+            with _open_regular(str(entry.key)) as fh:
                 while chunk := fh.read(1 << 22):
                     yield chunk
 
 
+def _open_regular(path: str) -> IO[bytes]:
+    """Open a file the listing found regular, refusing what was swapped in since: a symlink (not followed), a FIFO
+    or device (opened non-blocking, then refused), so a race with the listing cannot read outside the folder."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(f"expected a regular file, got a special file at read time: {os.path.basename(path)!r}")
+    return os.fdopen(fd, "rb")
+
+
 def _describe(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    if "CRC" in text:
+    text = (exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)) or type(exc).__name__
+    if "CRC" in text:  # (an OSError's strerror, never its file name: no server path in a report)
         return f"corrupt data (CRC check failed: {text})"
     return f"unreadable ({type(exc).__name__}: {text})"
 

@@ -52,6 +52,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+@pytest.mark.slow  # four figures drawn: ~7 s on the loaded 2-core machine
 def test_weather_severity_data_gets_every_figure_with_error_bars(tmp_path: Path) -> None:
     report = _report(severity=True, ci=True)
     written = write_plots(report, tmp_path / "figs")
