@@ -257,12 +257,12 @@ def test_png_with_huge_dimensions_is_refused_from_its_header(tmp_path: Path) -> 
 
 
 def test_png_whose_idat_inflates_far_beyond_the_image_is_decoded_bounded(tmp_path: Path) -> None:
-    """A 4x5 PNG whose IDAT inflates to 2 GiB: Pillow stops at the image's 4 x (1 + 5) bytes."""
+    """A 4x5 PNG whose IDAT inflates to 900 MiB (within the member cap): Pillow stops at the image's 4 x (1 + 5) bytes."""
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
     zstream = zlib.compressobj(9, zlib.DEFLATED, 15)
-    idat = zstream.compress(b"") + zstream.flush(zlib.Z_FULL_FLUSH) + attacks.deflated_zeros(2048)
+    idat = zstream.compress(b"") + zstream.flush(zlib.Z_FULL_FLUSH) + attacks.deflated_zeros(900)
     png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 5, 4, 8, 0, 0, 0, 0))
            + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
     path = ef.write_zip(tmp_path / "p.zip", {"a.png": png}, compression=zipfile.ZIP_STORED)
