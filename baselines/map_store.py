@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from comsamy.errors import UsageError
+from comsamy.submission.container import name_problems
 
 __all__ = ["MapStore", "RUN_FILE"]
 
@@ -49,8 +50,9 @@ class MapStore:
         self.shapes = dict(shapes)
         for image_id in self.shapes:
             if (not isinstance(image_id, str) or not image_id or image_id in (".", "..") or "/" in image_id
-                    or "\\" in image_id or "\0" in image_id):
-                raise UsageError(f"expected image ids usable as file names (no slashes), got {image_id!r}")
+                    or "\\" in image_id or "\0" in image_id or name_problems(f"{image_id}.npy")):
+                raise UsageError(f"expected image ids usable as file and archive member names (no slashes, drive"
+                                 f" letters or NUL), got {image_id!r}")
         self._open()
 
     def _open(self) -> None:

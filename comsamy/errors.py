@@ -77,6 +77,7 @@ EXTRA_OF_MODULE: dict[str, str] = {
     "cv2": "baselines",
     "pydantic": "baselines",
     "h5py": "hdf5",
+    "scipy": "components",
     "matplotlib": "plots",
     "streamlit": "leaderboard",
     "sqlalchemy": "leaderboard",

@@ -1,8 +1,9 @@
 """The study's data: one deterministic draw of inlier scenes, a training object bank, composed training sets and
 validation / test benchmark images whose anomalies come from object splits disjoint from the training objects.
 
-Everything is a pure function of :meth:`StudyConfig.data_dict` and is written under ``<out>/data-<hash>/``, so a
-second run (or ``--reuse``) finds it; the hash also names the data in every training run's config hash.
+Everything is a pure function of :meth:`StudyConfig.data_dict` and is written under ``<out>/data-<hash>/``, the
+hash covering that config and every rendered pixel, so a second run (or ``--reuse``) finds it and a change of
+the generators' code makes a new folder; the hash also names the data in every training run's config hash.
 """
 
 from __future__ import annotations
@@ -99,6 +100,21 @@ def benchmark_rows(count: int, size: tuple[int, int], seed: int, split: str) -> 
     return tuple(out)
 
 
+def _content_hash(inliers: Any, rows: tuple[BenchmarkRow, ...]) -> str:
+    """SHA-256 (16 hex digits) of every rendered pixel and label: a change of the generators' code gives new data
+    folders instead of reusing banks and composed sets rendered by the old code."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for row in inliers:
+        h.update(np.asarray(row["image"]).tobytes())
+        h.update(np.asarray(row["label"]).tobytes())
+    for r in rows:
+        h.update(r.image.tobytes())
+        h.update(r.label.tobytes())
+    return h.hexdigest()[:16]
+
+
 def _compose(inliers: Any, bank: Path, folder: Path, config: Any) -> None:
     """Compose a training set unless ``folder`` already holds a finished one made with ``config``.
 
@@ -129,11 +145,13 @@ def build_study_data(config: StudyConfig, out: str | Path, *, with_diffusion: bo
     from comsamy.synthetic import write_object_bank
 
     t0 = time.perf_counter()
-    fingerprint = stable_hash(config.data_dict())
-    root = Path(out) / f"data-{fingerprint}"
-    root.mkdir(parents=True, exist_ok=True)
     seed = config.data_seed
     inliers = inlier_dataset(config.train_inliers, config.image_size, seed)
+    val = benchmark_rows(config.val_images, config.image_size, seed, "val")
+    test = benchmark_rows(config.test_images, config.image_size, seed, "test")
+    fingerprint = stable_hash({"config": config.data_dict(), "content": _content_hash(inliers, val + test)})
+    root = Path(out) / f"data-{fingerprint}"
+    root.mkdir(parents=True, exist_ok=True)
     bank = root / "bank-train"
     if not (bank / "provenance.jsonl").is_file():
         write_object_bank(bank, count=config.bank_objects, seed=seed + 1000, size=config.bank_size, split="train")
@@ -157,6 +175,4 @@ def build_study_data(config: StudyConfig, out: str | Path, *, with_diffusion: bo
             diffusion = (folder, summary)
         else:
             log.warning("tiny diffusion pipeline produced no extractable object; the smoke row is skipped")
-    val = benchmark_rows(config.val_images, config.image_size, seed, "val")
-    test = benchmark_rows(config.test_images, config.image_size, seed, "test")
     return StudyData(root, fingerprint, inliers, bank, composed, val, test, diffusion, time.perf_counter() - t0)

@@ -25,6 +25,8 @@ _UNIX_SYSTEM = 3
 _BOUNDED_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 IGNORED_PREFIXES = ("__MACOSX/",)
 IGNORED_BASENAMES = frozenset({".DS_Store", "Thumbs.db"})
+MAX_FOLDER_DEPTH = 32
+"""Folder levels walked below a folder archive's root (SMIYC's layout uses three)."""
 
 
 class MemberReadError(Exception):
@@ -195,17 +197,39 @@ class FolderContainer(Container):
 
     kind = "folder"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, max_records: int | None = None) -> None:
         self.path = path
+        self.max_records = max_records
+
+    def _walk(self) -> Iterator[tuple[str, str, list[str], list[str]]]:
+        """``(dirpath, rel_dir, names, too_deep)`` top-down in sorted order, as ``os.walk`` gave them, but with an
+        explicit stack (a folder 1 100 deep overflowed the recursion) and no descent below
+        :data:`MAX_FOLDER_DEPTH` nor into symlinked folders (those are listed among ``names``)."""
+        stack = [(str(self.path), ".", 0)]
+        while stack:
+            dirpath, rel_dir, depth = stack.pop()
+            with os.scandir(dirpath) as it:
+                found = sorted(it, key=lambda e: e.name)
+            files = [e.name for e in found if not e.is_dir()]
+            links = [e.name for e in found if e.is_dir() and e.is_symlink()]
+            subdirs = [e.name for e in found if e.is_dir() and not e.is_symlink()]
+            deep = subdirs if depth >= MAX_FOLDER_DEPTH else []
+            yield dirpath, rel_dir, files + links, deep
+            if not deep:
+                for name in reversed(subdirs):
+                    child = name if rel_dir == "." else f"{rel_dir}/{name}"
+                    stack.append((os.path.join(dirpath, name), child, depth + 1))
 
     def entries(self) -> list[MemberEntry]:
         out = []
-        for dirpath, dirnames, filenames in os.walk(self.path, followlinks=False):
-            dirnames.sort()
-            rel_dir = os.path.relpath(dirpath, self.path)
-            for fname in sorted(filenames) + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+        for dirpath, rel_dir, names, too_deep in self._walk():
+            for name in too_deep:
+                rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+                out.append(MemberEntry(rel, 0, (f"member {rel!r}: expected folders at most {MAX_FOLDER_DEPTH} deep,"
+                                                " got a deeper one (not walked)",), False, None))
+            for fname in names:
                 full = os.path.join(dirpath, fname)
-                rel = fname if rel_dir == "." else f"{rel_dir.replace(os.sep, '/')}/{fname}"
+                rel = fname if rel_dir == "." else f"{rel_dir}/{fname}"
                 problems = name_problems(rel)
                 try:
                     rel.encode("utf-8")
@@ -217,6 +241,8 @@ class FolderContainer(Container):
                 elif not stat.S_ISREG(st.st_mode):
                     problems.append(f"member {rel!r}: expected a regular file, got a special file")
                 out.append(MemberEntry(rel, int(st.st_size), tuple(problems), False, full))
+            if self.max_records is not None and len(out) > self.max_records:
+                break  # the member count check refuses it; the rest of a huge tree is never walked
         return out
 
     def read(self, entry: MemberEntry, limit: int) -> bytes:
@@ -278,5 +304,5 @@ def open_container(path: str | os.PathLike[str], *, max_records: int | None = No
     """
     p = Path(path)
     if p.is_dir():
-        return FolderContainer(p)
+        return FolderContainer(p, max_records=max_records)
     return ZipContainer(p, max_records=max_records)

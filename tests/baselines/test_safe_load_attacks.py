@@ -129,3 +129,24 @@ def test_storage_key_with_traversal_names_a_record_inside_the_zip_never_a_file(t
     assert "TOPSECRET" not in str(info.value) and "secret" in str(info.value), info.value
     with pytest.raises(ConfigError, match="not in a subdirectory"):  # a record outside the zip's own folder
         load_torch_file(_checkpoint(deep, b"K\x01", "outside.pth", extra={"evil/../../../x": b"junk"}))
+
+
+def test_legacy_tar_checkpoint_with_a_symlinked_storages_member_is_refused_unread(tmp_path: Path) -> None:
+    """torch's legacy .tar format extracts ``storages`` to a temporary folder; as a symlink it would point the
+    loader at any file. With weights_only torch refuses the format before extracting anything."""
+    import tarfile
+
+    secret = tmp_path / "secret.bin"
+    secret.write_bytes(b"TOPSECRET" * 100)
+    path = tmp_path / "legacy.pth"
+    with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as tar:
+        link = tarfile.TarInfo("storages")
+        link.type, link.linkname = tarfile.SYMTYPE, str(secret)
+        tar.addfile(link)
+        for name in ("tensors", "pickle"):
+            info = tarfile.TarInfo(name)
+            info.size = 2
+            tar.addfile(info, io.BytesIO(b"\x80\x02"))
+    with pytest.raises(ConfigError) as info:
+        load_torch_file(path)
+    assert "TOPSECRET" not in str(info.value) and "legacy" in str(info.value), info.value

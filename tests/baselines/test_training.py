@@ -159,6 +159,7 @@ def test_yaml_type_errors_name_the_file(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_batch_size_one_is_a_config_error_not_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:

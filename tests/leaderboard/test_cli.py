@@ -156,3 +156,20 @@ def test_bad_env_setting_names_the_variable(monkeypatch):
     monkeypatch.setenv("COMSAMY_LB_SCORE_TIMEOUT_S", "soon")
     with pytest.raises(ConfigError, match="^COMSAMY_LB_SCORE_TIMEOUT_S: expected a number, got 'soon'$"):
         Settings.from_env()
+
+
+def test_serve_cleans_partial_uploads_and_execs_streamlit_on_localhost(tmp_path, monkeypatch, capsys):
+    from leaderboard import cli
+
+    part = tmp_path / "tmp" / "upload.part"
+    part.parent.mkdir(parents=True)
+    part.write_bytes(b"half an upload")
+    seen = {}
+    monkeypatch.setattr(cli.os, "execve", lambda exe, cmd, env: seen.update(cmd=cmd, env=env))
+    db = "sqlite:///" + str(tmp_path / "lb.db")
+    assert main(["serve", "--storage", str(tmp_path), "--db", db, "--port", "8765", "--quota", "4"]) == 0
+    assert not part.exists()
+    cmd = seen["cmd"]
+    assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1" and cmd[cmd.index("--server.port") + 1] == "8765"
+    assert seen["env"]["COMSAMY_LB_QUOTA"] == "4"
+    assert "http://127.0.0.1:8765" in capsys.readouterr().out

@@ -306,3 +306,57 @@ def test_npz_nested_inside_npz_is_not_unpacked(tmp_path: Path) -> None:
         zf.writestr("score.npy", inner.getvalue())  # an .npz where the .npy should be
     error, _, _ = _refused(ef.write_zip(tmp_path / "p.zip", _good_with(a__npz=outer.getvalue())))
     assert error.problems[0].startswith("member 'a.npz': expected a valid .npy header"), error.problems
+
+
+def test_png_full_of_compressed_text_chunks_stops_at_pillows_text_budget(tmp_path: Path) -> None:
+    """900 zTXt chunks of 1 KB that each inflate to 1 MiB (900 MiB of text in a 0.95 MB member): Pillow stops at
+    its 64 MiB MAX_TEXT_MEMORY and the member is a problem, not a hang."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    text = chunk(b"zTXt", b"k\0\0" + zlib.compress(b"A" * ((1 << 20) - 10), 9))
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 5, 4, 8, 0, 0, 0, 0)) + text * 450
+           + chunk(b"IDAT", zlib.compress(b"\0" * 24)) + text * 450 + chunk(b"IEND", b""))
+    path = ef.write_zip(tmp_path / "p.zip", {"a.png": png}, compression=zipfile.ZIP_STORED)
+    index = validate_archive(path, {"a": ef.SMALL_SHAPE})
+
+    def read() -> object:
+        with open_container(path) as container:
+            return load_scores(container, index.members["a"], index.member_caps["a"])
+
+    (scores, problems), seconds, peak = _measured(read)  # type: ignore[misc]
+    assert scores is None and problems[0].startswith("member 'a.png': expected decodable .png data")
+    assert "MAX_TEXT_MEMORY" in problems[0] and seconds < SECONDS_LIMIT and peak < PEAK_LIMIT, (seconds, peak)
+
+
+def test_folder_nested_deeper_than_the_recursion_limit_is_a_named_problem(tmp_path: Path) -> None:
+    """Bug: ``os.walk`` recursed once per level (Python 3.11): a folder 1 100 deep raised RecursionError."""
+    folder = ef.write_archive(tmp_path / "preds", ef.small_scores())
+    deep = folder / "/".join(["d"] * 1100)
+    deep.mkdir(parents=True)
+    (deep / "x.npy").write_bytes(b"junk")
+    error, _, _ = _refused(folder)
+    (problem,) = error.problems
+    assert problem == f"member {'/'.join(['d'] * 33)!r}: expected folders at most 32 deep, got a deeper one (not walked)"
+
+
+def test_folder_listing_keeps_os_walk_order_and_stops_past_the_member_cap(tmp_path: Path) -> None:
+    """The folder's SHA-256 hashes names in listing order: the explicit walk lists as ``os.walk`` did."""
+    root = tmp_path / "preds"
+    for rel in ("b/z.npy", "b/a/y.npy", "a.npy", "c/d/e/f.npy", "a/x.npy", "b/a/b.npy", "zz.npy"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(b"x")
+    (root / "link").symlink_to(root / "b")
+    want = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        rel_dir = os.path.relpath(dirpath, root)
+        for name in sorted(filenames) + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+            want.append(name if rel_dir == "." else f"{rel_dir}/{name}")
+    assert [e.name for e in FolderContainer(root).entries()] == want
+    many = tmp_path / "many"
+    many.mkdir()
+    for k in range(50):
+        (many / f"{k:02d}").mkdir()
+        (many / f"{k:02d}" / "m.npy").write_bytes(b"x")
+    assert len(FolderContainer(many, max_records=10).entries()) == 11  # the walk stops one past the cap
