@@ -87,7 +87,7 @@ def resize_object(obj_image: np.ndarray, obj_mask: np.ndarray, height: int) -> t
 
     h, w = obj_mask.shape
     height = max(2, int(height))
-    width = max(2, int(round(w * height / h)))
+    width = max(2, round(w * height / h))
     img = cv2.resize(obj_image, (width, height), interpolation=cv2.INTER_AREA if height < h else cv2.INTER_LINEAR)
     mask = cv2.resize((obj_mask > 0).astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST)
     return img, mask
@@ -129,8 +129,8 @@ def choose_placement(
         foot = int(rng.integers(h_img // 2, h_img))
         cx = int(rng.integers(w_img))
         t = float(rng.random())
-    height = max(4, int(round(h_img * (min_frac + (max_frac - min_frac) * t))))
-    width = max(2, int(round(ow * height / oh)))
+    height = max(4, round(h_img * (min_frac + (max_frac - min_frac) * t)))
+    width = max(2, round(ow * height / oh))
     return Placement(height=height, top=foot - height + 1, left=cx - width // 2)
 
 
@@ -153,8 +153,8 @@ def rpl_placement(
     if not scales or min(scales) <= 0:
         raise UsageError(f"expected positive RPL scales, got {scales}")
     scale = float(scales[int(rng.integers(len(scales)))])
-    height = max(2, int(round(oh * scale)))
-    width = max(2, int(round(ow * height / oh)))
+    height = max(2, round(oh * scale))
+    width = max(2, round(ow * height / oh))
     fit = min(1.0, h_img / height, w_img / width)
     if fit < 1.0:
         height, width = max(2, int(height * fit)), max(2, int(width * fit))

@@ -25,7 +25,7 @@ import numpy as np
 from comsamy.errors import UsageError
 from comsamy.submission.container import name_problems
 
-__all__ = ["MapStore", "RUN_FILE"]
+__all__ = ["RUN_FILE", "MapStore"]
 
 logger = logging.getLogger(__name__)
 

@@ -50,7 +50,7 @@ def _child(scorer: Any, archive: str, memory_mb: int, conn: Any) -> None:
         conn.send(("archive", (str(exc), list(exc.problems))))
     except MemoryError:
         conn.send(("memory", None))
-    except BaseException:  # noqa: BLE001 - reported to the parent, which logs it for the operator
+    except BaseException:  # reported to the parent, which logs it for the operator
         conn.send(("error", traceback.format_exc()))
     finally:
         conn.close()

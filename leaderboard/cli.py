@@ -107,7 +107,7 @@ def shown_url(url: str) -> str:
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - not a URL: make_engine reports it; print nothing secret meanwhile
+    except Exception:  # not a URL: make_engine reports it; print nothing secret meanwhile
         return "<unparsable URL>"
 
 
@@ -120,8 +120,10 @@ def _engine(settings: Any) -> Any:
 
 
 def python_command(*args: str) -> list[str]:
-    """``python -P ...``: the current folder is not put on ``sys.path``, so it cannot shadow the packages."""
-    return [sys.executable, "-P", *args]
+    """``python -P ...``: the current folder is not put on ``sys.path``, so it cannot shadow the packages
+    (``-P`` exists from Python 3.11; 3.10 runs without it)."""
+    safe = ["-P"] if sys.version_info >= (3, 11) else []
+    return [sys.executable, *safe, *args]
 
 
 def streamlit_command(settings: Any, port: int, address: str = DEFAULT_ADDRESS) -> list[str]:

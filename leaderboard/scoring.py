@@ -59,7 +59,7 @@ def curves_from_report(report: Any) -> dict[str, Any]:
             if ids is not None and not ids:
                 continue
             curves[key] = sample_curves(report.histogram(ids))
-        except Exception:  # noqa: BLE001 - a degenerate condition (no anomaly pixels) has no curve
+        except Exception:  # a degenerate condition (no anomaly pixels) has no curve
             log.debug("no curve for %s", key, exc_info=True)
     return curves
 

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+import sys
+from enum import Enum
 
-__all__ = ["FailureKind", "JobStatus", "Visibility", "check_sql"]
+__all__ = ["FailureKind", "JobStatus", "StrEnum", "Visibility", "check_sql"]
+
+if sys.version_info >= (3, 11):
+    from enum import StrEnum
+else:  # pragma: no cover - Python 3.10
+
+    class StrEnum(str, Enum):
+        """``enum.StrEnum`` of Python 3.11: members are their string values."""
+
+        def __str__(self) -> str:
+            return str(self.value)
 
 
 class JobStatus(StrEnum):

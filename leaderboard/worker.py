@@ -74,7 +74,7 @@ class _Heartbeat(threading.Thread):
                     self.lost.set()
                     return
                 queue.touch_worker(self.engine, self.job.worker_id)
-            except Exception:  # noqa: BLE001 - a database hiccup: try again at the next beat
+            except Exception:  # a database hiccup: try again at the next beat
                 log.warning("heartbeat failed for submission %s", self.job.submission_id, exc_info=True)
 
 
@@ -116,7 +116,7 @@ class Worker:
         while not self.stop.is_set():
             try:
                 outcome = self.run_once()
-            except Exception as exc:  # noqa: BLE001 - keep serving; the database may come back
+            except Exception as exc:  # keep serving; the database may come back
                 if once:
                     raise
                 failures += 1

@@ -259,14 +259,15 @@ def main() -> int:
     print(f"reference: evaluate_archive on one archive in-process: {ref_s:.2f} s")
 
     env = {**os.environ, **settings.to_env(), "PYTHONUNBUFFERED": "1"}
+    logs = [open(tmp / f"worker{i}.log", "wb") for i in range(args.workers)]  # noqa: SIM115 - closed at the end
     procs = [
         subprocess.Popen(
             [sys.executable, "-P", "-m", "leaderboard.cli", "worker", "--poll", "0.2"],
             env=env,
-            stdout=open(tmp / f"worker{i}.log", "wb"),
+            stdout=log,
             stderr=subprocess.STDOUT,
-        )  # noqa: SIM115
-        for i in range(args.workers)
+        )
+        for log in logs
     ]
     try:
         deadline = time.time() + 120
@@ -342,6 +343,8 @@ def main() -> int:
             proc.terminate()
         for proc in procs:
             proc.wait(30)
+        for log in logs:
+            log.close()
         engine.dispose()
         import shutil
 

@@ -28,7 +28,7 @@ PROG = "comsamy-train"
 class _IntermixedParser(argparse.ArgumentParser):
     """Options may come between the overrides: ``comsamy-train tiny_cpu --resume auto steps=400``."""
 
-    def parse_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def,override]  # noqa: ANN001
+    def parse_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def,override]
         return self.parse_intermixed_args(args, namespace)
 
 

@@ -46,7 +46,7 @@ class AttentionStore:
         factor = math.sqrt(lh * lw / hw)
         h, w = max(1, round(lh / factor)), max(1, round(lw / factor))
         if h * w != hw:  # odd shapes: fall back to a square grid
-            h = w = int(round(math.sqrt(hw)))
+            h = w = round(math.sqrt(hw))
             if h * w != hw:
                 return
         per = torch.stack([cond[i][:, idx].sum(dim=-1) for i, idx in enumerate(self.token_indices)])

@@ -344,7 +344,7 @@ def compose_dataset(
         raise UsageError(f"--out {out}: expected an empty or new folder, got a folder with other files")
     if rank == 0 or state is None:
         layout.write_state(out, {"settings": settings, "complete": False})
-    mine = [k for k in range(rank, config.num_chunks, world)]
+    mine = list(range(rank, config.num_chunks, world))
     todo = [k for k in mine if not layout.chunk_path(out, k).is_file()]
     skipped = sum(min(config.chunk_size, config.count - k * config.chunk_size) for k in mine if k not in todo)
     generated = 0

@@ -55,7 +55,7 @@ def clean_mask(mask: np.ndarray) -> np.ndarray:
     obj = lab == keep
     # holes = background components not connected to the border
     inv = (~obj).astype(np.uint8)
-    n2, lab2 = cv2.connectedComponents(inv, connectivity=4)
+    _n2, lab2 = cv2.connectedComponents(inv, connectivity=4)
     border = set(np.unique(np.concatenate([lab2[0], lab2[-1], lab2[:, 0], lab2[:, -1]]))) - {0}
     holes = (lab2 > 0) & ~np.isin(lab2, list(border))
     return obj | holes
@@ -195,7 +195,10 @@ class SalientExtractor:
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
             raise UsageError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
         area = image.shape[0] * image.shape[1]
-        ok = lambda m: self.min_fraction * area <= m.sum() <= self.max_fraction * area  # noqa: E731
+
+        def ok(m):
+            return self.min_fraction * area <= m.sum() <= self.max_fraction * area
+
         if self.u2net is not None:
             prob = self._u2net_map(image)
             mask = clean_mask(prob >= (0.5 if self.threshold is None else self.threshold))

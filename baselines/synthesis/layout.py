@@ -8,6 +8,7 @@ temporary name and renamed, so a chunk file is either complete or absent) next t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -150,8 +151,6 @@ def assemble(
     if not keep_chunks:
         for k in range(num_chunks):
             chunk_path(out, k).unlink(missing_ok=True)
-        try:
+        with contextlib.suppress(OSError):
             (out / CHUNK_DIR).rmdir()
-        except OSError:
-            pass
     return paths

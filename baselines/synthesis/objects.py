@@ -74,7 +74,7 @@ def generate_bank(
     writer = BankWriter(out)
     done = writer.existing_ids()
     prompts = sample_prompts(count, seed)
-    mine = [i for i in range(rank, count, world)]
+    mine = list(range(rank, count, world))
     pending = [(i, 0) for i in mine if object_id(i) not in done]
     skipped = len(mine) - len(pending)
     written = failed = 0

@@ -131,9 +131,9 @@ def placement_at(
 ) -> Placement:
     """The placement of an object whose base is centred on ``(center_x, bottom_row)`` (no validity checks)."""
     oh, ow = object_hw
-    height = max(1, int(round((bottom_row - horizon) * relative_height)))
+    height = max(1, round((bottom_row - horizon) * relative_height))
     scale = height / oh
-    width = max(1, int(round(ow * scale)))
+    width = max(1, round(ow * scale))
     return Placement(
         x0=int(center_x - width // 2),
         y0=int(bottom_row - height + 1),
@@ -220,7 +220,7 @@ def random_placement(label: np.ndarray, object_mask: np.ndarray, rng: np.random.
             f"expected a non-empty 2-D object mask, got shape {object_mask.shape} with {int(object_mask.sum())} pixels"
         )
     p = rpl_placement(label.shape, object_mask.shape, rng)
-    width = max(1, int(round(object_mask.shape[1] * p.height / object_mask.shape[0])))
+    width = max(1, round(object_mask.shape[1] * p.height / object_mask.shape[0]))
     width = min(width, label.shape[1] - p.left)
     return Placement(
         x0=p.left,

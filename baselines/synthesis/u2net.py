@@ -132,7 +132,9 @@ class U2Net(nn.Module):
         self.outconv = nn.Conv2d(6 * out_ch, out_ch, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        pool = lambda t: F.max_pool2d(t, 2, stride=2, ceil_mode=True)  # noqa: E731
+        def pool(t):
+            return F.max_pool2d(t, 2, stride=2, ceil_mode=True)
+
         hx1 = self.stage1(x)
         hx2 = self.stage2(pool(hx1))
         hx3 = self.stage3(pool(hx2))
@@ -162,7 +164,7 @@ def load_state_dict_file(path: str | Path, *, what: str) -> dict[str, Any]:
 
             return dict(load_file(str(p)))
         state = torch.load(str(p), map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file becomes a ConfigError
+    except Exception as exc:
         raise ConfigError(f"{what} weights {p}: expected a torch state dict, got an unreadable file ({exc})") from exc
     if isinstance(state, dict) and "state_dict" in state:
         state = state["state_dict"]

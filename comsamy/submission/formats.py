@@ -21,12 +21,12 @@ from comsamy.submission.zipcount import count_records
 
 __all__ = [
     "ACCEPTED_DTYPES",
-    "SCORE_EXTENSIONS",
     "NPZ_SCORE_KEYS",
+    "SCORE_EXTENSIONS",
     "ArrayHeader",
     "FormatProblem",
-    "decode_member",
     "check_dtype",
+    "decode_member",
     "probe_member",
     "read_npz_entry",
     "score_kind",

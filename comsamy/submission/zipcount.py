@@ -25,17 +25,20 @@ def _central_directory(fh: IO[bytes], file_size: int) -> tuple[int, int] | None:
     tail_len = min(file_size, _EOCD_SIZE + _MAX_COMMENT)
     fh.seek(file_size - tail_len)
     tail = fh.read(tail_len)
-    pos = tail.rfind(_EOCD)
+    if tail[-_EOCD_SIZE:][:4] == _EOCD and tail[-2:] == b"\0\0":  # zipfile's first try: no comment
+        pos = len(tail) - _EOCD_SIZE
+    else:
+        pos = tail.rfind(_EOCD)
     if pos < 0 or len(tail) - pos < _EOCD_SIZE:
         return None
     eocd_at = file_size - tail_len + pos
-    size, offset = struct.unpack("<II", tail[pos + 12: pos + 20])
+    size, _offset = struct.unpack("<II", tail[pos + 12: pos + 20])
     locator = tail[pos - 20: pos] if pos >= 20 else b""
     if locator[:4] == _EOCD64_LOCATOR:  # zip64: sizes live in the zip64 end record, just before the locator
         fh.seek(max(eocd_at - 20 - 56, 0))
         rec = fh.read(56)
         if rec[:4] == b"PK\x06\x06":
-            size, offset = struct.unpack("<QQ", rec[40:56])
+            size, _offset = struct.unpack("<QQ", rec[40:56])
             return max(eocd_at - 20 - 56 - size, 0), size
     return max(eocd_at - size, 0), size  # zipfile's "concat" rule: the directory ends where the end record starts
 

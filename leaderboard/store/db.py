@@ -98,7 +98,7 @@ def migrate(engine: Engine, *, retries: int = 5) -> str:
                     if sqlite:
                         _sqlite_foreign_keys(conn, on=True)
             break
-        except Exception:  # noqa: BLE001 - a concurrent migration; anything else repeats and is raised
+        except Exception:  # a concurrent migration; anything else repeats and is raised
             if attempt == retries - 1:
                 raise
             log.info("migration raced with another process; retrying", exc_info=True)

@@ -93,7 +93,7 @@ def _handle(ctx: Context, token: str, uploaded) -> None:
     except ComsamyError as exc:
         st.error(md_escape(str(exc)))
         return
-    except Exception:  # noqa: BLE001 - the operator's log gets the traceback, the user a short message
+    except Exception:  # the operator's log gets the traceback, the user a short message
         log.exception("submission failed")
         st.error("The server could not store your submission; please try again later.")
         return

@@ -47,7 +47,7 @@ def test_torchrun_two_processes(tmp_path: Path) -> None:
         "--quiet",
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env)
+    proc = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=240, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])  # only rank 0 prints
     assert result["steps"] == 3

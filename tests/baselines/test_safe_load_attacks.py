@@ -68,6 +68,7 @@ def _load_in_child(path: Path) -> subprocess.CompletedProcess[str]:
                           check=False, cwd=Path(__file__).resolve().parents[2])
 
 
+@pytest.mark.slow  # a child interpreter that imports torch: about 5 s
 def test_numpy_scalar_whose_dtype_state_grafts_a_huge_subarray_is_refused(tmp_path: Path) -> None:
     """``dtype.__setstate__`` takes a (2**40,) subarray on float64 while ``str`` still reads '<f8': the scalar
     became an 8 TiB view of 8 bytes, and reading it crashed the process (segmentation fault) before the fix."""

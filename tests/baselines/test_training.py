@@ -63,7 +63,7 @@ def test_resume_continues_identically(
     real_step = torch.optim.Adam.step
     calls = {"n": 0}
 
-    def step_then_crash(self, *a, **k):  # noqa: ANN001, ANN002, ANN003
+    def step_then_crash(self, *a, **k):
         calls["n"] += 1
         if calls["n"] > 3:
             raise _Stop  # the run "dies" during step 4, after the step-3 checkpoint

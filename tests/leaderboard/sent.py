@@ -25,7 +25,7 @@ def _walk(message: Any, strings: list[str], frames: list[Any]) -> None:
             elif isinstance(item, bytes) and item:
                 try:
                     frames.append(convert_arrow_bytes_to_pandas_df(item))
-                except Exception:  # noqa: BLE001 - not Arrow: keep the raw bytes as text
+                except Exception:  # not Arrow: keep the raw bytes as text
                     strings.append(item.decode("latin-1"))
             elif isinstance(item, str):
                 strings.append(item)

@@ -6,6 +6,7 @@ and wait for the script to settle (running -> notRunning) after every input, upl
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -40,10 +41,8 @@ SHOTS_ENV = "COMSAMY_LB_SAVE_SCREENSHOTS"  # set to a folder to keep the page sc
 
 def settle(page, timeout: float = 30_000) -> None:
     """Wait for Streamlit to start and finish the re-run an input triggered."""
-    try:
+    with contextlib.suppress(Exception):  # the re-run may have been too quick to see
         page.wait_for_selector('[data-testid="stApp"][data-test-script-state="running"]', timeout=1500)
-    except Exception:  # noqa: BLE001 - the re-run may have been too quick to see
-        pass
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
 
 

@@ -130,7 +130,7 @@ def test_demo_takes_settings_not_a_namespace():
     from leaderboard.demo import run_demo
 
     params = inspect.signature(run_demo).parameters
-    assert list(params)[0] == "settings" and params["port"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert next(iter(params)) == "settings" and params["port"].kind is inspect.Parameter.KEYWORD_ONLY
     assert params["address"].default == "127.0.0.1"
     import leaderboard.demo as demo
 
@@ -138,7 +138,7 @@ def test_demo_takes_settings_not_a_namespace():
 
 
 @pytest.mark.parametrize(
-    "argv,message",
+    ("argv", "message"),
     [
         (["migrate", "--quota", "abc"], "quota: expected an integer, got 'abc'"),
         (["migrate", "--quota", "2.5"], "quota: expected an integer, got '2.5'"),
@@ -154,7 +154,7 @@ def test_bad_settings_are_one_line_naming_the_key(tmp_path, capsys, argv, messag
 
 def test_bad_env_setting_names_the_variable(monkeypatch):
     monkeypatch.setenv("COMSAMY_LB_SCORE_TIMEOUT_S", "soon")
-    with pytest.raises(ConfigError, match="^COMSAMY_LB_SCORE_TIMEOUT_S: expected a number, got 'soon'$"):
+    with pytest.raises(ConfigError, match=r"^COMSAMY_LB_SCORE_TIMEOUT_S: expected a number, got 'soon'$"):
         Settings.from_env()
 
 

@@ -10,6 +10,7 @@ better than guessing, for a visitor nor for the submission's owner (who sees its
 from __future__ import annotations
 
 import io
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -85,7 +86,7 @@ def attack(points: list[tuple[float, float]], total_anomaly: int) -> np.ndarray:
             pinned[k] = tp
     ks = sorted(pinned)
     estimate_desc = np.zeros(TILES)
-    for a, b in zip(ks, ks[1:], strict=False):
+    for a, b in itertools.pairwise(ks):
         estimate_desc[a:b] = (pinned[b] - pinned[a]) / (b - a)
     return np.rint(estimate_desc[::-1])  # the highest score is the last tile
 

@@ -87,7 +87,7 @@ def test_missing_postgresql_fails_when_required(monkeypatch):
     with pytest.raises(pytest.fail.Exception, match="initdb, pg_ctl"):
         runner_or_skip()
     monkeypatch.delenv(REQUIRE_ENV)
-    with pytest.raises(pytest.skip.Exception, match="install_postgres.sh"):
+    with pytest.raises(pytest.skip.Exception, match=r"install_postgres\.sh"):
         runner_or_skip()
 
 

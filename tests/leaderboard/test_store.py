@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import time
+from typing import ClassVar
 
 import pytest
 from sqlalchemy import inspect, select
@@ -124,7 +125,7 @@ def test_manifest_prefill():
 
 
 @pytest.mark.parametrize(
-    "field,value,match",
+    ("field", "value", "match"),
     [
         ("method", "", "method: expected"),
         ("paper_url", "javascript:alert(1)", "paper_url: expected"),
@@ -197,7 +198,7 @@ def test_upload_is_spooled_in_chunks(tmp_path):
     """put_file never asks for more than 1 MiB at a time (the upload is streamed, not read whole)."""
 
     class Recorder(io.BytesIO):
-        sizes: list[int] = []
+        sizes: ClassVar[list[int]] = []
 
         def read(self, size=-1):
             self.sizes.append(size)
@@ -210,7 +211,7 @@ def test_upload_is_spooled_in_chunks(tmp_path):
     assert rec.sizes and all(0 < s <= 2**20 for s in rec.sizes)
 
 
-@pytest.mark.parametrize("column,value", [("status", "done"), ("visibility", "secret"), ("failure_kind", "oops")])
+@pytest.mark.parametrize(("column", "value"), [("status", "done"), ("visibility", "secret"), ("failure_kind", "oops")])
 def test_vocabulary_check_constraints(engine, settings, token, column, value):
     from sqlalchemy.exc import IntegrityError
 

@@ -30,7 +30,7 @@ def test_coco_style_folder_without_provenance_and_01_masks(tmp_path: Path):
     m[2:8, 1:6] = 1  # instance mask stored as 0/1
     Image.fromarray(m, "L").save(tmp_path / "masks" / "000123.png")
     b = ObjectBank(tmp_path)
-    img, mask = b.load(0)
+    _img, mask = b.load(0)
     assert mask.shape == (6, 5) and mask.all() and b.entries[0].meta == {}
 
 
@@ -63,7 +63,7 @@ def test_empty_mask_is_reported_on_load(bank: Path, tmp_path: Path):
     bad = tmp_path / "empty"
     shutil.copytree(bank, bad)
     Image.fromarray(np.zeros((40, 40), np.uint8), "L").save(bad / "masks" / "obj_00002.png")
-    with pytest.raises(DataValidationError, match="obj_00002.png: expected a non-empty object mask"):
+    with pytest.raises(DataValidationError, match=r"obj_00002\.png: expected a non-empty object mask"):
         ObjectBank(bad).load(2)
 
 

@@ -133,7 +133,7 @@ def test_unet_harmonizer_weights_load_and_harmonise_only_inside_the_mask(tmp_pat
     changed = (res.image != img).any(axis=2)
     assert not (changed & ~res.mask).any()
     torch.save({"x": torch.zeros(2)}, tmp_path / "bad.pth")
-    with pytest.raises(ConfigError, match="down.0.0.weight"):
+    with pytest.raises(ConfigError, match=r"down\.0\.0\.weight"):
         load_unet_harmonizer(tmp_path / "bad.pth")
 
 

@@ -61,8 +61,7 @@ def test_compose_command_from_a_dataset_folder(inliers, bank, tmp_path: Path, ca
 )
 def test_compose_errors_map_to_exit_codes(bank, tmp_path: Path, capsys, args, code, message):
     base = {"--inliers": "sample", "--objects": str(bank), "--out": str(tmp_path / "o"), "--count": "1"}
-    for k, v in zip(args[::2], args[1::2], strict=True):
-        base[k] = v
+    base.update(zip(args[::2], args[1::2], strict=True))
     argv = ["compose"] + [x for kv in base.items() for x in kv] + ["--no-progress"]
     assert main(argv) == code
     assert message in capsys.readouterr().err

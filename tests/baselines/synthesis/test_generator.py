@@ -97,7 +97,7 @@ def test_attention_store_sums_every_cross_attention_call(tiny_generator):
 
 def test_from_pretrained_errors(tmp_path: Path):
     (tmp_path / "empty").mkdir()
-    with pytest.raises(ConfigError, match="model_index.json"):
+    with pytest.raises(ConfigError, match=r"model_index\.json"):
         ObjectGenerator.from_pretrained(tmp_path / "empty")
     with pytest.raises(DataNotAvailableError, match="--generator"):
         ObjectGenerator.from_pretrained("no-such-org/no-such-model", local_files_only=True)

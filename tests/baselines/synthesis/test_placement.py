@@ -44,7 +44,7 @@ def test_placements_stand_on_drivable_pixels():
         foot_cols = np.nonzero(m[rows[-1]])[0] + p.x0
         assert drive[p.y0 + rows[-1], foot_cols].all()
         x0, y0, x1, y1 = p.box
-        assert 0 <= x0 and 0 <= y0 and x1 <= 128 and y1 <= 96
+        assert x0 >= 0 and y0 >= 0 and x1 <= 128 and y1 <= 96
         assert p.bottom_row == y1 - 1 > p.horizon
 
 

@@ -26,11 +26,11 @@ def write_tokenizer_files(folder: Path, words: list[str]) -> None:
     vocab_list = chars + [c + "</w>" for c in chars]
     merges: list[str] = []
     for word in sorted(set(words)):
-        parts = list(word[:-1]) + [word[-1] + "</w>"]
+        parts = [*list(word[:-1]), word[-1] + "</w>"]
         while len(parts) > 1:
             a, b = parts[0], parts[1]
             merges.append(f"{a} {b}")
-            parts = [a + b] + parts[2:]
+            parts = [a + b, *parts[2:]]
             if parts[0] not in vocab_list:
                 vocab_list.append(parts[0])
     vocab_list += ["<|startoftext|>", "<|endoftext|>"]

@@ -26,7 +26,7 @@ from tests.comsamy.evaluation import evalfixtures as ef
 from tests.comsamy.submission import attacks
 from tests.comsamy.submission.test_hostile_archives import PEAK_LIMIT, SECONDS_LIMIT, _measured
 
-SHAPES = {i: ef.SMALL_SHAPE for i in ef.SMALL_IDS}
+SHAPES = dict.fromkeys(ef.SMALL_IDS, ef.SMALL_SHAPE)
 
 
 def _central_only(names: list[bytes], payload: bytes = b"x") -> bytes:
@@ -88,7 +88,7 @@ def test_outer_listing_of_a_hundred_thousand_records_is_refused_before_zipfile_p
     records took 17 s and 58 MiB (a 200 MB upload: millions)."""
     path = tmp_path / "p.zip"
     path.write_bytes(_central_only([b"__MACOSX/%06d" % i for i in range(100_000)]))
-    error, seconds, peak = _refused(path)
+    error, _, peak = _refused(path)
     assert error.problems == ("too many members: expected at most 1158 zip entries (directories and OS litter"
                               " included), got more than 1158",)
     assert peak < 4 << 20, peak  # the walk holds one 46-byte record at a time
@@ -329,13 +329,27 @@ def test_png_full_of_compressed_text_chunks_stops_at_pillows_text_budget(tmp_pat
     assert "MAX_TEXT_MEMORY" in problems[0] and seconds < SECONDS_LIMIT and peak < PEAK_LIMIT, (seconds, peak)
 
 
-def test_folder_nested_deeper_than_the_recursion_limit_is_a_named_problem(tmp_path: Path) -> None:
+def test_folder_nested_deeper_than_the_recursion_limit_is_a_named_problem(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """Bug: ``os.walk`` recursed once per level (Python 3.11): a folder 1 100 deep raised RecursionError."""
     folder = ef.write_archive(tmp_path / "preds", ef.small_scores())
-    deep = folder / "/".join(["d"] * 1100)
-    deep.mkdir(parents=True)
-    (deep / "x.npy").write_bytes(b"junk")
-    error, _, _ = _refused(folder)
+    monkeypatch.chdir(folder)
+    for _ in range(1100):  # level by level: the whole path is longer than mkdir(parents=True) may pass at once
+        os.mkdir("d")
+        os.chdir("d")
+    Path("x.npy").write_bytes(b"junk")
+    monkeypatch.chdir(tmp_path)
+    try:
+        error, _, _ = _refused(folder)
+    finally:  # removed level by level: shutil.rmtree (pytest's clean-up) recurses too and would fail on it
+        os.chdir(folder / "/".join(["d"] * 100))
+        for _ in range(1000):
+            os.chdir("d")
+        os.remove("x.npy")
+        for _ in range(1100):
+            os.chdir("..")
+            os.rmdir("d")
+        os.chdir(tmp_path)
     (problem,) = error.problems
     assert problem == f"member {'/'.join(['d'] * 33)!r}: expected folders at most 32 deep, got a deeper one (not walked)"
 
@@ -351,8 +365,8 @@ def test_folder_listing_keeps_os_walk_order_and_stops_past_the_member_cap(tmp_pa
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
         rel_dir = os.path.relpath(dirpath, root)
-        for name in sorted(filenames) + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
-            want.append(name if rel_dir == "." else f"{rel_dir}/{name}")
+        names = sorted(filenames) + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+        want.extend(name if rel_dir == "." else f"{rel_dir}/{name}" for name in names)
     assert [e.name for e in FolderContainer(root).entries()] == want
     many = tmp_path / "many"
     many.mkdir()
@@ -360,3 +374,36 @@ def test_folder_listing_keeps_os_walk_order_and_stops_past_the_member_cap(tmp_pa
         (many / f"{k:02d}").mkdir()
         (many / f"{k:02d}" / "m.npy").write_bytes(b"x")
     assert len(FolderContainer(many, max_records=10).entries()) == 11  # the walk stops one past the cap
+
+
+@pytest.mark.parametrize("layout", ["plain", "prefix_and_comment", "zip64_end_record", "magic_in_end_record",
+                                    "not_a_zip"])
+def test_record_count_agrees_with_zipfile(tmp_path: Path, layout: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pre-parse count finds the central directory where zipfile does (a prepended stub, a comment, zip64)."""
+    from comsamy.submission.zipcount import count_records
+
+    if layout == "zip64_end_record":
+        monkeypatch.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 2)  # more entries than this: zip64 end records
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for k in range(7):
+            zf.writestr(f"d{k}/m{k}.npy", b"x" * k)
+        zf.comment = b"a comment" if layout == "prefix_and_comment" else b""
+    data = (b"#!/bin/sh\nexit 0\n" * 10 + buf.getvalue()) if layout == "prefix_and_comment" else buf.getvalue()
+    if layout == "not_a_zip":
+        data = b"just bytes" * 100
+    if layout == "magic_in_end_record":  # the end record's own bytes hold the magic: found where zipfile finds it
+        stub = b"PK\x05\x06" + b"\0" * 12
+        data = stub + data
+        end = bytearray(data[-22:])
+        end[16:20] = (int.from_bytes(end[16:20], "little") + len(stub)).to_bytes(4, "little")
+        end[12:16] = b"PK\x05\x06"  # (an absurd central-directory size: both readers must reject it alike)
+        data = data[:-22] + bytes(end)
+        with pytest.raises(zipfile.BadZipFile):
+            zipfile.ZipFile(io.BytesIO(data))
+        assert count_records(io.BytesIO(data), 100) == 0
+        return
+    assert count_records(io.BytesIO(data), 100) == (0 if layout == "not_a_zip" else 7)
+    if layout != "not_a_zip":
+        assert len(zipfile.ZipFile(io.BytesIO(data)).infolist()) == 7
+        assert count_records(io.BytesIO(data), 3) == 4  # stops one past the limit
