@@ -75,7 +75,6 @@ EXTRA_OF_MODULE: dict[str, str] = {
     "diffusers": "baselines",
     "safetensors": "baselines",
     "cv2": "baselines",
-    "pydantic": "baselines",
     "h5py": "hdf5",
     "scipy": "components",
     "matplotlib": "plots",

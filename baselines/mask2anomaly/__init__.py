@@ -11,31 +11,22 @@ Public API (imported lazily, so that ``import baselines.mask2anomaly`` loads nei
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "GlobalMaskedCrossAttention",
-    "Mask2Anomaly",
-    "Mask2AnomalyConfig",
-    "build_mask2anomaly",
-    "build_mask2anomaly_diffeel",
-]
+from comsamy.lazy import lazy_exports
 
-_WHERE = {
-    "GlobalMaskedCrossAttention": "baselines.mask2anomaly.attention",
-    "Mask2Anomaly": "baselines.mask2anomaly.model",
-    "Mask2AnomalyConfig": "baselines.mask2anomaly.config",
-    "build_mask2anomaly": "baselines.mask2anomaly.model",
-    "build_mask2anomaly_diffeel": "baselines.mask2anomaly.model",
-}
+if TYPE_CHECKING:  # for static tools; at run time the names load on first use (comsamy.lazy)
+    from baselines.mask2anomaly.attention import GlobalMaskedCrossAttention
+    from baselines.mask2anomaly.config import Mask2AnomalyConfig
+    from baselines.mask2anomaly.model import Mask2Anomaly, build_mask2anomaly, build_mask2anomaly_diffeel
 
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(_WHERE[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "GlobalMaskedCrossAttention": "baselines.mask2anomaly.attention",
+        "Mask2Anomaly": "baselines.mask2anomaly.model",
+        "Mask2AnomalyConfig": "baselines.mask2anomaly.config",
+        "build_mask2anomaly": "baselines.mask2anomaly.model",
+        "build_mask2anomaly_diffeel": "baselines.mask2anomaly.model",
+    },
+)
