@@ -1,8 +1,35 @@
-"""The one exception tree of ComsAmy.
+"""The one exception tree of ComsAmy, with every warning class beside it.
 
-Every error raised on purpose by the library is a :class:`ComsamyError`. Messages follow
-"expected X, got Y" and name the file, member or argument at fault. The CLIs map these
-classes to exit codes (spec/submission.md): usage 2, invalid archive 3, data not available 4.
+Every error raised on purpose is a :class:`ComsamyError`; messages follow "expected X, got Y" and name the file,
+member, field or argument at fault. The CLIs (one runner, :func:`comsamy.cli.common.run_cli`) turn each class into
+its exit code and print ``exc.report()``::
+
+    Exception
+    └── ComsamyError                        exit 1   base of every deliberate error
+        ├── UsageError (ValueError)          exit 2   a bad argument or option
+        │   ├── leaderboard.tokens.TokenError           an invalid, unknown or revoked team token
+        │   ├── leaderboard.storage.UploadTooLargeError  an upload over the configured cap
+        │   ├── leaderboard.storage.NotAZipError         an empty or non-zip upload
+        │   ├── leaderboard.storage.CorruptedArchiveError a stored archive whose SHA-256 no longer matches
+        │   └── leaderboard.quotas.QuotaExceededError    a team over its scoring / failure quota
+        ├── ConfigError (ValueError)         exit 2   a bad training / synthesis / leaderboard setting
+        │   └── baselines.safe_load.UnsafeFileError      a checkpoint that asks for more than plain tensors
+        ├── MetricInputError (ValueError)    exit 3   a score or label map that cannot be scored
+        ├── ArchiveError                     exit 3   a prediction archive failed validation (.problems: all)
+        ├── DataValidationError              exit 3   a raw release or dataset folder is invalid (.problems: all)
+        ├── DataNotAvailableError            exit 4   the dataset cannot be found; the message says how to get it
+        ├── MissingDependencyError (ImportError) exit 5 an optional package is missing or too old: one pip line
+        ├── baselines.synthesis.errors.SynthesisError   the anomaly synthesizer could not do its job
+        │   ├── PlacementError                           no drivable ground to place an object on
+        │   └── ExtractionError                          no salient object in a generated image
+        └── leaderboard.budget.BudgetExceededError exit 3 a scoring job over its memory or time budget
+
+    UserWarning
+    └── ComsamyWarning                       printed by the CLIs as ``prog: warning: ...``
+        ├── UndefinedMetricWarning                    a condition without anomaly or inlier pixels: NaN, never 0
+        └── ArchiveNote                               accepted but worth a word (ignored README, squeezed axes, ...)
+
+Ctrl-C is exit 130 in every command; any other exception is an internal error (exit 1, traceback with --debug).
 """
 
 from __future__ import annotations
