@@ -19,8 +19,15 @@ from huggingface_hub import PyTorchModelHubMixin
 
 from comsamy.errors import ConfigError
 
-__all__ = ["CONFIG_NAME", "MODEL_KEY", "WEIGHTS_NAME", "BaselineHubMixin", "is_baseline_folder",
-           "load_pretrained_baseline", "read_hub_config"]
+__all__ = [
+    "CONFIG_NAME",
+    "MODEL_KEY",
+    "WEIGHTS_NAME",
+    "BaselineHubMixin",
+    "is_baseline_folder",
+    "load_pretrained_baseline",
+    "read_hub_config",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -45,9 +52,11 @@ def _hub_file(model_id: str, filename: str, **hub: Any) -> Path:
 
     try:
         return Path(hf_hub_download(repo_id=model_id, filename=filename, **hub))
-    except Exception as exc:  # noqa: BLE001 - offline, unknown repo, missing file: one message
-        raise ConfigError(f"expected a local folder or a reachable Hub repository for {model_id!r}, got "
-                          f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else exc}") from exc
+    except Exception as exc:
+        raise ConfigError(
+            f"expected a local folder or a reachable Hub repository for {model_id!r}, got "
+            f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else exc}"
+        ) from exc
 
 
 def read_hub_config(model_id: str | Path, **hub: Any) -> dict[str, Any]:
@@ -93,8 +102,13 @@ class BaselineHubMixin(
             data["pretrained"] = None  # the weights are in the folder: never re-read a path from another machine
         self._hub_mixin_config = {MODEL_KEY: self.registry_name(), **data}
 
-    def save_pretrained(self, save_directory: str | Path, *, push_to_hub: bool = False,  # type: ignore[override]
-                        **kwargs: Any) -> Any:
+    def save_pretrained(
+        self,
+        save_directory: str | Path,
+        *,
+        push_to_hub: bool = False,  # type: ignore[override]
+        **kwargs: Any,
+    ) -> Any:
         """Write ``config.json``, ``model.safetensors`` and a model card to ``save_directory``.
 
         Returns:
@@ -134,9 +148,15 @@ class BaselineHubMixin(
     ) -> Any:
         """Rebuild a model from a ``save_pretrained`` folder or a Hub id; ``overrides`` change config fields
         (e.g. ``flip=False``, ``blur=True``; ``map_location="cuda"``). Every weight must match."""
-        return cls._from_pretrained(model_id=str(pretrained_model_name_or_path), revision=revision,
-                                    cache_dir=cache_dir, force_download=force_download,
-                                    local_files_only=local_files_only, token=token, **overrides)
+        return cls._from_pretrained(
+            model_id=str(pretrained_model_name_or_path),
+            revision=revision,
+            cache_dir=cache_dir,
+            force_download=force_download,
+            local_files_only=local_files_only,
+            token=token,
+            **overrides,
+        )
 
     @classmethod
     def _from_pretrained(  # type: ignore[override]
@@ -153,28 +173,39 @@ class BaselineHubMixin(
         config: dict[str, Any] | None = None,
         **overrides: Any,
     ) -> Any:
-        hub = {"revision": revision, "cache_dir": cache_dir, "force_download": force_download,
-               "local_files_only": local_files_only, "token": token}
+        hub = {
+            "revision": revision,
+            "cache_dir": cache_dir,
+            "force_download": force_download,
+            "local_files_only": local_files_only,
+            "token": token,
+        }
         data = config if isinstance(config, dict) else read_hub_config(model_id, **hub)
         if not is_baseline_folder(data):
-            raise ConfigError(f"expected a {CONFIG_NAME} written by save_pretrained (with a {MODEL_KEY!r} key) in "
-                              f"{model_id}, got keys {sorted(data)[:8]}")
+            raise ConfigError(
+                f"expected a {CONFIG_NAME} written by save_pretrained (with a {MODEL_KEY!r} key) in "
+                f"{model_id}, got keys {sorted(data)[:8]}"
+            )
         name = data.get(MODEL_KEY)
         if name is not None and name not in cls.registry_names:
-            raise ConfigError(f"expected a {' / '.join(cls.registry_names)} model in {model_id} for {cls.__name__}, "
-                              f"got {MODEL_KEY} {name!r} (use baselines.hub.load_pretrained_baseline for any model)")
+            raise ConfigError(
+                f"expected a {' / '.join(cls.registry_names)} model in {model_id} for {cls.__name__}, "
+                f"got {MODEL_KEY} {name!r} (use baselines.hub.load_pretrained_baseline for any model)"
+            )
         model: Any = cls(cls.config_from_json(data, overrides))
         weights = _hub_file(model_id, WEIGHTS_NAME, **hub)
         from safetensors.torch import load_file
 
         try:
             state = load_file(str(weights), device=str(map_location))
-        except Exception as exc:  # noqa: BLE001 - a truncated or foreign file
+        except Exception as exc:
             raise ConfigError(f"expected safetensors weights in {weights}, got an unreadable file ({exc})") from exc
         result = model.load_state_dict(state, strict=False)
         if strict and (result.missing_keys or result.unexpected_keys):
-            raise ConfigError(f"expected the weights in {weights} to match its {CONFIG_NAME}, got missing "
-                              f"{result.missing_keys[:5]} and unexpected {result.unexpected_keys[:5]}")
+            raise ConfigError(
+                f"expected the weights in {weights} to match its {CONFIG_NAME}, got missing "
+                f"{result.missing_keys[:5]} and unexpected {result.unexpected_keys[:5]}"
+            )
         return model.eval()
 
 
@@ -186,7 +217,9 @@ def load_pretrained_baseline(model_id: str | Path, **overrides: Any) -> Any:
     """
     data = read_hub_config(model_id)
     if not is_baseline_folder(data):
-        raise ConfigError(f"expected a {CONFIG_NAME} with a {MODEL_KEY!r} key in {model_id}, got keys {sorted(data)[:8]}")
+        raise ConfigError(
+            f"expected a {CONFIG_NAME} with a {MODEL_KEY!r} key in {model_id}, got keys {sorted(data)[:8]}"
+        )
     name = data.get(MODEL_KEY) or "mask2anomaly"
     if name in ("inlier_segmenter",):
         from baselines.rpl.model import InlierSegmenter as cls
@@ -195,6 +228,8 @@ def load_pretrained_baseline(model_id: str | Path, **overrides: Any) -> Any:
     elif name in ("mask2anomaly", "mask2anomaly_diffeel"):
         from baselines.mask2anomaly.model import Mask2Anomaly as cls  # type: ignore[assignment]
     else:
-        raise ConfigError(f"expected {MODEL_KEY} in (inlier_segmenter, rpl_eel, rpl_energy, mask2anomaly, "
-                          f"mask2anomaly_diffeel) in {model_id}, got {name!r}")
+        raise ConfigError(
+            f"expected {MODEL_KEY} in (inlier_segmenter, rpl_eel, rpl_energy, mask2anomaly, "
+            f"mask2anomaly_diffeel) in {model_id}, got {name!r}"
+        )
     return cls._from_pretrained(model_id=str(model_id), config=data, **overrides)

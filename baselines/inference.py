@@ -39,8 +39,13 @@ class InferenceResult:
     resumed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"archive": self.archive, "num_images": self.num_images, "manifest": self.manifest,
-                "seconds": self.seconds, "resumed": self.resumed}
+        return {
+            "archive": self.archive,
+            "num_images": self.num_images,
+            "manifest": self.manifest,
+            "seconds": self.seconds,
+            "resumed": self.resumed,
+        }
 
 
 def _finite_float16(scores: np.ndarray) -> np.ndarray:
@@ -86,8 +91,15 @@ class _Scorer:
         return s.cpu().numpy()
 
 
-def score_image(model: Any, image: Any, *, score: str, out_size: tuple[int, int],
-                input_size: tuple[int, int] | None = None, device: Any = "cpu") -> np.ndarray:
+def score_image(
+    model: Any,
+    image: Any,
+    *,
+    score: str,
+    out_size: tuple[int, int],
+    input_size: tuple[int, int] | None = None,
+    device: Any = "cpu",
+) -> np.ndarray:
     """Score one RGB image (PIL or (H, W, 3) uint8) with a baseline model -> (H, W) float16 map at ``out_size``.
 
     ``input_size`` = (width, height) resizes the image before the model (the map is resized back, bilinearly).
@@ -134,8 +146,9 @@ def _dataset_images(data: Any, config: str | None, split: str | None) -> _Images
         rows = rows[split]
     missing = [c for c in ("id", "image") if c not in getattr(rows, "column_names", [])]
     if missing:
-        raise UsageError(f"expected rows with 'id' and 'image' columns in {data}, got columns "
-                         f"{getattr(rows, 'column_names', None)}")
+        raise UsageError(
+            f"expected rows with 'id' and 'image' columns in {data}, got columns {getattr(rows, 'column_names', None)}"
+        )
     if "label" in rows.column_names:
         shapes = load_view(rows).shapes
     else:
@@ -163,13 +176,14 @@ def _folder_images(folder: str | Path) -> _Images:
         try:
             with Image.open(path) as img:
                 shapes[image_id] = (img.height, img.width)
-        except Exception as exc:  # noqa: BLE001 - an unreadable file is the user's to fix
+        except Exception as exc:
             raise UsageError(f"expected a readable image at {path}, got {type(exc).__name__}: {exc}") from exc
     return _Images(name=str(root), shapes=shapes, folder=root, files=files)
 
 
-def _batches(images: _Images, wanted: list[str], batch_size: int, input_size: tuple[int, int] | None
-             ) -> Iterator[tuple[list[str], np.ndarray, tuple[int, int]]]:
+def _batches(
+    images: _Images, wanted: list[str], batch_size: int, input_size: tuple[int, int] | None
+) -> Iterator[tuple[list[str], np.ndarray, tuple[int, int]]]:
     """Consecutive images of one input and output size, ``batch_size`` at most."""
     ids: list[str] = []
     arrays: list[np.ndarray] = []
@@ -187,15 +201,23 @@ def _batches(images: _Images, wanted: list[str], batch_size: int, input_size: tu
         yield ids, np.stack(arrays), images.shapes[ids[0]]
 
 
-def _manifest(loaded: Any, score: str, method: str | None, images: _Images, config: str | None,
-              split: str | None, from_folder: bool) -> dict[str, Any]:
+def _manifest(
+    loaded: Any,
+    score: str,
+    method: str | None,
+    images: _Images,
+    config: str | None,
+    split: str | None,
+    from_folder: bool,
+) -> dict[str, Any]:
     model_cfg = {k: v for k, v in loaded.config.items() if k != "backbone_config"}
     if loaded.kind == "transformers":
         backbone = f"{loaded.name} ({loaded.source})"
         description = f"{loaded.source} scored zero-shot with {score} (comsamy-infer)"
     else:
         backbone = getattr(loaded.model, "backbone_name", None) or (
-            "Mask2Former" if loaded.name.startswith("mask2anomaly") else "DeepLabV3+ WiderResNet38")
+            "Mask2Former" if loaded.name.startswith("mask2anomaly") else "DeepLabV3+ WiderResNet38"
+        )
         if model_cfg.get("width", 1.0) != 1.0:
             backbone += f" (width {model_cfg['width']})"
         description = f"{loaded.name} scored with {score} (comsamy baselines)"
@@ -281,10 +303,16 @@ def predict_archive(
         loaded.model.config = dataclasses.replace(loaded.model.config, blur=blur)
     source = _folder_images(images) if images is not None else _dataset_images(data, config, split)
     manifest = _manifest(loaded, score, method, source, config, split, images is not None)
-    settings = {"model": loaded.source if isinstance(model, (str, Path)) else "checkpoint", "score": score,
-                "dtype": dtype, "input_size": list(input_size) if input_size else None, "blur": blur,
-                "data": source.name, "config": None if images is not None else config,
-                "split": None if images is not None else split}
+    settings = {
+        "model": loaded.source if isinstance(model, (str, Path)) else "checkpoint",
+        "score": score,
+        "dtype": dtype,
+        "input_size": list(input_size) if input_size else None,
+        "blur": blur,
+        "data": source.name,
+        "config": None if images is not None else config,
+        "split": None if images is not None else split,
+    }
     store = MapStore(out, settings=settings, shapes=source.shapes)
     done = store.done_ids()
     todo = [i for i in source.shapes if i not in done]
@@ -306,5 +334,10 @@ def predict_archive(
             bar.close()
     path = store.finish(manifest)
     logger.info("wrote %d score maps to %s (%d from an earlier run)", len(source.shapes), path, len(done))
-    return InferenceResult(archive=str(path), num_images=len(source.shapes), manifest=manifest,
-                           seconds=time.perf_counter() - t0, resumed=len(done))
+    return InferenceResult(
+        archive=str(path),
+        num_images=len(source.shapes),
+        manifest=manifest,
+        seconds=time.perf_counter() - t0,
+        resumed=len(done),
+    )

@@ -41,8 +41,7 @@ def _check(logits: torch.Tensor, anomaly_mask: torch.Tensor, void_label: int) ->
         raise UsageError(f"expected logits of shape (N, C, H, W), got shape {tuple(logits.shape)}")
     if anomaly_mask.shape != (logits.shape[0], *logits.shape[2:]):
         raise UsageError(
-            f"expected anomaly_mask of shape {(logits.shape[0], *logits.shape[2:])}, "
-            f"got {tuple(anomaly_mask.shape)}"
+            f"expected anomaly_mask of shape {(logits.shape[0], *logits.shape[2:])}, got {tuple(anomaly_mask.shape)}"
         )
     bad = (anomaly_mask != 0) & (anomaly_mask != 1) & (anomaly_mask != void_label)
     if bool(bad.any()):

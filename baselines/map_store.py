@@ -49,10 +49,19 @@ class MapStore:
         self.settings = json.loads(json.dumps(dict(settings), sort_keys=True))
         self.shapes = dict(shapes)
         for image_id in self.shapes:
-            if (not isinstance(image_id, str) or not image_id or image_id in (".", "..") or "/" in image_id
-                    or "\\" in image_id or "\0" in image_id or name_problems(f"{image_id}.npy")):
-                raise UsageError(f"expected image ids usable as file and archive member names (no slashes, drive"
-                                 f" letters or NUL), got {image_id!r}")
+            if (
+                not isinstance(image_id, str)
+                or not image_id
+                or image_id in (".", "..")
+                or "/" in image_id
+                or "\\" in image_id
+                or "\0" in image_id
+                or name_problems(f"{image_id}.npy")
+            ):
+                raise UsageError(
+                    f"expected image ids usable as file and archive member names (no slashes, drive"
+                    f" letters or NUL), got {image_id!r}"
+                )
         self._open()
 
     def _open(self) -> None:
@@ -65,16 +74,21 @@ class MapStore:
             except json.JSONDecodeError:
                 before = None
             if before != self.settings:
-                changed = sorted(k for k in set(self.settings) | set(before or {})
-                                 if (before or {}).get(k) != self.settings.get(k))
-                raise UsageError(f"expected the settings of the interrupted run in {self.work} to resume it, got "
-                                 f"different {changed}; run again with the same settings, or delete {self.work} to "
-                                 "start over")
+                changed = sorted(
+                    k for k in set(self.settings) | set(before or {}) if (before or {}).get(k) != self.settings.get(k)
+                )
+                raise UsageError(
+                    f"expected the settings of the interrupted run in {self.work} to resume it, got "
+                    f"different {changed}; run again with the same settings, or delete {self.work} to "
+                    "start over"
+                )
             logger.info("resuming %s: %d of %d maps already scored", self.out, len(self.done_ids()), len(self.shapes))
             return
         if not self.is_zip and self.work.is_dir() and any(self.work.iterdir()):
-            raise UsageError(f"expected {self.work} to be a new or an interrupted output folder, got a folder with "
-                             "other files; choose another output or delete it")
+            raise UsageError(
+                f"expected {self.work} to be a new or an interrupted output folder, got a folder with "
+                "other files; choose another output or delete it"
+            )
         self.work.mkdir(parents=True, exist_ok=True)
         tmp = run_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(self.settings, indent=2, sort_keys=True), encoding="utf-8")
@@ -118,8 +132,9 @@ class MapStore:
             return self.out
         missing = [i for i in self.shapes if not self._path(i).is_file()]
         if missing:
-            raise UsageError(f"expected a map for every image in {self.out}, got {len(missing)} missing "
-                             f"({', '.join(missing[:3])})")
+            raise UsageError(
+                f"expected a map for every image in {self.out}, got {len(missing)} missing ({', '.join(missing[:3])})"
+            )
         doc = {**dict(manifest), "score_dtype": "float16"}
         tmp = self.work / "manifest.json.tmp"
         tmp.write_text(json.dumps(doc, indent=2, sort_keys=True), encoding="utf-8")

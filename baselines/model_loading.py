@@ -71,11 +71,19 @@ def _from_file(path: Path) -> LoadedModel:
     obj = load_torch_file(path, what="checkpoint")
     if isinstance(obj, dict) and obj.get("format") == CHECKPOINT_FORMAT:
         model, ckpt = build_from_checkpoint(obj)
-        return LoadedModel(model, "checkpoint", str(ckpt["model_name"]), str(path), dict(ckpt["model_config"]),
-                           int(ckpt.get("step", 0)))
+        return LoadedModel(
+            model,
+            "checkpoint",
+            str(ckpt["model_name"]),
+            str(path),
+            dict(ckpt["model_config"]),
+            int(ckpt.get("step", 0)),
+        )
     if isinstance(obj, dict) and "format" in obj:
-        raise ConfigError(f"expected a {CHECKPOINT_FORMAT} checkpoint or released weights in {str(path)!r}, got "
-                          f"format {obj.get('format')!r}")
+        raise ConfigError(
+            f"expected a {CHECKPOINT_FORMAT} checkpoint or released weights in {str(path)!r}, got "
+            f"format {obj.get('format')!r}"
+        )
     from baselines.registry import create_baseline
     from baselines.rpl.weights import extract_state_dict, infer_architecture, load_weights
 
@@ -84,8 +92,10 @@ def _from_file(path: Path) -> LoadedModel:
     model = create_baseline(name, **config)
     report = load_weights(model, state)
     if report.missing:
-        raise ConfigError(f"expected every weight of the {name} network in {str(path)!r}, got {len(report.missing)} "
-                          f"missing: {', '.join(report.missing[:5])}")
+        raise ConfigError(
+            f"expected every weight of the {name} network in {str(path)!r}, got {len(report.missing)} "
+            f"missing: {', '.join(report.missing[:5])}"
+        )
     step = None
     if isinstance(obj, dict):
         for key in ("iteration", "epoch"):
@@ -107,8 +117,14 @@ def load_model(source: str | Path | dict[str, Any], *, device: Any = "cpu", dtyp
         from baselines.checkpoint import build_from_checkpoint
 
         model, ckpt = build_from_checkpoint(source)
-        loaded = LoadedModel(model, "checkpoint", str(ckpt["model_name"]), "checkpoint",
-                             dict(ckpt["model_config"]), int(ckpt.get("step", 0)))
+        loaded = LoadedModel(
+            model,
+            "checkpoint",
+            str(ckpt["model_name"]),
+            "checkpoint",
+            dict(ckpt["model_config"]),
+            int(ckpt.get("step", 0)),
+        )
     else:
         path = Path(source)
         if path.suffix.lower() in (".pt", ".pth", ".bin", ".ckpt") and not path.exists():
@@ -123,8 +139,9 @@ def load_model(source: str | Path | dict[str, Any], *, device: Any = "cpu", dtyp
             try:
                 hub_config = read_hub_config(str(source))
             except ConfigError as exc:
-                raise ConfigError(f"expected a .pt / .pth file, a save_pretrained folder or a Hub id, got "
-                                  f"{str(source)!r}: {exc}") from exc
+                raise ConfigError(
+                    f"expected a .pt / .pth file, a save_pretrained folder or a Hub id, got {str(source)!r}: {exc}"
+                ) from exc
             if is_baseline_folder(hub_config):
                 model = load_pretrained_baseline(str(source))
                 loaded = LoadedModel(model, "pretrained", model.registry_name(), str(source), model.config.to_dict())

@@ -46,13 +46,22 @@ def _canonical_dtype(dtype: Any) -> Any:
     if not isinstance(dtype, np.dtype) or dtype.str.lstrip("<>=|") not in ALLOWED_NUMPY_DTYPES:
         raise ConfigError(f"expected a numpy scalar of a numeric dtype, got dtype {dtype!r}")
     canonical = np.dtype(dtype.str)
-    grafted = [what for what, bad in (
-        ("a subarray", dtype.subdtype is not None), ("fields", dtype.fields is not None or dtype.names is not None),
-        ("metadata", dtype.metadata is not None), ("object flags", dtype.hasobject or dtype.flags != canonical.flags),
-        ("another item size", dtype.itemsize != canonical.itemsize)) if bad]
+    grafted = [
+        what
+        for what, bad in (
+            ("a subarray", dtype.subdtype is not None),
+            ("fields", dtype.fields is not None or dtype.names is not None),
+            ("metadata", dtype.metadata is not None),
+            ("object flags", dtype.hasobject or dtype.flags != canonical.flags),
+            ("another item size", dtype.itemsize != canonical.itemsize),
+        )
+        if bad
+    ]
     if grafted:
-        raise ConfigError(f"expected a plain numeric numpy dtype {dtype.str}, got one whose pickled state adds "
-                          f"{' and '.join(grafted)}")
+        raise ConfigError(
+            f"expected a plain numeric numpy dtype {dtype.str}, got one whose pickled state adds "
+            f"{' and '.join(grafted)}"
+        )
     return canonical
 
 
@@ -61,8 +70,9 @@ def _numeric_scalar(dtype: Any, data: Any = None) -> Any:
 
     canonical = _canonical_dtype(dtype)
     if not isinstance(data, bytes) or len(data) != canonical.itemsize:
-        raise ConfigError(f"expected {canonical.itemsize} bytes for a numpy {canonical} scalar, got "
-                          f"{type(data).__name__}")
+        raise ConfigError(
+            f"expected {canonical.itemsize} bytes for a numpy {canonical} scalar, got {type(data).__name__}"
+        )
     return np.frombuffer(data, dtype=canonical)[0]
 
 
@@ -97,7 +107,9 @@ def _safe_globals() -> list[Any]:
     ]
 
 
-_GLOBAL = re.compile(r"(?:Unsupported global: GLOBAL|unsupported GLOBAL|Trying to call reduce for|Unsupported class) ([\w.]+)")
+_GLOBAL = re.compile(
+    r"(?:Unsupported global: GLOBAL|unsupported GLOBAL|Trying to call reduce for|Unsupported class) ([\w.]+)"
+)
 
 
 def load_torch_file(path: str | Path, *, what: str = "checkpoint") -> Any:
@@ -126,8 +138,17 @@ def load_torch_file(path: str | Path, *, what: str = "checkpoint") -> Any:
             loaded = torch.load(p, map_location="cpu", weights_only=True)
         _check_loaded_dtypes(loaded)
         return loaded
-    except (pickle.UnpicklingError, ConfigError, RuntimeError, EOFError, ValueError, TypeError, AttributeError,
-            KeyError, IndexError) as exc:
+    except (
+        pickle.UnpicklingError,
+        ConfigError,
+        RuntimeError,
+        EOFError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        KeyError,
+        IndexError,
+    ) as exc:
         text = str(exc)
         found = _GLOBAL.search(text)
         if found:

@@ -26,9 +26,9 @@ __all__ = [
     "entropy",
     "free_energy",
     "gaussian_blur",
-    "max_logit",
     "maskwise_logits",
     "maskwise_msp",
+    "max_logit",
     "msp",
     "score_by_name",
 ]

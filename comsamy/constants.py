@@ -49,9 +49,25 @@ def split_of(weather: str) -> str:
 
 # --- Cityscapes train ids (19 inlier classes) ------------------------------------------------
 CITYSCAPES_CLASSES: Final = (
-    "road", "sidewalk", "building", "wall", "fence", "pole", "traffic light", "traffic sign",
-    "vegetation", "terrain", "sky", "person", "rider", "car", "truck", "bus", "train",
-    "motorcycle", "bicycle",
+    "road",
+    "sidewalk",
+    "building",
+    "wall",
+    "fence",
+    "pole",
+    "traffic light",
+    "traffic sign",
+    "vegetation",
+    "terrain",
+    "sky",
+    "person",
+    "rider",
+    "car",
+    "truck",
+    "bus",
+    "train",
+    "motorcycle",
+    "bicycle",
 )
 NUM_INLIER_CLASSES: Final = len(CITYSCAPES_CLASSES)
 TRAIN_ID: Final = {name: i for i, name in enumerate(CITYSCAPES_CLASSES)}

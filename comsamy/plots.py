@@ -93,8 +93,11 @@ def _plot_curves(report: Any, out_dir: Path, kind: str) -> list[Path]:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UndefinedMetricWarning)
                 m = compute_metrics(hist)
-            style = {"color": "black", "linestyle": "--", "linewidth": 1.6} if name == "all" else \
-                {"color": colours((k - 1) % 10), "linewidth": 1.3}
+            style = (
+                {"color": "black", "linestyle": "--", "linewidth": 1.6}
+                if name == "all"
+                else {"color": colours((k - 1) % 10), "linewidth": 1.3}
+            )
             if kind == "pr":
                 y, x, thr = pr_curve(hist, max_points=_MAX_POINTS)
                 label = f"{name} (AUPRC {100 * m.auprc:.1f})"
@@ -116,8 +119,11 @@ def _plot_curves(report: Any, out_dir: Path, kind: str) -> list[Path]:
     png = out_dir / f"{kind}_curves.png"
     fig.savefig(png, dpi=_DPI)
     plt.close(fig)
-    header = ["group", "condition", "recall", "precision", "threshold"] if kind == "pr" else \
-        ["group", "condition", "fpr", "tpr", "threshold"]
+    header = (
+        ["group", "condition", "recall", "precision", "threshold"]
+        if kind == "pr"
+        else ["group", "condition", "fpr", "tpr", "threshold"]
+    )
     return [png, _write_csv(out_dir / f"{kind}_curves.csv", header, rows)]
 
 
@@ -138,20 +144,33 @@ def _plot_weather_bars(doc: dict[str, Any], out_dir: Path) -> list[Path]:
     rows = []
     for w in names:
         m = weather[w]
-        rows.append([w, _pct(m["auprc"]), *_interval(m, "auprc"), _pct(m["fpr95"]), *_interval(m, "fpr95"),
-                     m["num_images"]])
+        rows.append(
+            [w, _pct(m["auprc"]), *_interval(m, "auprc"), _pct(m["fpr95"]), *_interval(m, "fpr95"), m["num_images"]]
+        )
     has_ci = any(not math.isnan(r[2]) for r in rows)
     for ax, (col, title) in zip(axes, ((1, "AUPRC (higher is better)"), (4, "FPR95 (lower is better)")), strict=True):
         values = [r[col] for r in rows]
         lower = [max(0.0, r[col] - r[col + 1]) if not math.isnan(r[col + 1]) else 0.0 for r in rows]
         upper = [max(0.0, r[col + 2] - r[col]) if not math.isnan(r[col + 2]) else 0.0 for r in rows]
         colour = "tab:blue" if col == 1 else "tab:red"
-        bars = ax.bar(names, [0.0 if math.isnan(v) else v for v in values], color=colour, alpha=0.8,
-                      yerr=[lower, upper] if has_ci else None, capsize=4 if has_ci else 0)
+        bars = ax.bar(
+            names,
+            [0.0 if math.isnan(v) else v for v in values],
+            color=colour,
+            alpha=0.8,
+            yerr=[lower, upper] if has_ci else None,
+            capsize=4 if has_ci else 0,
+        )
         for bar, v, up in zip(bars, values, upper, strict=True):  # the value sits above its error bar
-            ax.annotate("n/a" if math.isnan(v) else f"{v:.1f}", (bar.get_x() + bar.get_width() / 2,
-                        bar.get_height() + (up if has_ci else 0.0)),
-                        ha="center", va="bottom", fontsize=8, xytext=(0, 3), textcoords="offset points")
+            ax.annotate(
+                "n/a" if math.isnan(v) else f"{v:.1f}",
+                (bar.get_x() + bar.get_width() / 2, bar.get_height() + (up if has_ci else 0.0)),
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                xytext=(0, 3),
+                textcoords="offset points",
+            )
         overall = _pct(doc["overall"]["auprc" if col == 1 else "fpr95"])
         if not math.isnan(overall):
             ax.axhline(overall, color="black", linestyle="--", linewidth=1, label=f"all images: {overall:.1f}")

@@ -106,13 +106,19 @@ def main(argv: list[str] | None = None) -> int:
     bm = _bench_metrics()
     with tempfile.TemporaryDirectory(prefix="comsamy-bench-comp-") as tmp:
         root = Path(tmp)
-        bm.generate(root, args.images, h, w, anomaly=0.13, void=0.05, small=1, compression=zipfile.ZIP_DEFLATED,
-                    seed=0)
+        bm.generate(root, args.images, h, w, anomaly=0.13, void=0.05, small=1, compression=zipfile.ZIP_DEFLATED, seed=0)
         zip_path, ds = root / "full.zip", root / "ds-full"
-        has_bootstrap = "--bootstrap" in subprocess.run(
-            [sys.executable, "-m", "comsamy.cli.eval", "--help"], capture_output=True, text=True, check=False).stdout
-        variants = {"plain": [], "components best-f1": ["--components"],
-                    "components fixed 0.9": ["--components", "--component-threshold", "0.9"]}
+        has_bootstrap = (
+            "--bootstrap"
+            in subprocess.run(
+                [sys.executable, "-m", "comsamy.cli.eval", "--help"], capture_output=True, text=True, check=False
+            ).stdout
+        )
+        variants = {
+            "plain": [],
+            "components best-f1": ["--components"],
+            "components fixed 0.9": ["--components", "--component-threshold", "0.9"],
+        }
         if has_bootstrap and args.bootstrap:
             boot = ["--bootstrap", str(args.bootstrap)]
             variants |= {"bootstrap": boot, "components best-f1 + bootstrap": ["--components", *boot]}
@@ -124,17 +130,21 @@ def main(argv: list[str] | None = None) -> int:
         cpu = _serial_cpu(zip_path, ds, variants, args.repeats)
         single = _one_image(bm, h, w, args.repeats)
     base = min(walls["plain"])
-    print(f"workload: {args.images} images {w}x{h}, {args.workers} workers, best of {args.repeats}; "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"workload: {args.images} images {w}x{h}, {args.workers} workers, best of {args.repeats}; "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     print("| variant | wall s (best) | wall runs | wall ratio |\n|---|---:|---|---:|")
     for name, ws in walls.items():
         print(f"| {name} | {min(ws):.2f} | {', '.join(f'{x:.2f}' for x in ws)} | {min(ws) / base:.3f}x |")
     print("\n| variant | CPU s, in-process, workers=1 (best) | ratio to plain |\n|---|---:|---:|")
     for name, c in cpu.items():
         print(f"| {name} | {c:.2f} | {c / cpu['plain']:.3f}x |")
-    print(f"one {w}x{h} image, one process: histogram {single['histogram']:.1f} ms, component work "
-          f"{single['components']:.1f} ms (scipy.ndimage.label of the whole thresholded map alone: "
-          f"{single['label_full_image']:.1f} ms)")
+    print(
+        f"one {w}x{h} image, one process: histogram {single['histogram']:.1f} ms, component work "
+        f"{single['components']:.1f} ms (scipy.ndimage.label of the whole thresholded map alone: "
+        f"{single['label_full_image']:.1f} ms)"
+    )
     comp = doc["overall"].get("components")
     if comp:
         print(f"last run's components: {comp}")

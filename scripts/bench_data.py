@@ -33,7 +33,7 @@ from pathlib import Path
 from comsamy.cli.common import size_argument
 
 
-def _timed(fn):  # noqa: ANN001, ANN202
+def _timed(fn):
     start = time.perf_counter()
     result = fn()
     return result, time.perf_counter() - start
@@ -215,7 +215,7 @@ def bench_importers(n: int, workdir: Path | None) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _picture(size: tuple[int, int]):  # noqa: ANN202
+def _picture(size: tuple[int, int]):
     """A smooth road-like picture (gradients and a little noise) of ``size``: realistic compression ratios."""
     import numpy as np
 
@@ -227,7 +227,7 @@ def _picture(size: tuple[int, int]):  # noqa: ANN202
     return np.clip(rgb, 0, 255).astype(np.uint8)
 
 
-def _release(bf, name: str, root: Path, n: int):  # noqa: ANN001, ANN202
+def _release(bf, name: str, root: Path, n: int):
     """A release of ``name`` with about ``n`` images (copies of the fixture's frames under new names)."""
     from comsamy.data import ImportOptions
     from comsamy.data.benchmarks import parse_label_map

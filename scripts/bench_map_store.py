@@ -54,8 +54,10 @@ def main() -> None:
     finally:
         shutil.rmtree(root)
     d, s = float(np.median(direct)), float(np.median(stored))
-    print(f"{args.maps} maps of {args.height}x{args.width}: ArchiveWriter {d:.3f} s, MapStore + pack {s:.3f} s, "
-          f"ratio {s / d:.2f} (medians of {args.repeats})")
+    print(
+        f"{args.maps} maps of {args.height}x{args.width}: ArchiveWriter {d:.3f} s, MapStore + pack {s:.3f} s, "
+        f"ratio {s / d:.2f} (medians of {args.repeats})"
+    )
 
 
 if __name__ == "__main__":

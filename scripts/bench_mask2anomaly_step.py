@@ -24,8 +24,12 @@ def _make_step(size: str, global_attention: bool, args: argparse.Namespace) -> C
     from baselines.mask2anomaly import build_mask2anomaly
 
     torch.manual_seed(0)
-    model = build_mask2anomaly(size=size, variant="mask2anomaly_diffeel", global_masked_attention=global_attention,
-                               freeze_backbone=args.freeze_backbone).train()
+    model = build_mask2anomaly(
+        size=size,
+        variant="mask2anomaly_diffeel",
+        global_masked_attention=global_attention,
+        freeze_backbone=args.freeze_backbone,
+    ).train()
     optimizer = torch.optim.AdamW(model.param_groups(1e-5))
     images = torch.randn(args.batch, 3, args.height, args.width)
     labels = torch.randint(0, 19, (args.batch, args.height, args.width))
@@ -55,8 +59,11 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
-    parser.add_argument("--freeze-backbone", action="store_true",
-                        help="freeze the backbone (the official default); the table in docs/mask2anomaly.md trains it")
+    parser.add_argument(
+        "--freeze-backbone",
+        action="store_true",
+        help="freeze the backbone (the official default); the table in docs/mask2anomaly.md trains it",
+    )
     args = parser.parse_args()
 
     import torch
@@ -74,8 +81,10 @@ def main() -> None:
     global_wall, global_cpu = (statistics.median(t) for t in zip(*global_times, strict=True))
     plain_wall, plain_cpu = (statistics.median(t) for t in zip(*plain_times, strict=True))
     peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    print(f"size={args.size} batch={args.batch} input={args.height}x{args.width} threads={torch.get_num_threads()} "
-          f"steps={args.steps}")
+    print(
+        f"size={args.size} batch={args.batch} input={args.height}x{args.width} threads={torch.get_num_threads()} "
+        f"steps={args.steps}"
+    )
     print(f"global masked attention (Mask2Anomaly): {global_wall:.3f} s/step wall, {global_cpu:.3f} s/step CPU")
     print(f"plain masked attention (Mask2Former, reference): {plain_wall:.3f} s/step wall, {plain_cpu:.3f} s/step CPU")
     print(f"ratio global / plain: {global_wall / plain_wall:.2f} wall, {global_cpu / plain_cpu:.2f} CPU")

@@ -28,8 +28,10 @@ def main() -> None:
     from comsamy.synthetic import write_object_bank
 
     inliers = comsamy.load_dataset("sample", config="inliers", split="train")
-    print(f"cpu cores visible: {os.cpu_count()}, workers: {args.workers}, samples per run: {args.count}, "
-          f"inlier size: {inliers[0]['image'].size}")
+    print(
+        f"cpu cores visible: {os.cpu_count()}, workers: {args.workers}, samples per run: {args.count}, "
+        f"inlier size: {inliers[0]['image'].size}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         bank = write_object_bank(Path(tmp) / "bank", count=64, seed=0)
         best: dict[str, float] = {}
@@ -37,8 +39,14 @@ def main() -> None:
             for mode in ("copy-paste", "harmonized"):
                 out = Path(tmp) / f"{mode}-{rep}"
                 t0 = time.perf_counter()
-                compose_dataset(inliers, [bank], out, ComposeConfig(count=args.count, seed=rep, mode=mode),
-                                workers=args.workers, progress=False)
+                compose_dataset(
+                    inliers,
+                    [bank],
+                    out,
+                    ComposeConfig(count=args.count, seed=rep, mode=mode),
+                    workers=args.workers,
+                    progress=False,
+                )
                 dt = time.perf_counter() - t0
                 rate = args.count / dt
                 best[mode] = max(best.get(mode, 0.0), rate)

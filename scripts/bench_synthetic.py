@@ -36,8 +36,10 @@ def bench(size: tuple[int, int], images: int) -> None:
         Image.fromarray(ex.label).save(io.BytesIO(), format="PNG")
         enc += time.perf_counter() - t1
     n = len(plan)
-    print(f"{size[0]}x{size[1]}: {n} images, render {wall / n:.3f} s/image wall, {cpu / n:.3f} s/image CPU; "
-          f"encode (reference) {enc / n:.3f} s/image; render/encode ratio {wall / max(enc, 1e-9):.1f}x")
+    print(
+        f"{size[0]}x{size[1]}: {n} images, render {wall / n:.3f} s/image wall, {cpu / n:.3f} s/image CPU; "
+        f"encode (reference) {enc / n:.3f} s/image; render/encode ratio {wall / max(enc, 1e-9):.1f}x"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -87,8 +87,10 @@ def colour_rarity(rgb: np.ndarray, *, k: int = 6, iters: int = 12, sample: int =
                 centres[j] = members.mean(0)
     assign = np.argmin(((pts[:, None, :] - centres[None]) ** 2).sum(-1), axis=1)
     weight = np.bincount(assign, minlength=k) / len(pts) + 1e-6
-    var = np.array([((pts[assign == j] - centres[j]) ** 2).mean() if (assign == j).any() else 1.0
-                    for j in range(k)]) + 2e-3
+    var = (
+        np.array([((pts[assign == j] - centres[j]) ** 2).mean() if (assign == j).any() else 1.0 for j in range(k)])
+        + 2e-3
+    )
     d2 = ((flat[:, None, :] - centres[None]) ** 2).sum(-1)  # (N, k)
     log_lik = np.log(weight)[None] - d2 / (2 * var)[None] - 1.5 * np.log(2 * np.pi * var)[None]
     peak = log_lik.max(1, keepdims=True)

@@ -29,7 +29,7 @@ def _zoom(img: np.ndarray, box: list[int], size: int) -> Image.Image:
     side = int(max(x1 - x0, y1 - y0) * 2.2) + 8
     cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
     xs, ys = max(0, min(w - side, cx - side // 2)), max(0, min(h - side, cy - side // 2))
-    crop = Image.fromarray(img[ys:ys + side, xs:xs + side])
+    crop = Image.fromarray(img[ys : ys + side, xs : xs + side])
     return crop.resize((size, size), Image.NEAREST if side < size // 3 else Image.BICUBIC)
 
 
@@ -62,16 +62,22 @@ def main() -> None:
         bank = ObjectBank(write_object_bank(Path(tmp) / "bank", count=42, seed=0))
         rows = []
         for mode in ("copy-paste", "harmonized"):
-            cfg = ComposeConfig(count=args.first + args.rows, seed=args.seed, mode=mode,
-                                blend=BlendConfig(edges=args.edges))
+            cfg = ComposeConfig(
+                count=args.first + args.rows, seed=args.seed, mode=mode, blend=BlendConfig(edges=args.edges)
+            )
             comp = Composer(inliers, [bank], cfg)
             rows.append([comp.sample(i) for i in range(args.first, args.first + args.rows)])
     tw = args.width
     first = _decode(rows[0][0]["image"])
-    th = int(round(first.shape[0] * tw / first.shape[1]))
+    th = round(first.shape[0] * tw / first.shape[1])
     zs = th
-    cols = [("copy-paste", tw), ("harmonised", tw), ("copy-paste (zoom)", zs), ("harmonised (zoom)", zs),
-            ("label (anomaly in red)", tw)]
+    cols = [
+        ("copy-paste", tw),
+        ("harmonised", tw),
+        ("copy-paste (zoom)", zs),
+        ("harmonised (zoom)", zs),
+        ("label (anomaly in red)", tw),
+    ]
     head = 22
     sheet = Image.new("RGB", (sum(c[1] for c in cols) + 4 * len(cols), head + args.rows * (th + 4)), (255, 255, 255))
     draw = ImageDraw.Draw(sheet)
@@ -87,8 +93,9 @@ def main() -> None:
             img = _decode(s["image"])
             t = Image.fromarray(img).resize((tw, th), Image.BILINEAR)
             sx, sy = tw / img.shape[1], th / img.shape[0]
-            ImageDraw.Draw(t).rectangle([box[0] * sx - 3, box[1] * sy - 3, box[2] * sx + 3, box[3] * sy + 3],
-                                        outline=(255, 0, 0))
+            ImageDraw.Draw(t).rectangle(
+                [box[0] * sx - 3, box[1] * sy - 3, box[2] * sx + 3, box[3] * sy + 3], outline=(255, 0, 0)
+            )
             tiles.append(t)
         tiles += [_zoom(_decode(cp["image"]), box, zs), _zoom(_decode(hb["image"]), box, zs)]
         lab = _decode(hb["label"])

@@ -31,8 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=int, nargs="+", default=None, help="override the preset's training seeds")
     p.add_argument("--threads", type=positive_int, default=None, help="torch threads (default: the preset's, 1)")
     p.add_argument("--no-diffusion", action="store_true", help="skip the tiny-diffusion smoke row")
-    p.add_argument("--reuse", action="store_true",
-                   help="reuse checkpoints in --out whose whole training config (hash) matches this run's")
+    p.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse checkpoints in --out whose whole training config (hash) matches this run's",
+    )
     return p
 
 

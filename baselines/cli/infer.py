@@ -28,13 +28,23 @@ SCORES = ("msp", "maxlogit", "max_logit", "entropy", "energy", "eel")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0].split(": ", 1)[1],
-                                formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog="\n\n".join(__doc__.split("\n\n")[1:]))
-    p.add_argument("paths", nargs="+", metavar="PATH",
-                   help="MODEL OUT, or OUT alone with --model; OUT is a .zip archive or a folder of score maps")
-    p.add_argument("--model", default=None,
-                   help="checkpoint / weights file, save_pretrained folder, or transformers Hub id / folder")
+    p = argparse.ArgumentParser(
+        prog=PROG,
+        description=__doc__.split("\n\n")[0].split(": ", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+    )
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="MODEL OUT, or OUT alone with --model; OUT is a .zip archive or a folder of score maps",
+    )
+    p.add_argument(
+        "--model",
+        default=None,
+        help="checkpoint / weights file, save_pretrained folder, or transformers Hub id / folder",
+    )
     source = p.add_mutually_exclusive_group()
     source.add_argument("--data", default=None, help="dataset for comsamy.load_dataset (default: sample)")
     source.add_argument("--images", default=None, help="a folder of images to score instead of a dataset")
@@ -42,11 +52,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", default="test", help="split (default: test)")
     p.add_argument("--score", default="eel", choices=SCORES, help="anomaly score (default: eel)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:i (default: auto)")
-    p.add_argument("--dtype", default="float32", choices=["float32", "float16", "bfloat16"],
-                   help="model parameter dtype (default: float32); scores are computed in float32")
+    p.add_argument(
+        "--dtype",
+        default="float32",
+        choices=["float32", "float16", "bfloat16"],
+        help="model parameter dtype (default: float32); scores are computed in float32",
+    )
     p.add_argument("--batch-size", type=positive_int, default=1, help="images per forward pass (default: 1)")
-    p.add_argument("--input-size", type=size_argument, default=None,
-                   help="resize images to WIDTHxHEIGHT before the model (maps are resized back)")
+    p.add_argument(
+        "--input-size",
+        type=size_argument,
+        default=None,
+        help="resize images to WIDTHxHEIGHT before the model (maps are resized back)",
+    )
     blur = p.add_mutually_exclusive_group()
     blur.add_argument("--blur", dest="blur", action="store_true", default=None, help="7x7 Gaussian blur (sigma 1)")
     blur.add_argument("--no-blur", dest="blur", action="store_false", help="no blur")
@@ -61,8 +79,10 @@ def _run(args: argparse.Namespace) -> int:
     if len(args.paths) > 2:
         raise UsageError(f"expected [MODEL] OUT, got {len(args.paths)} paths: {args.paths}")
     if len(args.paths) == 2 and args.model is not None:
-        raise UsageError(f"expected the model either as --model or as the first path, got both ({args.model!r} and "
-                         f"{args.paths[0]!r})")
+        raise UsageError(
+            f"expected the model either as --model or as the first path, got both ({args.model!r} and "
+            f"{args.paths[0]!r})"
+        )
     if len(args.paths) == 1 and args.model is None:
         raise UsageError(f"expected a model (--model or a first path) and an output, got only {args.paths[0]!r}")
     model = args.model if args.model is not None else args.paths[0]
@@ -82,8 +102,16 @@ def _run(args: argparse.Namespace) -> int:
         method=args.method,
         progress=not args.quiet,
     )
-    print(json.dumps({"archive": result.archive, "num_images": result.num_images, "resumed": result.resumed,
-                      "seconds": round(result.seconds, 2)}))
+    print(
+        json.dumps(
+            {
+                "archive": result.archive,
+                "num_images": result.num_images,
+                "resumed": result.resumed,
+                "seconds": round(result.seconds, 2),
+            }
+        )
+    )
     return 0
 
 

@@ -47,8 +47,13 @@ class HFModelInfo:
     maskwise: bool
 
     def to_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "model_type": self.model_type, "architecture": self.architecture,
-                "num_labels": self.num_labels, "maskwise": self.maskwise}
+        return {
+            "source": self.source,
+            "model_type": self.model_type,
+            "architecture": self.architecture,
+            "num_labels": self.num_labels,
+            "maskwise": self.maskwise,
+        }
 
 
 def _normalisation(source: str) -> tuple[tuple[float, ...], tuple[float, ...], float]:
@@ -57,7 +62,7 @@ def _normalisation(source: str) -> tuple[tuple[float, ...], tuple[float, ...], f
         from transformers import AutoImageProcessor
 
         proc = AutoImageProcessor.from_pretrained(source)
-    except Exception as exc:  # noqa: BLE001 - no preprocessor_config.json is common for research checkpoints
+    except Exception as exc:
         logger.info("no image processor in %s (%s): ImageNet mean / std", source, type(exc).__name__)
         return IMAGE_MEAN, IMAGE_STD, 1.0 / 255.0
     mean = tuple(float(v) for v in getattr(proc, "image_mean", IMAGE_MEAN))
@@ -77,8 +82,9 @@ class HFSegmenter:
         mean, std, rescale: input normalisation ``(x * rescale - mean) / std``.
     """
 
-    def __init__(self, model: Any, info: HFModelInfo, *, mean: tuple[float, ...], std: tuple[float, ...],
-                 rescale: float) -> None:
+    def __init__(
+        self, model: Any, info: HFModelInfo, *, mean: tuple[float, ...], std: tuple[float, ...], rescale: float
+    ) -> None:
         self.model = model
         self.info = info
         self.mean = mean
@@ -132,8 +138,9 @@ class HFSegmenter:
         return y
 
     @torch.no_grad()
-    def anomaly_scores(self, images: torch.Tensor, score: str, out_size: tuple[int, int], *,
-                       alpha: float = 1.0) -> torch.Tensor:
+    def anomaly_scores(
+        self, images: torch.Tensor, score: str, out_size: tuple[int, int], *, alpha: float = 1.0
+    ) -> torch.Tensor:
         """(N, *out_size) float32 anomaly scores, higher = more anomalous (``score`` in SCORE_NAMES)."""
         from baselines.mask2anomaly.inference import maskwise_score
         from baselines.scores import score_by_name
@@ -146,8 +153,9 @@ class HFSegmenter:
         return score_by_name(score, y, alpha=alpha)
 
 
-def _resize_unpadded(t: torch.Tensor, size: tuple[int, int], padded: tuple[int, int],
-                     out_size: tuple[int, int]) -> torch.Tensor:
+def _resize_unpadded(
+    t: torch.Tensor, size: tuple[int, int], padded: tuple[int, int], out_size: tuple[int, int]
+) -> torch.Tensor:
     """Cut the padding off (N, K, h, w) outputs of a padded input, then resize them bilinearly to ``out_size``."""
     h, w = size
     ph, pw = padded
@@ -171,8 +179,9 @@ def _model_class(model_type: str) -> Any:
     return transformers.AutoModelForSemanticSegmentation
 
 
-def load_hf_segmenter(source: str, *, device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32
-                      ) -> HFSegmenter:
+def load_hf_segmenter(
+    source: str, *, device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32
+) -> HFSegmenter:
     """Load a ``transformers`` segmentation checkpoint (Hub id or ``save_pretrained`` folder) for scoring.
 
     Raises:
@@ -182,24 +191,36 @@ def load_hf_segmenter(source: str, *, device: str | torch.device = "cpu", dtype:
 
     try:
         config = AutoConfig.from_pretrained(source)
-    except Exception as exc:  # noqa: BLE001 - offline, no such repo, not a config: one message
+    except Exception as exc:
         first = str(exc).splitlines()[0] if str(exc) else ""
-        raise ConfigError(f"expected --model to be a transformers checkpoint (Hub id or folder), a save_pretrained "
-                          f"baseline folder or a .pt / .pth file, got {source!r} ({type(exc).__name__}: {first})"
-                          ) from exc
+        raise ConfigError(
+            f"expected --model to be a transformers checkpoint (Hub id or folder), a save_pretrained "
+            f"baseline folder or a .pt / .pth file, got {source!r} ({type(exc).__name__}: {first})"
+        ) from exc
     cls = _model_class(config.model_type)
     try:
         model = cls.from_pretrained(source, dtype=dtype)
     except (ValueError, KeyError) as exc:
-        raise ConfigError(f"expected a transformers model with a semantic-segmentation head (SegFormer, UperNet, DPT, "
-                          f"BEiT, Mask2Former, MaskFormer, ...) in {source!r}, got model_type {config.model_type!r} "
-                          f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from exc
+        raise ConfigError(
+            f"expected a transformers model with a semantic-segmentation head (SegFormer, UperNet, DPT, "
+            f"BEiT, Mask2Former, MaskFormer, ...) in {source!r}, got model_type {config.model_type!r} "
+            f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+        ) from exc
     model = model.to(device=device, dtype=dtype).eval()
     num_labels = int(getattr(model.config, "num_labels", 0))
     if num_labels != NUM_INLIER_CLASSES:
-        logger.warning("%s predicts %d classes, not Cityscapes' %d: the scores use all of them", source, num_labels,
-                       NUM_INLIER_CLASSES)
-    info = HFModelInfo(source=str(source), model_type=str(config.model_type), architecture=type(model).__name__,
-                       num_labels=num_labels, maskwise=config.model_type in MASK_MODEL_TYPES)
+        logger.warning(
+            "%s predicts %d classes, not Cityscapes' %d: the scores use all of them",
+            source,
+            num_labels,
+            NUM_INLIER_CLASSES,
+        )
+    info = HFModelInfo(
+        source=str(source),
+        model_type=str(config.model_type),
+        architecture=type(model).__name__,
+        num_labels=num_labels,
+        maskwise=config.model_type in MASK_MODEL_TYPES,
+    )
     mean, std, rescale = _normalisation(source)
     return HFSegmenter(model, info, mean=mean, std=std, rescale=rescale)

@@ -65,11 +65,13 @@ class GlobalMaskedCrossAttention(nn.MultiheadAttention):
         is_causal: bool = False,
     ) -> tuple[torch.Tensor, None]:
         """Sum of the foreground attention under ``attn_mask`` and the background one under its complement."""
-        fg, _ = super().forward(query, key, value, key_padding_mask=key_padding_mask, need_weights=False,
-                                attn_mask=attn_mask)
+        fg, _ = super().forward(
+            query, key, value, key_padding_mask=key_padding_mask, need_weights=False, attn_mask=attn_mask
+        )
         bg_mask = None if attn_mask is None else background_mask(attn_mask)
-        bg, _ = self.background(query, key, value, key_padding_mask=key_padding_mask, need_weights=False,
-                                attn_mask=bg_mask)
+        bg, _ = self.background(
+            query, key, value, key_padding_mask=key_padding_mask, need_weights=False, attn_mask=bg_mask
+        )
         return fg + bg, None
 
 

@@ -29,9 +29,11 @@ def _auto_config(source: str) -> Any:
 
     try:
         return AutoConfig.from_pretrained(source)
-    except Exception as exc:  # noqa: BLE001 - missing folder, offline Hub, bad JSON: one message
-        raise ConfigError(f"expected backbone to be a transformers ResNet or Swin checkpoint (Hub id or folder), got "
-                          f"{source!r} ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from exc
+    except Exception as exc:
+        raise ConfigError(
+            f"expected backbone to be a transformers ResNet or Swin checkpoint (Hub id or folder), got "
+            f"{source!r} ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+        ) from exc
 
 
 def backbone_config_dict(source: str) -> dict[str, Any]:
@@ -44,11 +46,23 @@ def backbone_config_dict(source: str) -> dict[str, Any]:
 
     config = _auto_config(source)
     if config.model_type not in BACKBONE_TYPES:
-        raise ConfigError(f"expected backbone {source!r} to be a transformers checkpoint of a model_type in "
-                          f"{BACKBONE_TYPES}, got model_type {config.model_type!r}")
+        raise ConfigError(
+            f"expected backbone {source!r} to be a transformers checkpoint of a model_type in "
+            f"{BACKBONE_TYPES}, got model_type {config.model_type!r}"
+        )
     data = config.to_dict()
-    for key in ("out_features", "out_indices", "stage_names", "architectures", "id2label", "label2id",
-                "_name_or_path", "transformers_version", "torch_dtype", "dtype"):
+    for key in (
+        "out_features",
+        "out_indices",
+        "stage_names",
+        "architectures",
+        "id2label",
+        "label2id",
+        "_name_or_path",
+        "transformers_version",
+        "torch_dtype",
+        "dtype",
+    ):
         data.pop(key, None)
     data["model_type"] = config.model_type
     return data
@@ -69,17 +83,24 @@ def load_backbone_weights(encoder: nn.Module, source: str) -> int:
     cls = getattr(transformers, _BACKBONE_CLASSES.get(model_type, "AutoBackbone"))
     try:
         backbone = cls.from_pretrained(source, out_features=OUT_FEATURES)
-    except Exception as exc:  # noqa: BLE001
-        raise ConfigError(f"expected backbone weights that transformers' AutoBackbone loads from {source!r}, got "
-                          f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
+    except Exception as exc:
+        raise ConfigError(
+            f"expected backbone weights that transformers' AutoBackbone loads from {source!r}, got "
+            f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        ) from exc
     state = backbone.state_dict()
     own = encoder.state_dict()
     missing = sorted(set(own) - set(state))
-    bad = [f"{k}: expected {tuple(own[k].shape)}, got {tuple(v.shape)}" for k, v in state.items()
-           if k in own and own[k].shape != v.shape]
+    bad = [
+        f"{k}: expected {tuple(own[k].shape)}, got {tuple(v.shape)}"
+        for k, v in state.items()
+        if k in own and own[k].shape != v.shape
+    ]
     if missing or bad:
-        raise ConfigError(f"expected the backbone checkpoint {source!r} to match the encoder, got missing "
-                          f"{missing[:5]} and shape mismatches {bad[:3]}")
+        raise ConfigError(
+            f"expected the backbone checkpoint {source!r} to match the encoder, got missing "
+            f"{missing[:5]} and shape mismatches {bad[:3]}"
+        )
     encoder.load_state_dict({k: v for k, v in state.items() if k in own}, strict=True)
     logger.info("loaded %d backbone tensors from %s", len(own), source)
     return len(own)

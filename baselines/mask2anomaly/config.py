@@ -39,6 +39,7 @@ def non_road_classes(num_classes: int = NUM_INLIER_CLASSES, road_id: int = TRAIN
     """Every inlier class but road: our earlier refinement rule, kept as a switch (``refine_classes=...``)."""
     return tuple(c for c in range(num_classes) if c != road_id)
 
+
 BACKBONE_TYPES = ("resnet", "swin")
 """``transformers`` backbones Mask2Anomaly takes (ResNet as in the paper, Swin as in Mask2Former's best models)."""
 
@@ -158,18 +159,30 @@ class Mask2AnomalyConfig:
                 raise ConfigError(f"expected {name} to hold 4 positive ints (ResNet stages), got {value}")
         if self.backbone_layer_type not in ("basic", "bottleneck"):
             raise ConfigError(f"expected backbone_layer_type 'basic' or 'bottleneck', got {self.backbone_layer_type!r}")
-        positive = ("num_classes", "feature_size", "mask_feature_size", "hidden_dim", "encoder_layers",
-                    "decoder_layers", "num_attention_heads", "num_queries", "train_num_points")
+        positive = (
+            "num_classes",
+            "feature_size",
+            "mask_feature_size",
+            "hidden_dim",
+            "encoder_layers",
+            "decoder_layers",
+            "num_attention_heads",
+            "num_queries",
+            "train_num_points",
+        )
         for name in positive:
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"expected {name} >= 1, got {getattr(self, name)}")
         for name in ("feature_size", "mask_feature_size"):
             if getattr(self, name) % 32:
-                raise ConfigError(f"expected {name} divisible by 32 (GroupNorm(32) in the pixel decoder), "
-                                  f"got {getattr(self, name)}")
+                raise ConfigError(
+                    f"expected {name} divisible by 32 (GroupNorm(32) in the pixel decoder), got {getattr(self, name)}"
+                )
         if self.hidden_dim % self.num_attention_heads:
-            raise ConfigError(f"expected hidden_dim divisible by num_attention_heads, got {self.hidden_dim} and "
-                              f"{self.num_attention_heads}")
+            raise ConfigError(
+                f"expected hidden_dim divisible by num_attention_heads, got {self.hidden_dim} and "
+                f"{self.num_attention_heads}"
+            )
         if not 0.0 < self.refine_threshold < 1.0:
             raise ConfigError(f"expected refine_threshold in (0, 1), got {self.refine_threshold}")
         classes = tuple(int(c) for c in self.refine_classes)
@@ -181,7 +194,11 @@ class Mask2AnomalyConfig:
         if self.backbone_config is not None and not (
             isinstance(self.backbone_config, dict) and self.backbone_config.get("model_type") in BACKBONE_TYPES
         ):
-            got = self.backbone_config.get("model_type") if isinstance(self.backbone_config, dict) else self.backbone_config
+            got = (
+                self.backbone_config.get("model_type")
+                if isinstance(self.backbone_config, dict)
+                else self.backbone_config
+            )
             raise ConfigError(f"expected backbone_config of a model_type in {BACKBONE_TYPES}, got {got!r}")
         for name in ("lambda_ce", "lambda_anomaly", "eel_alpha", "weight_decay", "backbone_lr_multiplier"):
             if float(getattr(self, name)) < 0:
@@ -208,7 +225,9 @@ class Mask2AnomalyConfig:
             road = values.pop("road_id")
             if not isinstance(road, int) or not 0 <= road < int(values.get("num_classes", NUM_INLIER_CLASSES)):
                 raise ConfigError(f"expected road_id in [0, num_classes), got {road!r}")
-            values.setdefault("refine_classes", non_road_classes(int(values.get("num_classes", NUM_INLIER_CLASSES)), road))
+            values.setdefault(
+                "refine_classes", non_road_classes(int(values.get("num_classes", NUM_INLIER_CLASSES)), road)
+            )
             values.setdefault("refine_weighted", False)
         unknown = sorted(set(values) - names)
         if unknown:

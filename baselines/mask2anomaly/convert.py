@@ -41,10 +41,19 @@ import torch
 
 from comsamy.errors import ConfigError
 
-__all__ = ["UNUSED_OFFICIAL_KEYS", "convert_official_checkpoint", "convert_official_state_dict",
-           "infer_resnet_fields", "main"]
+__all__ = [
+    "UNUSED_OFFICIAL_KEYS",
+    "convert_official_checkpoint",
+    "convert_official_state_dict",
+    "infer_resnet_fields",
+    "main",
+]
 
-UNUSED_OFFICIAL_KEYS = (re.compile(r"\.fusion_layer\."), re.compile(r"^criterion\."), re.compile(r"pixel_mean|pixel_std"))
+UNUSED_OFFICIAL_KEYS = (
+    re.compile(r"\.fusion_layer\."),
+    re.compile(r"^criterion\."),
+    re.compile(r"pixel_mean|pixel_std"),
+)
 """Official tensors with no counterpart: the unused fusion convolution, loss buffers, normalisation constants."""
 
 _PIX = "mask2former.model.pixel_level_module"
@@ -58,30 +67,55 @@ _RULES: tuple[tuple[str, str], ...] = (
     (r"^backbone\.res(\d)\.(\d+)\.conv(\d)\.", r"STAGE\1.layers.\2.layer.CONV\3.convolution."),
     (r"^sem_seg_head\.pixel_decoder\.input_proj\.", f"{_PIX}.decoder.input_projections."),
     (r"^sem_seg_head\.pixel_decoder\.transformer\.level_embed$", f"{_PIX}.decoder.level_embed"),
-    (r"^sem_seg_head\.pixel_decoder\.transformer\.encoder\.layers\.(\d+)\.linear1\.", rf"{_PIX}.decoder.encoder.layers.\1.fc1."),
-    (r"^sem_seg_head\.pixel_decoder\.transformer\.encoder\.layers\.(\d+)\.linear2\.", rf"{_PIX}.decoder.encoder.layers.\1.fc2."),
-    (r"^sem_seg_head\.pixel_decoder\.transformer\.encoder\.layers\.(\d+)\.norm1\.",
-     rf"{_PIX}.decoder.encoder.layers.\1.self_attn_layer_norm."),
-    (r"^sem_seg_head\.pixel_decoder\.transformer\.encoder\.layers\.(\d+)\.norm2\.",
-     rf"{_PIX}.decoder.encoder.layers.\1.final_layer_norm."),
-    (r"^sem_seg_head\.pixel_decoder\.transformer\.encoder\.layers\.(\d+)\.self_attn\.",
-     rf"{_PIX}.decoder.encoder.layers.\1.self_attn."),
+    (
+        r"^sem_seg_head\.pixel_decoder\.transformer\.encoder\.layers\.(\d+)\.linear1\.",
+        rf"{_PIX}.decoder.encoder.layers.\1.fc1.",
+    ),
+    (
+        r"^sem_seg_head\.pixel_decoder\.transformer\.encoder\.layers\.(\d+)\.linear2\.",
+        rf"{_PIX}.decoder.encoder.layers.\1.fc2.",
+    ),
+    (
+        r"^sem_seg_head\.pixel_decoder\.transformer\.encoder\.layers\.(\d+)\.norm1\.",
+        rf"{_PIX}.decoder.encoder.layers.\1.self_attn_layer_norm.",
+    ),
+    (
+        r"^sem_seg_head\.pixel_decoder\.transformer\.encoder\.layers\.(\d+)\.norm2\.",
+        rf"{_PIX}.decoder.encoder.layers.\1.final_layer_norm.",
+    ),
+    (
+        r"^sem_seg_head\.pixel_decoder\.transformer\.encoder\.layers\.(\d+)\.self_attn\.",
+        rf"{_PIX}.decoder.encoder.layers.\1.self_attn.",
+    ),
     (r"^sem_seg_head\.pixel_decoder\.mask_features\.", f"{_PIX}.decoder.mask_projection."),
     (r"^sem_seg_head\.pixel_decoder\.(adapter_1|layer_1)\.norm\.", rf"{_PIX}.decoder.\1.1."),
     (r"^sem_seg_head\.pixel_decoder\.(adapter_1|layer_1)\.", rf"{_PIX}.decoder.\1.0."),
-    (r"^sem_seg_head\.predictor\.transformer_self_attention_layers\.(\d+)\.self_attn\.out_proj\.",
-     rf"{_DEC}.decoder.layers.\1.self_attn.out_proj."),
-    (r"^sem_seg_head\.predictor\.transformer_self_attention_layers\.(\d+)\.norm\.",
-     rf"{_DEC}.decoder.layers.\1.self_attn_layer_norm."),
-    (r"^sem_seg_head\.predictor\.transformer_cross_attention_layers\.(\d+)\.multihead_attn(?:_foreground)?\.",
-     rf"{_DEC}.decoder.layers.\1.cross_attn."),
-    (r"^sem_seg_head\.predictor\.transformer_cross_attention_layers\.(\d+)\.multihead_attn_background\.",
-     rf"{_DEC}.decoder.layers.\1.cross_attn.background."),
-    (r"^sem_seg_head\.predictor\.transformer_cross_attention_layers\.(\d+)\.norm\.",
-     rf"{_DEC}.decoder.layers.\1.cross_attn_layer_norm."),
+    (
+        r"^sem_seg_head\.predictor\.transformer_self_attention_layers\.(\d+)\.self_attn\.out_proj\.",
+        rf"{_DEC}.decoder.layers.\1.self_attn.out_proj.",
+    ),
+    (
+        r"^sem_seg_head\.predictor\.transformer_self_attention_layers\.(\d+)\.norm\.",
+        rf"{_DEC}.decoder.layers.\1.self_attn_layer_norm.",
+    ),
+    (
+        r"^sem_seg_head\.predictor\.transformer_cross_attention_layers\.(\d+)\.multihead_attn(?:_foreground)?\.",
+        rf"{_DEC}.decoder.layers.\1.cross_attn.",
+    ),
+    (
+        r"^sem_seg_head\.predictor\.transformer_cross_attention_layers\.(\d+)\.multihead_attn_background\.",
+        rf"{_DEC}.decoder.layers.\1.cross_attn.background.",
+    ),
+    (
+        r"^sem_seg_head\.predictor\.transformer_cross_attention_layers\.(\d+)\.norm\.",
+        rf"{_DEC}.decoder.layers.\1.cross_attn_layer_norm.",
+    ),
     (r"^sem_seg_head\.predictor\.transformer_ffn_layers\.(\d+)\.linear1\.", rf"{_DEC}.decoder.layers.\1.fc1."),
     (r"^sem_seg_head\.predictor\.transformer_ffn_layers\.(\d+)\.linear2\.", rf"{_DEC}.decoder.layers.\1.fc2."),
-    (r"^sem_seg_head\.predictor\.transformer_ffn_layers\.(\d+)\.norm\.", rf"{_DEC}.decoder.layers.\1.final_layer_norm."),
+    (
+        r"^sem_seg_head\.predictor\.transformer_ffn_layers\.(\d+)\.norm\.",
+        rf"{_DEC}.decoder.layers.\1.final_layer_norm.",
+    ),
     (r"^sem_seg_head\.predictor\.decoder_norm\.", f"{_DEC}.decoder.layernorm."),
     (r"^sem_seg_head\.predictor\.query_feat\.", f"{_DEC}.queries_features."),
     (r"^sem_seg_head\.predictor\.query_embed\.", f"{_DEC}.queries_embedder."),
@@ -90,7 +124,9 @@ _RULES: tuple[tuple[str, str], ...] = (
     (r"^sem_seg_head\.predictor\.mask_embed\.layers\.(\d+)\.", rf"{_DEC}.decoder.mask_predictor.mask_embedder.\1.0."),
     (r"^sem_seg_head\.predictor\.class_embed\.", "mask2former.class_predictor."),
 )
-_SELF_QKV = re.compile(r"^sem_seg_head\.predictor\.transformer_self_attention_layers\.(\d+)\.self_attn\.in_proj_(weight|bias)$")
+_SELF_QKV = re.compile(
+    r"^sem_seg_head\.predictor\.transformer_self_attention_layers\.(\d+)\.self_attn\.in_proj_(weight|bias)$"
+)
 _STAGE = re.compile(r"^STAGE(\d)\.(.*)$")
 _CONV = re.compile(r"\.CONV(\d)\.")
 
@@ -111,8 +147,10 @@ def infer_resnet_fields(state: Mapping[str, torch.Tensor]) -> dict[str, Any]:
     """``backbone_*`` fields of :class:`Mask2AnomalyConfig` from an official ResNet state dict's shapes."""
     stem = state.get("backbone.stem.conv1.weight")
     if stem is None:
-        raise ConfigError("expected an official ResNet backbone (backbone.stem.conv1.weight) in the checkpoint, got "
-                          f"keys {sorted(k for k in state if k.startswith('backbone'))[:4]}")
+        raise ConfigError(
+            "expected an official ResNet backbone (backbone.stem.conv1.weight) in the checkpoint, got "
+            f"keys {sorted(k for k in state if k.startswith('backbone'))[:4]}"
+        )
     depths, hidden = [], []
     for stage in range(2, 6):
         blocks = {int(m.group(1)) for k in state if (m := re.match(rf"^backbone\.res{stage}\.(\d+)\.", k))}
@@ -122,8 +160,12 @@ def infer_resnet_fields(state: Mapping[str, torch.Tensor]) -> dict[str, Any]:
         last = "conv3" if f"backbone.res{stage}.0.conv3.weight" in state else "conv2"
         hidden.append(int(state[f"backbone.res{stage}.0.{last}.weight"].shape[0]))
     layer_type = "bottleneck" if "backbone.res2.0.conv3.weight" in state else "basic"
-    return {"backbone_layer_type": layer_type, "backbone_embedding_size": int(stem.shape[0]),
-            "backbone_hidden_sizes": tuple(hidden), "backbone_depths": tuple(depths)}
+    return {
+        "backbone_layer_type": layer_type,
+        "backbone_embedding_size": int(stem.shape[0]),
+        "backbone_hidden_sizes": tuple(hidden),
+        "backbone_depths": tuple(depths),
+    }
 
 
 def _decoder_fields(state: Mapping[str, torch.Tensor]) -> dict[str, Any]:
@@ -141,7 +183,11 @@ def _decoder_fields(state: Mapping[str, torch.Tensor]) -> dict[str, Any]:
     for name, (key, dim) in shapes.items():
         if key in state:
             found[name] = int(state[key].shape[dim])
-    layers = {int(m.group(1)) for k in state if (m := re.match(rf"^{re.escape(pix)}\.transformer\.encoder\.layers\.(\d+)\.", k))}
+    layers = {
+        int(m.group(1))
+        for k in state
+        if (m := re.match(rf"^{re.escape(pix)}\.transformer\.encoder\.layers\.(\d+)\.", k))
+    }
     if layers:
         found["encoder_layers"] = max(layers) + 1
     return found
@@ -173,8 +219,9 @@ def convert_official_state_dict(state: Mapping[str, torch.Tensor]) -> dict[str, 
     return out
 
 
-def convert_official_checkpoint(checkpoint: str | Path, folder: str | Path, *, variant: str = "mask2anomaly",
-                                **config: Any) -> Path:
+def convert_official_checkpoint(
+    checkpoint: str | Path, folder: str | Path, *, variant: str = "mask2anomaly", **config: Any
+) -> Path:
     """Read the official checkpoint (safely), build the matching :class:`Mask2Anomaly`, load every weight, save it.
 
     Args:
@@ -194,29 +241,42 @@ def convert_official_checkpoint(checkpoint: str | Path, folder: str | Path, *, v
 
     state = extract_state_dict(load_torch_file(checkpoint, what="Mask2Anomaly checkpoint"), str(checkpoint))
     fields = {**infer_resnet_fields(state), "freeze_backbone": True, **config}
-    layers = {int(m.group(1)) for k in state
-              if (m := re.match(r"^sem_seg_head\.predictor\.transformer_ffn_layers\.(\d+)\.", k))}
+    layers = {
+        int(m.group(1))
+        for k in state
+        if (m := re.match(r"^sem_seg_head\.predictor\.transformer_ffn_layers\.(\d+)\.", k))
+    }
     fields.setdefault("decoder_layers", max(layers) + 1 if layers else 9)
     for name, value in _decoder_fields(state).items():
         fields.setdefault(name, value)
     model = Mask2Anomaly(Mask2AnomalyConfig.from_dict({"variant": variant, **fields}))
     ours = convert_official_state_dict(state)
     own = model.state_dict()
-    bad = [f"{k}: expected {tuple(own[k].shape)}, got {tuple(v.shape)}" for k, v in ours.items()
-           if k in own and own[k].shape != v.shape]
+    bad = [
+        f"{k}: expected {tuple(own[k].shape)}, got {tuple(v.shape)}"
+        for k, v in ours.items()
+        if k in own and own[k].shape != v.shape
+    ]
     extra = sorted(set(ours) - set(own))
-    missing = sorted(k for k in set(own) - set(ours)
-                     if not k.endswith("num_batches_tracked") and k != "mask2former.criterion.empty_weight")
+    missing = sorted(
+        k
+        for k in set(own) - set(ours)
+        if not k.endswith("num_batches_tracked") and k != "mask2former.criterion.empty_weight"
+    )
     if bad or extra or missing:
-        raise ConfigError(f"expected the official weights in {checkpoint} to fill the model, got shape mismatches "
-                          f"{bad[:3]}, unexpected {extra[:3]} and missing {missing[:3]}")
+        raise ConfigError(
+            f"expected the official weights in {checkpoint} to fill the model, got shape mismatches "
+            f"{bad[:3]}, unexpected {extra[:3]} and missing {missing[:3]}"
+        )
     model.load_state_dict(ours, strict=False)
     return model.save_pretrained(folder)  # type: ignore[no-any-return]
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m baselines.mask2anomaly.convert",
-                                description="Convert the official Mask2Anomaly checkpoint into a save_pretrained folder")
+    p = argparse.ArgumentParser(
+        prog="python -m baselines.mask2anomaly.convert",
+        description="Convert the official Mask2Anomaly checkpoint into a save_pretrained folder",
+    )
     p.add_argument("checkpoint", help="the official .pth (detectron2 layout)")
     p.add_argument("folder", help="output folder (config.json, model.safetensors)")
     p.add_argument("--variant", default="mask2anomaly", choices=["mask2anomaly", "mask2anomaly_diffeel"])
@@ -228,8 +288,9 @@ def _run(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    folder = convert_official_checkpoint(args.checkpoint, args.folder, variant=args.variant,
-                                         num_attention_heads=args.heads)
+    folder = convert_official_checkpoint(
+        args.checkpoint, args.folder, variant=args.variant, num_attention_heads=args.heads
+    )
     sys.stdout.write(json.dumps({"folder": str(folder)}) + "\n")
     return 0
 

@@ -13,7 +13,14 @@ from baselines.base import SCORE_NAMES
 from baselines.scores import score_by_name
 from comsamy.errors import UsageError
 
-__all__ = ["confident_non_road", "confident_region", "fill_value_for", "flip_average", "maskwise_score", "refine_scores"]
+__all__ = [
+    "confident_non_road",
+    "confident_region",
+    "fill_value_for",
+    "flip_average",
+    "maskwise_score",
+    "refine_scores",
+]
 
 LOWER_BOUNDED_AT_ZERO = ("entropy",)
 """Scores whose smallest (most inlier) value is 0, so that the paper's "set to zero" is exactly the floor."""
@@ -35,8 +42,14 @@ def maskwise_score(logits: torch.Tensor, score: str, *, alpha: float = 1.0) -> t
     return score_by_name(score, logits, alpha=alpha)
 
 
-def confident_region(class_logits: torch.Tensor, mask_logits: torch.Tensor, *, classes: Sequence[int],
-                     threshold: float = 0.95, weighted: bool = True) -> torch.Tensor:
+def confident_region(
+    class_logits: torch.Tensor,
+    mask_logits: torch.Tensor,
+    *,
+    classes: Sequence[int],
+    threshold: float = 0.95,
+    weighted: bool = True,
+) -> torch.Tensor:
     """Boolean (N, H, W): pixels inside the mask of a query confidently classified as one of ``classes``.
 
     A query is confident when its largest class probability (softmax over the C + 1 classes, "no object"
@@ -61,17 +74,26 @@ def confident_region(class_logits: torch.Tensor, mask_logits: torch.Tensor, *, c
     return (inside & confident[:, :, None, None]).any(dim=1)
 
 
-def confident_non_road(class_logits: torch.Tensor, mask_logits: torch.Tensor, *, threshold: float = 0.95,
-                       road_id: int = 0) -> torch.Tensor:
+def confident_non_road(
+    class_logits: torch.Tensor, mask_logits: torch.Tensor, *, threshold: float = 0.95, road_id: int = 0
+) -> torch.Tensor:
     """Our earlier rule: confident masks of every inlier class but ``road_id``, mask where ``sigmoid > 0.5``."""
     num_classes = class_logits.shape[-1] - 1
     classes = [c for c in range(num_classes) if c != road_id]
     return confident_region(class_logits, mask_logits, classes=classes, threshold=threshold, weighted=False)
 
 
-def refine_scores(scores: torch.Tensor, class_logits: torch.Tensor, mask_logits: torch.Tensor, *,
-                  threshold: float = 0.95, road_id: int = 0, classes: Sequence[int] | None = None,
-                  weighted: bool = False, fill_value: float | None = 0.0) -> torch.Tensor:
+def refine_scores(
+    scores: torch.Tensor,
+    class_logits: torch.Tensor,
+    mask_logits: torch.Tensor,
+    *,
+    threshold: float = 0.95,
+    road_id: int = 0,
+    classes: Sequence[int] | None = None,
+    weighted: bool = False,
+    fill_value: float | None = 0.0,
+) -> torch.Tensor:
     """Mask2Anomaly's refinement: no anomaly inside confident inlier masks.
 
     Args:
@@ -86,8 +108,10 @@ def refine_scores(scores: torch.Tensor, class_logits: torch.Tensor, mask_logits:
         A new (N, H, W) tensor.
     """
     if scores.dim() != 3 or tuple(mask_logits.shape[-2:]) != tuple(scores.shape[-2:]):
-        raise UsageError(f"expected scores (N, H, W) at the masks' resolution, got {tuple(scores.shape)} and masks "
-                         f"{tuple(mask_logits.shape)}")
+        raise UsageError(
+            f"expected scores (N, H, W) at the masks' resolution, got {tuple(scores.shape)} and masks "
+            f"{tuple(mask_logits.shape)}"
+        )
     if classes is None:
         classes = [c for c in range(class_logits.shape[-1] - 1) if c != road_id]
     region = confident_region(class_logits, mask_logits, classes=classes, threshold=threshold, weighted=weighted)

@@ -47,19 +47,22 @@ __all__ = [
 ]
 
 
-def check_labels(labels: torch.Tensor, *, num_classes: int, anomaly_id: int, void_label: int,
-                 shape: tuple[int, ...] | None = None) -> None:
+def check_labels(
+    labels: torch.Tensor, *, num_classes: int, anomaly_id: int, void_label: int, shape: tuple[int, ...] | None = None
+) -> None:
     """Raise :class:`UsageError` unless ``labels`` is an integer (N, H, W) map of train ids, anomaly id and void."""
     if labels.dim() != 3 or labels.is_floating_point():
-        raise UsageError(f"expected labels as an integer tensor (N, H, W), got dtype {labels.dtype} and shape "
-                         f"{tuple(labels.shape)}")
+        raise UsageError(
+            f"expected labels as an integer tensor (N, H, W), got dtype {labels.dtype} and shape {tuple(labels.shape)}"
+        )
     if shape is not None and tuple(labels.shape) != shape:
         raise UsageError(f"expected labels of shape {shape} (images' N, H, W), got {tuple(labels.shape)}")
     ok = ((labels >= 0) & (labels < num_classes)) | (labels == anomaly_id) | (labels == void_label)
     if not bool(ok.all()):
         bad = sorted(labels[~ok].unique().tolist())[:5]
-        raise UsageError(f"expected labels in [0, {num_classes}) or anomaly id {anomaly_id} or void {void_label}, "
-                         f"got {bad}")
+        raise UsageError(
+            f"expected labels in [0, {num_classes}) or anomaly id {anomaly_id} or void {void_label}, got {bad}"
+        )
 
 
 def semantic_to_mask_targets(
@@ -108,8 +111,10 @@ def mask_contrastive_loss(
         margin: how far below the inlier target 1 the anomalies' largest class score must fall.
     """
     if logits.dim() != 4 or anomaly_mask.shape != (logits.shape[0], *logits.shape[2:]):
-        raise UsageError(f"expected logits (N, C, H, W) and anomaly_mask (N, H, W), got {tuple(logits.shape)} and "
-                         f"{tuple(anomaly_mask.shape)}")
+        raise UsageError(
+            f"expected logits (N, C, H, W) and anomaly_mask (N, H, W), got {tuple(logits.shape)} and "
+            f"{tuple(anomaly_mask.shape)}"
+        )
     s = -logits.amax(dim=1)
     inlier = masked_mean(F.relu(s + 1.0) ** 2, anomaly_mask == 0)
     anomalous = masked_mean(F.relu((margin - 1.0) - s) ** 2, anomaly_mask == 1)
@@ -139,8 +144,10 @@ def compose_loss(
     masks_keys = [k for k in mask2former_losses if k.startswith(("loss_mask", "loss_dice"))]
     ce_keys = [k for k in mask2former_losses if k.startswith("loss_cross_entropy")]
     if not masks_keys or not ce_keys:
-        raise UsageError(f"expected Mask2Former loss keys loss_mask*, loss_dice*, loss_cross_entropy*, got "
-                         f"{sorted(mask2former_losses)}")
+        raise UsageError(
+            f"expected Mask2Former loss keys loss_mask*, loss_dice*, loss_cross_entropy*, got "
+            f"{sorted(mask2former_losses)}"
+        )
     loss_masks = torch.stack([mask2former_losses[k] for k in masks_keys]).sum()
     loss_ce = torch.stack([mask2former_losses[k] for k in ce_keys]).sum()
     anomaly_mask = anomaly_mask_from_labels(labels, anomaly_id=anomaly_id, void_label=config.void_label)
@@ -149,8 +156,9 @@ def compose_loss(
         loss_anomaly = eel_loss(logits, anomaly_mask, alpha=config.eel_alpha, void_label=config.void_label)
     else:
         name = "loss_contrastive"
-        loss_anomaly = mask_contrastive_loss(logits, anomaly_mask, margin=config.contrastive_margin,
-                                             void_label=config.void_label)
+        loss_anomaly = mask_contrastive_loss(
+            logits, anomaly_mask, margin=config.contrastive_margin, void_label=config.void_label
+        )
     total = loss_masks + config.lambda_ce * loss_ce + config.lambda_anomaly * loss_anomaly
     parts = {
         "loss": float(total.detach()),

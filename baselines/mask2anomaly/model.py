@@ -35,7 +35,6 @@ __all__ = ["CONFIG_NAME", "WEIGHTS_NAME", "Mask2Anomaly", "build_mask2anomaly", 
 logger = logging.getLogger(__name__)
 
 
-
 class Mask2Anomaly(nn.Module, BaselineHubMixin):
     """Mask2Former with global masked attention, Mask2Anomaly's inference and the Eq. 10 training loss.
 
@@ -100,8 +99,10 @@ class Mask2Anomaly(nn.Module, BaselineHubMixin):
     # ------------------------------------------------------------------ forward
     def _check_images(self, images: torch.Tensor) -> None:
         if images.dim() != 4 or images.shape[1] != 3 or not images.is_floating_point():
-            raise UsageError(f"expected images as a float tensor (N, 3, H, W), got dtype {images.dtype} and shape "
-                             f"{tuple(images.shape)}")
+            raise UsageError(
+                f"expected images as a float tensor (N, 3, H, W), got dtype {images.dtype} and shape "
+                f"{tuple(images.shape)}"
+            )
         if min(images.shape[-2:]) < 32:
             raise UsageError(f"expected images at least 32x32 (backbone stride 32), got {tuple(images.shape[-2:])}")
 
@@ -122,12 +123,12 @@ class Mask2Anomaly(nn.Module, BaselineHubMixin):
         """
         out = self._run(images)
         cls, masks = out.class_queries_logits, out.masks_queries_logits
-        return {"logits": pixel_logits(cls, masks, tuple(images.shape[-2:])), "class_logits": cls,
-                "mask_logits": masks}
+        return {"logits": pixel_logits(cls, masks, tuple(images.shape[-2:])), "class_logits": cls, "mask_logits": masks}
 
     # ------------------------------------------------------------------ training
-    def training_loss(self, images: torch.Tensor, labels: torch.Tensor, *, anomaly_id: int
-                      ) -> tuple[torch.Tensor, dict[str, float]]:
+    def training_loss(
+        self, images: torch.Tensor, labels: torch.Tensor, *, anomaly_id: int
+    ) -> tuple[torch.Tensor, dict[str, float]]:
         """Eq. 10: ``L_masks + lambda_ce * L_ce + lambda * (L_eel or L_contrastive)``.
 
         Args:
@@ -137,15 +138,23 @@ class Mask2Anomaly(nn.Module, BaselineHubMixin):
         """
         cfg = self.config
         if 0 <= anomaly_id < cfg.num_classes or anomaly_id == cfg.void_label:
-            raise UsageError(f"expected anomaly_id outside the inlier train ids [0, {cfg.num_classes}) and not the "
-                             f"void label {cfg.void_label}, got {anomaly_id}")
+            raise UsageError(
+                f"expected anomaly_id outside the inlier train ids [0, {cfg.num_classes}) and not the "
+                f"void label {cfg.void_label}, got {anomaly_id}"
+            )
         self._check_images(images)
         labels = labels.to(images.device)
-        check_labels(labels, num_classes=cfg.num_classes, anomaly_id=anomaly_id, void_label=cfg.void_label,
-                     shape=(images.shape[0], *images.shape[-2:]))
+        check_labels(
+            labels,
+            num_classes=cfg.num_classes,
+            anomaly_id=anomaly_id,
+            void_label=cfg.void_label,
+            shape=(images.shape[0], *images.shape[-2:]),
+        )
         out = self._run(images, auxiliary=True)
-        mask_labels, class_labels = semantic_to_mask_targets(labels, num_classes=cfg.num_classes,
-                                                             anomaly_id=anomaly_id, void_label=cfg.void_label)
+        mask_labels, class_labels = semantic_to_mask_targets(
+            labels, num_classes=cfg.num_classes, anomaly_id=anomaly_id, void_label=cfg.void_label
+        )
         dtype = out.masks_queries_logits.dtype
         losses = self.mask2former.get_loss_dict(
             masks_queries_logits=out.masks_queries_logits,
@@ -175,18 +184,21 @@ class Mask2Anomaly(nn.Module, BaselineHubMixin):
                 groups.setdefault((id(p) in backbone, id(p) in no_decay), []).append(p)
         out = []
         for (is_backbone, is_no_decay), params in sorted(groups.items()):
-            out.append({
-                "params": params,
-                "lr": lr * (self.config.backbone_lr_multiplier if is_backbone else 1.0),
-                "weight_decay": 0.0 if is_no_decay else self.config.weight_decay,
-                "name": f"{'backbone' if is_backbone else 'head'}{'_no_decay' if is_no_decay else ''}",
-            })
+            out.append(
+                {
+                    "params": params,
+                    "lr": lr * (self.config.backbone_lr_multiplier if is_backbone else 1.0),
+                    "weight_decay": 0.0 if is_no_decay else self.config.weight_decay,
+                    "name": f"{'backbone' if is_backbone else 'head'}{'_no_decay' if is_no_decay else ''}",
+                }
+            )
         return out
 
     # ------------------------------------------------------------------ inference
     @torch.no_grad()
-    def anomaly_scores(self, images: torch.Tensor, score: str = "eel", *, refine: bool | None = None,
-                       flip: bool | None = None) -> torch.Tensor:
+    def anomaly_scores(
+        self, images: torch.Tensor, score: str = "eel", *, refine: bool | None = None, flip: bool | None = None
+    ) -> torch.Tensor:
         """Per-pixel anomaly scores (N, H, W) at the input resolution, higher = more anomalous.
 
         Args:
@@ -207,17 +219,31 @@ class Mask2Anomaly(nn.Module, BaselineHubMixin):
             out = self.forward(x)
             scores = maskwise_score(out["logits"], score, alpha=cfg.eel_alpha)
             if refine:
-                masks = F.interpolate(out["mask_logits"], size=tuple(x.shape[-2:]), mode="bilinear",
-                                      align_corners=False)
-                scores = refine_scores(scores, out["class_logits"], masks, threshold=cfg.refine_threshold,
-                                       classes=cfg.refine_classes, weighted=cfg.refine_weighted,
-                                       fill_value=fill_value_for(score))
+                masks = F.interpolate(
+                    out["mask_logits"], size=tuple(x.shape[-2:]), mode="bilinear", align_corners=False
+                )
+                scores = refine_scores(
+                    scores,
+                    out["class_logits"],
+                    masks,
+                    threshold=cfg.refine_threshold,
+                    classes=cfg.refine_classes,
+                    weighted=cfg.refine_weighted,
+                    fill_value=fill_value_for(score),
+                )
             return scores
 
         return flip_average(single, images) if flip else single(images)
 
-def build_mask2anomaly(*, size: str = "paper", variant: str | None = None, diffeel: bool | None = None,
-                       pretrained: str | Path | None = None, **config: Any) -> Mask2Anomaly:
+
+def build_mask2anomaly(
+    *,
+    size: str = "paper",
+    variant: str | None = None,
+    diffeel: bool | None = None,
+    pretrained: str | Path | None = None,
+    **config: Any,
+) -> Mask2Anomaly:
     """Build Mask2Anomaly from a config: the registry's factory for ``mask2anomaly`` and ``mask2anomaly_diffeel``.
 
     Args:

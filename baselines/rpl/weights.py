@@ -14,8 +14,14 @@ from torch import nn
 
 from comsamy.errors import ConfigError
 
-__all__ = ["LoadReport", "extract_state_dict", "infer_architecture", "load_weights", "normalise_state_dict",
-           "read_state_dict"]
+__all__ = [
+    "LoadReport",
+    "extract_state_dict",
+    "infer_architecture",
+    "load_weights",
+    "normalise_state_dict",
+    "read_state_dict",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +83,9 @@ def extract_state_dict(obj: Any, where: str) -> dict[str, torch.Tensor]:
         got = type(obj).__name__
         if isinstance(obj, Mapping):
             got = f"a dict with keys {sorted(map(str, obj))[:6]}"
-        raise ConfigError(f"expected a state dict (name -> tensor), or one under {list(_WRAPPER_KEYS)}, in "
-                          f"{where!r}, got {got}")
+        raise ConfigError(
+            f"expected a state dict (name -> tensor), or one under {list(_WRAPPER_KEYS)}, in {where!r}, got {got}"
+        )
     return dict(obj)
 
 
@@ -100,8 +107,10 @@ def infer_architecture(state: Mapping[str, torch.Tensor]) -> tuple[str, dict[str
     keys = normalise_state_dict(state, {"branch1.mod1.conv1.weight"})
     stem, final = keys.get("branch1.mod1.conv1.weight"), keys.get("branch1.final.6.weight")
     if stem is None or final is None:
-        raise ConfigError("expected DeepLabV3+ / WiderResNet38 weights with branch1.mod1.conv1.weight and "
-                          f"branch1.final.6.weight, got keys {sorted(keys)[:5]}")
+        raise ConfigError(
+            "expected DeepLabV3+ / WiderResNet38 weights with branch1.mod1.conv1.weight and "
+            f"branch1.final.6.weight, got keys {sorted(keys)[:5]}"
+        )
     blocks: dict[int, set[int]] = {}
     for key in keys:
         found = _BLOCK.match(key)

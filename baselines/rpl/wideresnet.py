@@ -31,7 +31,7 @@ STEM_CHANNELS = 64
 
 def scaled(channels: int, width: float) -> int:
     """``channels * width`` rounded, at least 1."""
-    return max(1, int(round(channels * width)))
+    return max(1, round(channels * width))
 
 
 def bn_relu(channels: int) -> nn.Sequential:

@@ -85,8 +85,11 @@ def run_cli(
 def _internal(prog: str, exc: BaseException, debug: bool) -> int:
     if debug:
         traceback.print_exc()
-    print(f"{prog}: internal error: {type(exc).__name__}: {exc}. Run again with --debug for the traceback and "
-          "please report it.", file=sys.stderr)
+    print(
+        f"{prog}: internal error: {type(exc).__name__}: {exc}. Run again with --debug for the traceback and "
+        "please report it.",
+        file=sys.stderr,
+    )
     return 1
 
 

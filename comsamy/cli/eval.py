@@ -243,16 +243,16 @@ def _write(path: Path, text: str, flag: str) -> None:
 def _score(args: argparse.Namespace, preds: str, data: str, progress: bool) -> object:
     from comsamy.evaluation import evaluate_archive
 
-    common = dict(
-        config=args.config,
-        split=args.split,
-        precision=args.precision,
-        fpr95=args.fpr95,
-        auprc=args.auprc,
-        workers=args.workers,
-        progress=progress,
-        polarity=args.polarity,
-    )
+    common = {
+        "config": args.config,
+        "split": args.split,
+        "precision": args.precision,
+        "fpr95": args.fpr95,
+        "auprc": args.auprc,
+        "workers": args.workers,
+        "progress": progress,
+        "polarity": args.polarity,
+    }
     report = evaluate_archive(
         preds,
         data,

@@ -84,7 +84,7 @@ def resolve(name: str | os.PathLike[str] = "comsamy") -> tuple[str, str]:
         return "local", _checked_folder(sample_path(), "the bundled sample (reinstall comsamy)")
     if is_dataset_folder(name):
         return "local", str(Path(name).resolve())
-    looks_like_path = name.startswith((".", "/", "~")) or os.sep in name and Path(name).expanduser().exists()
+    looks_like_path = name.startswith((".", "/", "~")) or (os.sep in name and Path(name).expanduser().exists())
     if looks_like_path:
         return "local", _checked_folder(Path(name).expanduser(), "the path given")
     if name == "comsamy":

@@ -86,13 +86,15 @@ def _binarize(ranked: np.ndarray, dtype: str, threshold: float) -> np.ndarray:
     return binarize_bits(ranked, threshold) if dtype == "float16-bits" else binarize(ranked, threshold)
 
 
-def image_components(options: ComponentOptions, image_id: str, ranked: np.ndarray, dtype: str,
-                     labels: np.ndarray) -> ComponentStats | CachedMap:
+def image_components(
+    options: ComponentOptions, image_id: str, ranked: np.ndarray, dtype: str, labels: np.ndarray
+) -> ComponentStats | CachedMap:
     """Worker side: the image's component stats now (numeric threshold) or its maps cached for later."""
     if options.threshold is not None:
         pred = _binarize(ranked, dtype, options.threshold)
-        return component_stats(pred, labels, min_pred_size=options.min_pred_size,
-                               min_gt_size=options.min_gt_size, image_id=image_id)
+        return component_stats(
+            pred, labels, min_pred_size=options.min_pred_size, min_gt_size=options.min_gt_size, image_id=image_id
+        )
     if options.cache_dir is None:
         raise UsageError("ComponentOptions: expected a cache_dir with threshold=None (best-f1), got None")
     path = os.path.join(options.cache_dir, f"maps-{os.getpid()}.bin")
@@ -129,13 +131,15 @@ def _from_cache(image_id: str, ref: CachedMap, threshold: float, min_pred: int, 
     return component_stats(pred, labels, min_pred_size=min_pred, min_gt_size=min_gt, image_id=image_id)
 
 
-def _batch(items: list[tuple[str, CachedMap]], threshold: float, min_pred: int, min_gt: int
-           ) -> list[tuple[str, ComponentStats]]:
+def _batch(
+    items: list[tuple[str, CachedMap]], threshold: float, min_pred: int, min_gt: int
+) -> list[tuple[str, ComponentStats]]:
     return [(i, _from_cache(i, ref, threshold, min_pred, min_gt)) for i, ref in items]
 
 
-def run_threshold_pass(refs: Mapping[str, CachedMap], options: ComponentOptions, threshold: float, *,
-                       workers: int) -> dict[str, ComponentStats]:
+def run_threshold_pass(
+    refs: Mapping[str, CachedMap], options: ComponentOptions, threshold: float, *, workers: int
+) -> dict[str, ComponentStats]:
     """Second pass of ``best-f1``: every cached image's component stats at ``threshold`` (parallel when > 1)."""
     items = list(refs.items())
     args = (threshold, options.min_pred_size, options.min_gt_size)
@@ -177,9 +181,13 @@ class ComponentSummary:
 
     def settings(self) -> dict[str, Any]:
         """The ``settings.components`` JSON object."""
-        return {"threshold_rule": self.rule, "threshold": None if self.threshold != self.threshold else self.threshold,
-                "min_pred_size": self.min_pred_size, "min_gt_size": self.min_gt_size,
-                "prediction": "score >= threshold, 8-connected components inside the non-void region"}
+        return {
+            "threshold_rule": self.rule,
+            "threshold": None if self.threshold != self.threshold else self.threshold,
+            "min_pred_size": self.min_pred_size,
+            "min_gt_size": self.min_gt_size,
+            "prediction": "score >= threshold, 8-connected components inside the non-void region",
+        }
 
 
 class ComponentRun:
@@ -224,7 +232,7 @@ class ComponentRun:
             if threshold != threshold:  # no anomaly pixel anywhere: nothing to optimise; F1 is 0 at any threshold
                 log.warning("components: no anomaly pixel, so no best-F1 threshold; component metrics undefined")
                 empty = ComponentStats()
-                return ComponentSummary(threshold, {i: empty for i in found}, opts.min_pred_size, opts.min_gt_size)
+                return ComponentSummary(threshold, dict.fromkeys(found, empty), opts.min_pred_size, opts.min_gt_size)
             log.info("components: best-F1 threshold %.6g; second pass over %d cached maps", threshold, len(found))
             stats = run_threshold_pass(found, opts, threshold, workers=workers)
         finally:

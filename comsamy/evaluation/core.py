@@ -194,7 +194,7 @@ def validate_predictions(
         DataNotAvailableError: the dataset cannot be loaded.
     """
     _check("precision", precision, _PRECISIONS)
-    view, index = _prepare(preds, data, config, split, polarity=polarity, precision=precision)
+    _view, index = _prepare(preds, data, config, split, polarity=polarity, precision=precision)
     tasks = [Task(i, b"", m, index.member_caps[i]) for i, m in index.members.items()]
     n = resolve_workers(workers, len(tasks))
     outcomes = list(run_tasks(index.path, tasks, precision=precision, workers=n, progress=progress, desc="checking"))

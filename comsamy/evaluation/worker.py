@@ -118,7 +118,7 @@ def init_worker(archive_path: str, precision: str) -> None:
     _STATE["precision"] = precision
     try:
         _STATE["container"] = open_container(archive_path)
-    except Exception as exc:  # noqa: BLE001 - reported by the validation pass in the main process
+    except Exception as exc:
         _STATE["container"] = None
         _STATE["open_error"] = f"{type(exc).__name__}: {exc}"
 

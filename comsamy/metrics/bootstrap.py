@@ -241,9 +241,9 @@ def _point(per_image: Sequence[AnyHistogram], names: tuple[str, ...], fpr95: str
         pos.sum(axis=0, dtype=np.int64)[None, :],
         neg.sum(axis=0, dtype=np.int64)[None, :],
         names=names,
-        fpr95=fpr95,
-        auprc=auprc,
-    )  # type: ignore[arg-type]
+        fpr95=fpr95,  # type: ignore[arg-type]
+        auprc=auprc,  # type: ignore[arg-type]
+    )
     return {name: float(row[name][0]) for name in names}
 
 

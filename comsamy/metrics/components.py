@@ -76,8 +76,9 @@ class ComponentStats:
     ppv: tuple[float, ...] = ()
 
     def __add__(self, other: ComponentStats) -> ComponentStats:
-        return ComponentStats(self.num_gt + other.num_gt, self.num_pred + other.num_pred,
-                              self.siou + other.siou, self.ppv + other.ppv)
+        return ComponentStats(
+            self.num_gt + other.num_gt, self.num_pred + other.num_pred, self.siou + other.siou, self.ppv + other.ppv
+        )
 
     def tp(self, tau: float) -> int:
         """Ground-truth components with sIoU >= ``tau``."""
@@ -124,12 +125,18 @@ class ComponentResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON ``components`` object (NaN -> ``None``)."""
+
         def clean(v: float) -> float | None:
             return None if math.isnan(v) else float(v)
 
-        return {"siou": clean(self.siou), "ppv": clean(self.ppv), "mean_f1": clean(self.mean_f1),
-                "threshold": clean(self.threshold), "num_gt_components": self.num_gt_components,
-                "num_pred_components": self.num_pred_components}
+        return {
+            "siou": clean(self.siou),
+            "ppv": clean(self.ppv),
+            "mean_f1": clean(self.mean_f1),
+            "threshold": clean(self.threshold),
+            "num_gt_components": self.num_gt_components,
+            "num_pred_components": self.num_pred_components,
+        }
 
 
 def check_size(name: str, value: object) -> int:
@@ -227,9 +234,11 @@ def labeller() -> str:
     if not _labeller:
         try:
             import cv2  # noqa: F401
+
             _labeller.append("opencv")
         except ImportError:
             import scipy.ndimage  # noqa: F401  (the ImportError names the missing package)
+
             _labeller.append("scipy")
     return _labeller[0]
 
@@ -239,8 +248,9 @@ def label8(mask: np.ndarray) -> tuple[np.ndarray, int]:
     if labeller() == "opencv":
         import cv2
 
-        count, labels = cv2.connectedComponents(np.ascontiguousarray(mask).view(np.uint8), connectivity=8,
-                                                ltype=cv2.CV_32S)
+        count, labels = cv2.connectedComponents(
+            np.ascontiguousarray(mask).view(np.uint8), connectivity=8, ltype=cv2.CV_32S
+        )
         return labels, int(count) - 1
     from scipy import ndimage
 
@@ -323,8 +333,12 @@ def component_result(stats: Iterable[ComponentStats], *, threshold: float) -> Co
     The result does not depend on the order of the images (sums are exact, ``math.fsum``).
     """
     items = list(stats)
-    total = ComponentStats(sum(s.num_gt for s in items), sum(s.num_pred for s in items),
-                           tuple(v for s in items for v in s.siou), tuple(v for s in items for v in s.ppv))
+    total = ComponentStats(
+        sum(s.num_gt for s in items),
+        sum(s.num_pred for s in items),
+        tuple(v for s in items for v in s.siou),
+        tuple(v for s in items for v in s.ppv),
+    )
     siou = math.fsum(total.siou) / total.num_gt if total.num_gt else math.nan
     ppv = math.fsum(total.ppv) / total.num_pred if total.num_pred else math.nan
     f1 = []

@@ -121,8 +121,8 @@ def _histogram16(src: np.ndarray, labels: np.ndarray, image_id: str | None, *, k
         keys,
         pos[used].astype(ctype),
         neg[used].astype(ctype),
-        kind=kind,
-        num_void=int(counts[2].sum()),  # type: ignore[arg-type]
+        kind=kind,  # type: ignore[arg-type]
+        num_void=int(counts[2].sum()),
         num_images=1,
     )
 

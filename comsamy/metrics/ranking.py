@@ -169,14 +169,14 @@ def compute_metrics(
     check_choice("fpr95", fpr95, FPR95_DEFINITIONS)
     check_choice("auprc", auprc, AUPRC_DEFINITIONS)
     n_pos, n_neg = hist.num_anomaly_pixels, hist.num_inlier_pixels
-    counts = dict(
-        num_images=hist.num_images,
-        num_anomaly_pixels=n_pos,
-        num_inlier_pixels=n_neg,
-        num_void_pixels=hist.num_void,
-        fpr95_definition=fpr95,
-        auprc_definition=auprc,
-    )
+    counts = {
+        "num_images": hist.num_images,
+        "num_anomaly_pixels": n_pos,
+        "num_inlier_pixels": n_neg,
+        "num_void_pixels": hist.num_void,
+        "fpr95_definition": fpr95,
+        "auprc_definition": auprc,
+    }
     if n_pos == 0 or n_neg == 0:
         missing = "anomaly" if n_pos == 0 else "inlier"
         warnings.warn(

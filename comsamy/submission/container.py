@@ -128,8 +128,10 @@ class ZipContainer(Container):
             with open(path, "rb") as fh:
                 found = count_records(fh, max_records)
             if found > max_records:
-                raise MemberReadError(f"too many members: expected at most {max_records} zip entries (directories"
-                                      f" and OS litter included), got more than {max_records}")
+                raise MemberReadError(
+                    f"too many members: expected at most {max_records} zip entries (directories"
+                    f" and OS litter included), got more than {max_records}"
+                )
         self._zf = zipfile.ZipFile(path)
 
     def entries(self) -> list[MemberEntry]:
@@ -144,8 +146,10 @@ class ZipContainer(Container):
                 except (UnicodeEncodeError, UnicodeDecodeError):
                     problems.append(f"member {name!r}: expected a UTF-8 name, got bytes in another encoding")
             if info.compress_type not in _BOUNDED_METHODS and not info.is_dir():
-                problems.append(f"member {name!r}: expected a stored or deflated member, got compression method"
-                                f" {info.compress_type} (only those two inflate with a bounded output)")
+                problems.append(
+                    f"member {name!r}: expected a stored or deflated member, got compression method"
+                    f" {info.compress_type} (only those two inflate with a bounded output)"
+                )
             if info.flag_bits & _ENCRYPTED_FLAG:
                 problems.append(f"member {name!r}: expected an unencrypted member, got an encrypted one")
             mode = info.external_attr >> 16
@@ -168,8 +172,15 @@ class ZipContainer(Container):
         try:
             with self._open(entry) as fh:
                 data = fh.read(limit + 1)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError,
-                ValueError) as exc:
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+            OSError,
+            NotImplementedError,
+            RuntimeError,
+            ValueError,
+        ) as exc:
             raise MemberReadError(_describe(exc)) from exc
         if len(data) != entry.size:
             raise MemberReadError(f"expected {entry.size} bytes as declared, got {len(data)}")
@@ -179,8 +190,15 @@ class ZipContainer(Container):
         try:
             with self._open(entry) as fh:
                 return fh.read(min(n, entry.size))
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError,
-                ValueError) as exc:
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+            OSError,
+            NotImplementedError,
+            RuntimeError,
+            ValueError,
+        ) as exc:
             raise MemberReadError(_describe(exc)) from exc
 
     def iter_chunks(self) -> Iterator[bytes]:
@@ -225,8 +243,18 @@ class FolderContainer(Container):
         for dirpath, rel_dir, names, too_deep in self._walk():
             for name in too_deep:
                 rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-                out.append(MemberEntry(rel, 0, (f"member {rel!r}: expected folders at most {MAX_FOLDER_DEPTH} deep,"
-                                                " got a deeper one (not walked)",), False, None))
+                out.append(
+                    MemberEntry(
+                        rel,
+                        0,
+                        (
+                            f"member {rel!r}: expected folders at most {MAX_FOLDER_DEPTH} deep,"
+                            " got a deeper one (not walked)",
+                        ),
+                        False,
+                        None,
+                    )
+                )
             for fname in names:
                 full = os.path.join(dirpath, fname)
                 rel = fname if rel_dir == "." else f"{rel_dir}/{fname}"

@@ -153,13 +153,16 @@ def _npz_pick(zf: zipfile.ZipFile, limit: int) -> tuple[int, zipfile.ZipInfo]:
         info = arrays[0]
     else:
         shown = [i.filename[:-4] for i in arrays][:5]
-        raise FormatProblem(f"expected one array, or one named {' or '.join(map(repr, NPZ_SCORE_KEYS))} inside the"
-                            f" .npz, got {len(arrays)}: {shown}")
+        raise FormatProblem(
+            f"expected one array, or one named {' or '.join(map(repr, NPZ_SCORE_KEYS))} inside the"
+            f" .npz, got {len(arrays)}: {shown}"
+        )
     if info.flag_bits & 0x1:
         raise FormatProblem("expected an unencrypted .npz, got an encrypted array inside")
     if info.compress_type not in _ZIP_METHODS:
-        raise FormatProblem(f"expected a stored or deflated array inside the .npz, got compression method"
-                            f" {info.compress_type}")
+        raise FormatProblem(
+            f"expected a stored or deflated array inside the .npz, got compression method {info.compress_type}"
+        )
     if info.file_size > limit:
         raise FormatProblem(f"expected at most {limit} bytes inside the .npz, got {info.file_size} declared")
     return infos.index(info), info
@@ -167,8 +170,9 @@ def _npz_pick(zf: zipfile.ZipFile, limit: int) -> tuple[int, zipfile.ZipInfo]:
 
 def _check_npz_entries(data: bytes) -> None:
     if count_records(io.BytesIO(data), NPZ_MAX_ENTRIES) > NPZ_MAX_ENTRIES:
-        raise FormatProblem(f"expected at most {NPZ_MAX_ENTRIES} arrays inside the .npz, got more than"
-                            f" {NPZ_MAX_ENTRIES} entries")
+        raise FormatProblem(
+            f"expected at most {NPZ_MAX_ENTRIES} arrays inside the .npz, got more than {NPZ_MAX_ENTRIES} entries"
+        )
 
 
 def read_npz_entry(data: bytes, hdr: ArrayHeader) -> bytes:
@@ -182,8 +186,10 @@ def read_npz_entry(data: bytes, hdr: ArrayHeader) -> bytes:
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         _, info = _npz_pick(zf, want)
         if info.filename != hdr.inner or info.file_size != want:
-            raise FormatProblem(f"expected the array {hdr.inner!r} of {want} bytes as validated, got"
-                                f" {info.filename!r} of {info.file_size} bytes")
+            raise FormatProblem(
+                f"expected the array {hdr.inner!r} of {want} bytes as validated, got"
+                f" {info.filename!r} of {info.file_size} bytes"
+            )
         with zf.open(info) as fh:
             out = fh.read(want + 1)
     if len(out) != want:
@@ -219,8 +225,9 @@ def probe_png(head: bytes) -> ArrayHeader:
     return ArrayHeader((height, width), "uint8" if depth == 8 else "uint16")
 
 
-def probe_member(ext: str, size: int, read_head: Callable[[int], bytes], read_all: Callable[[], bytes],
-                 limit: int) -> ArrayHeader:
+def probe_member(
+    ext: str, size: int, read_head: Callable[[int], bytes], read_all: Callable[[], bytes], limit: int
+) -> ArrayHeader:
     """Shape and dtype of a member, reading as little as its format allows.
 
     Args:

@@ -85,8 +85,10 @@ def _safe_dataset(h5py: Any, f: Any) -> Any:
         raise FormatProblem(f"expected chunks no larger than the dataset {node.shape}, got chunks {chunk}")
     grid = int(np.prod([-(-s // c) for s, c in zip(node.shape, chunk, strict=True)], dtype=np.int64))
     if grid > MAX_CHUNKS:
-        raise FormatProblem(f"expected at most {MAX_CHUNKS} chunks (h5py's default chunking makes a few hundred),"
-                            f" got chunks {chunk} that tile the dataset {node.shape} into {grid}")
+        raise FormatProblem(
+            f"expected at most {MAX_CHUNKS} chunks (h5py's default chunking makes a few hundred),"
+            f" got chunks {chunk} that tile the dataset {node.shape} into {grid}"
+        )
     return node
 
 
@@ -116,8 +118,10 @@ def _unfilter(raw: bytes, filters: list[int], mask: int, nbytes: int, itemsize: 
             inflater = zlib.decompressobj()
             out = inflater.decompress(out, nbytes + 1)
             if len(out) > nbytes or inflater.unconsumed_tail:
-                raise FormatProblem(f"expected a chunk of at most {nbytes} bytes, got compressed data that inflates"
-                                    " beyond it (refused, not inflated)")
+                raise FormatProblem(
+                    f"expected a chunk of at most {nbytes} bytes, got compressed data that inflates"
+                    " beyond it (refused, not inflated)"
+                )
         elif code == h5z.FILTER_SHUFFLE and itemsize > 1 and len(out) % itemsize == 0:
             out = np.frombuffer(out, np.uint8).reshape(itemsize, -1).T.tobytes()
     if len(out) != nbytes:

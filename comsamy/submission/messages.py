@@ -48,8 +48,10 @@ def unknown_ids(names: Sequence[str]) -> str:
     """Members whose file stem is no image id of the dataset (at most :data:`LIST_AT_MOST` named)."""
     shown = names[:LIST_AT_MOST]
     more = f" and {len(names) - len(shown)} more" if len(names) > len(shown) else ""
-    return (f"unknown ids: {len(names)} member(s) whose file stem is no image id of the dataset: "
-            f"{', '.join(repr(n) for n in shown)}{more}")
+    return (
+        f"unknown ids: {len(names)} member(s) whose file stem is no image id of the dataset: "
+        f"{', '.join(repr(n) for n in shown)}{more}"
+    )
 
 
 def duplicate_id(image_id: str, names: Sequence[str]) -> str:
@@ -74,5 +76,7 @@ def wrong_shape(name: str, want: tuple[int, ...], got: tuple[int, ...]) -> str:
 
 def mixed_kinds(floats: Sequence[str], ints: Sequence[str]) -> str:
     """An archive with both float and integer score maps."""
-    return (f"mixed score kinds: expected all float or all integer score maps, got {len(floats)} float (e.g."
-            f" {first_few(floats, 3)}) and {len(ints)} integer (e.g. {first_few(ints, 3)})")
+    return (
+        f"mixed score kinds: expected all float or all integer score maps, got {len(floats)} float (e.g."
+        f" {first_few(floats, 3)}) and {len(ints)} integer (e.g. {first_few(ints, 3)})"
+    )

@@ -72,8 +72,16 @@ def open_checked(path: str | os.PathLike[str], *, max_records: int | None = None
             f"{p}: expected UTF-8 member names, got a zip whose central directory has invalid UTF-8 names",
             [f"{p.name}: member names are flagged UTF-8 but are not valid UTF-8"],
         ) from exc
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError, OverflowError,
-            struct.error, OSError) as exc:  # what zipfile raises on a broken central directory
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+        OverflowError,
+        struct.error,
+        OSError,
+    ) as exc:  # what zipfile raises on a broken central directory
         raise ArchiveError(
             f"{p}: expected a zip archive or a folder of score maps, got a file that is not a readable zip ({exc})",
             [f"{p.name}: not a zip archive"],
@@ -172,8 +180,9 @@ def _sort_entries(run: _Pass, entries: list[MemberEntry]) -> list[MemberEntry]:
     """Sort members into manifest, score members by id, unknown ids and ignored documents; returns what is read."""
     manifests = [e for e in entries if e.name.rsplit("/", 1)[-1] == MANIFEST_NAME]
     if len(manifests) > 1:
-        run.problems.append(f"expected at most one {MANIFEST_NAME}, got {len(manifests)}: "
-                            f"{msg.first_few([e.name for e in manifests])}")
+        run.problems.append(
+            f"expected at most one {MANIFEST_NAME}, got {len(manifests)}: {msg.first_few([e.name for e in manifests])}"
+        )
     read: list[MemberEntry] = []
     documents: list[str] = []
     for entry in entries:
@@ -190,8 +199,11 @@ def _sort_entries(run: _Pass, entries: list[MemberEntry]) -> list[MemberEntry]:
         elif ext not in SCORE_EXTENSIONS and _DOCUMENT.match(entry.name.rsplit("/", 1)[-1]):
             documents.append(entry.name)
         elif ext not in SCORE_EXTENSIONS:
-            run.problems.append(msg.member_problem(
-                entry.name, f"expected an extension in {', '.join(SCORE_EXTENSIONS)}, got {ext or 'none'!r}"))
+            run.problems.append(
+                msg.member_problem(
+                    entry.name, f"expected an extension in {', '.join(SCORE_EXTENSIONS)}, got {ext or 'none'!r}"
+                )
+            )
         elif image_id not in run.expected:
             run.unknown.append(entry.name)
         else:
@@ -215,9 +227,13 @@ def _size_problems(run: _Pass, read: list[MemberEntry]) -> None:
     for image_id, group in list(run.by_id.items()):
         for entry in group:
             if entry.size > caps[image_id]:
-                run.problems.append(msg.member_problem(
-                    entry.name, f"expected at most {caps[image_id]} uncompressed bytes (8 bytes per pixel of the image"
-                    f" plus headers), got {entry.size} declared"))
+                run.problems.append(
+                    msg.member_problem(
+                        entry.name,
+                        f"expected at most {caps[image_id]} uncompressed bytes (8 bytes per pixel of the image"
+                        f" plus headers), got {entry.size} declared",
+                    )
+                )
                 group.remove(entry)
         if not group:
             del run.by_id[image_id]
@@ -227,8 +243,10 @@ def _unknown_ids(run: _Pass) -> None:
     if not run.unknown:
         return
     if run.extra_ids == "note":
-        run.notes.append(f"{len(run.unknown)} member(s) score images outside the evaluated subset and are not read:"
-                         f" {msg.first_few(run.unknown)}")
+        run.notes.append(
+            f"{len(run.unknown)} member(s) score images outside the evaluated subset and are not read:"
+            f" {msg.first_few(run.unknown)}"
+        )
     else:
         run.problems.append(msg.unknown_ids(run.unknown))
 
@@ -237,8 +255,9 @@ def _probe_one(run: _Pass, image_id: str, entry: MemberEntry, polarity: Polarity
     ext, _ = _ext_and_stem(entry.name)
     cap = run.caps[image_id]
     try:
-        hdr: ArrayHeader = probe_member(ext, entry.size, lambda n: run.container.read_head(entry, n),
-                                        lambda: run.container.read(entry, cap), cap)
+        hdr: ArrayHeader = probe_member(
+            ext, entry.size, lambda n: run.container.read_head(entry, n), lambda: run.container.read(entry, cap), cap
+        )
     except (FormatProblem, MemberReadError) as exc:
         run.problems.append(msg.member_problem(entry.name, str(exc)))
         return None
@@ -286,9 +305,11 @@ def _kind_problems(run: _Pass, members: Mapping[str, ScoreMember], polarity: Pol
         run.problems.append(msg.mixed_kinds(floats, ints))
     conf = [m.name for m in members.values() if _ext_and_stem(m.name)[1].endswith(CONFIDENCE_SUFFIX)]
     if conf and polarity == "anomaly":
-        run.notes.append(f"{len(conf)} member(s) named like BRAVO confidences (e.g. {msg.first_few(conf, 3)}) are"
-                         " ranked as given, higher = more anomalous: declare polarity 'confidence' (manifest key or"
-                         " --polarity confidence) if higher means less anomalous")
+        run.notes.append(
+            f"{len(conf)} member(s) named like BRAVO confidences (e.g. {msg.first_few(conf, 3)}) are"
+            " ranked as given, higher = more anomalous: declare polarity 'confidence' (manifest key or"
+            " --polarity confidence) if higher means less anomalous"
+        )
 
 
 def _value_problems(run: _Pass, members: Mapping[str, ScoreMember], precision: str) -> None:

@@ -100,14 +100,16 @@ class ArchiveWriter:
         self.partial_path = self.path.with_name(self.path.name + ".partial")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         compression = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-        self._zip: zipfile.ZipFile | None = zipfile.ZipFile(self.partial_path, "w", compression=compression,
-                                                            compresslevel=1 if compress else None)
+        self._zip: zipfile.ZipFile | None = zipfile.ZipFile(
+            self.partial_path, "w", compression=compression, compresslevel=1 if compress else None
+        )
 
     def __enter__(self) -> ArchiveWriter:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if exc_type is None:
             self.close()
         else:  # the loop failed: keep what was written, never replace an archive at path
@@ -127,8 +129,9 @@ class ArchiveWriter:
         name = f"{image_id}.npy"
         refused = name_problems(name)  # what comsamy-eval would refuse (a drive letter, '..', NUL) is refused now
         if refused:
-            raise UsageError(f"image_id: expected a dataset id usable as a member name, got {image_id!r}"
-                             f" ({refused[0]})")
+            raise UsageError(
+                f"image_id: expected a dataset id usable as a member name, got {image_id!r} ({refused[0]})"
+            )
         if image_id in self._written:
             raise self._refuse(msg.duplicate_id(image_id, [self._written[image_id], name]))
         if self._expected is not None and image_id not in self._expected:
@@ -136,8 +139,11 @@ class ArchiveWriter:
         arr = np.asarray(scores)
         dtype = arr.dtype.newbyteorder("=") if arr.dtype.byteorder not in ("|", "=") else arr.dtype
         if dtype.kind != "f" and dtype.name not in _INTEGER_DTYPES:
-            raise self._refuse(msg.member_problem(
-                name, f"expected float scores (stored as float16) or uint8 / uint16 integer scores, got {arr.dtype}"))
+            raise self._refuse(
+                msg.member_problem(
+                    name, f"expected float scores (stored as float16) or uint8 / uint16 integer scores, got {arr.dtype}"
+                )
+            )
         shape = squeeze_singleton(arr.shape)
         want = self._expected[image_id] if self._expected is not None else shape
         if len(shape) != 2:
@@ -199,8 +205,10 @@ class ArchiveWriter:
             if missing:
                 self._finish_partial()
                 problem = msg.missing_ids(missing, len(self._expected))
-                raise ArchiveError(f"{self.path}: {problem} (the {len(self._written)} map(s) written are kept in "
-                                   f"{self.partial_path})", [problem])
+                raise ArchiveError(
+                    f"{self.path}: {problem} (the {len(self._written)} map(s) written are kept in {self.partial_path})",
+                    [problem],
+                )
         manifest = dict(self._manifest)
         manifest.setdefault("score_dtype", ", ".join(sorted(self._dtypes)) or "float16")
         self._zip.writestr(MANIFEST_NAME, json.dumps(manifest, indent=2, sort_keys=True))

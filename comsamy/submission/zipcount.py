@@ -32,8 +32,8 @@ def _central_directory(fh: IO[bytes], file_size: int) -> tuple[int, int] | None:
     if pos < 0 or len(tail) - pos < _EOCD_SIZE:
         return None
     eocd_at = file_size - tail_len + pos
-    size, _offset = struct.unpack("<II", tail[pos + 12: pos + 20])
-    locator = tail[pos - 20: pos] if pos >= 20 else b""
+    size, _offset = struct.unpack("<II", tail[pos + 12 : pos + 20])
+    locator = tail[pos - 20 : pos] if pos >= 20 else b""
     if locator[:4] == _EOCD64_LOCATOR:  # zip64: sizes live in the zip64 end record, just before the locator
         fh.seek(max(eocd_at - 20 - 56, 0))
         rec = fh.read(56)

@@ -34,7 +34,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 logger = logging.getLogger(__name__)
 
-_API = re.compile(r"^/api/datasets/(?P<repo>[^/]+/[^/]+)(?:/(?P<op>revision|tree|paths-info)/(?P<rev>[^/]+)(?P<rest>/.*)?)?$")
+_API = re.compile(
+    r"^/api/datasets/(?P<repo>[^/]+/[^/]+)(?:/(?P<op>revision|tree|paths-info)/(?P<rev>[^/]+)(?P<rest>/.*)?)?$"
+)
 _RESOLVE = re.compile(r"^/datasets/(?P<repo>[^/]+/[^/]+)/resolve/(?P<rev>[^/]+)/(?P<path>.+)$")
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -110,8 +112,9 @@ class HubServer:
     def __enter__(self) -> HubServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     # --- repo model -------------------------------------------------------------------------------
@@ -146,11 +149,11 @@ class HubServer:
         base = prefix + "/" if prefix else ""
         entries: list[dict[str, object]] = []
         for folder in sorted(folders):
-            if folder.startswith(base) and (recursive or "/" not in folder[len(base):]):
+            if folder.startswith(base) and (recursive or "/" not in folder[len(base) :]):
                 oid = hashlib.sha1(folder.encode()).hexdigest()
                 entries.append({"type": "directory", "path": folder, "oid": oid})
         for f in self.files.values():
-            if f.path.startswith(base) and (recursive or "/" not in f.path[len(base):]):
+            if f.path.startswith(base) and (recursive or "/" not in f.path[len(base) :]):
                 entries.append(f.entry())
         return entries
 
@@ -170,12 +173,17 @@ class _Handler(BaseHTTPRequestHandler):
     hub: HubServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (stdlib signature)
+    def log_message(self, format: str, *args: object) -> None:
         logger.debug("hub-server: " + format, *args)
 
     # --- helpers ----------------------------------------------------------------------------------
-    def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None,
-              content_type: str = "application/json") -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        content_type: str = "application/json",
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -201,10 +209,10 @@ class _Handler(BaseHTTPRequestHandler):
         return True
 
     # --- verbs --------------------------------------------------------------------------------------
-    def do_HEAD(self) -> None:  # noqa: N802 (stdlib naming)
+    def do_HEAD(self) -> None:
         self.do_GET()
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self.hub.requests.append((self.command, self.path))
         url = urlsplit(self.path)
         if m := _RESOLVE.match(url.path):
@@ -228,7 +236,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._json(entries)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.hub.requests.append((self.command, self.path))
         url = urlsplit(self.path)
         m = _API.match(url.path)

@@ -30,7 +30,7 @@ def _eval(argv: list[str]) -> int:
 
 def _python(argv: list[str]) -> int:
     if argv[0] == "-c":
-        exec(compile(argv[1], "<docs>", "exec"), {})  # noqa: S102 - the documented one-liner itself
+        exec(compile(argv[1], "<docs>", "exec"), {})
         return 0
     assert argv[:2] == ["-m", "baselines.mask2anomaly.convert"], argv
     from baselines.mask2anomaly.convert import main
@@ -60,17 +60,29 @@ def test_documented_inference_commands_run(tmp_path: Path, monkeypatch: pytest.M
     for i in range(2):
         Image.fromarray(scene(i, 36, 64)[0]).save(tmp_path / "my_photos" / f"street{i}.jpg")
     _rpl_release(tmp_path / "rpl_official.pth")
-    save_checkpoint(tmp_path / "runs" / "tiny" / "rpl_eel_cli" / "last.pt",
-                    {"model_name": "rpl_eel", "model_config": dict(TINY),
-                     "model": create_baseline("rpl_eel", **TINY).state_dict(), "step": 3})
-    torch.save({"model": _official_state(make_tiny(seed=4, num_attention_heads=8)), "iteration": np.int64(4999)},
-               tmp_path / "mask2anomaly_official.pth")
+    save_checkpoint(
+        tmp_path / "runs" / "tiny" / "rpl_eel_cli" / "last.pt",
+        {
+            "model_name": "rpl_eel",
+            "model_config": dict(TINY),
+            "model": create_baseline("rpl_eel", **TINY).state_dict(),
+            "step": 3,
+        },
+    )
+    torch.save(
+        {"model": _official_state(make_tiny(seed=4, num_attention_heads=8)), "iteration": np.int64(4999)},
+        tmp_path / "mask2anomaly_official.pth",
+    )
 
     lines = [line for section in SECTIONS for line in bash_lines("baselines.md", section=section)]
-    done = run_lines(lines, {"comsamy-infer": _infer, "comsamy-eval": _eval, "python": _python}, substitute={
-        "nvidia/segformer-b0-finetuned-cityscapes-1024-1024": str(segformer),
-        "facebook/mask2former-swin-tiny-cityscapes-semantic": str(mask2former),
-    })
+    done = run_lines(
+        lines,
+        {"comsamy-infer": _infer, "comsamy-eval": _eval, "python": _python},
+        substitute={
+            "nvidia/segformer-b0-finetuned-cityscapes-1024-1024": str(segformer),
+            "facebook/mask2former-swin-tiny-cityscapes-semantic": str(mask2former),
+        },
+    )
     assert len(done) == len(lines) >= 9
     kinds = {}
     for name in ("segformer_msp.zip", "m2f_eel.zip", "preds_rpl.zip", "rpl_tiny.zip", "m2a.zip"):
@@ -78,7 +90,12 @@ def test_documented_inference_commands_run(tmp_path: Path, monkeypatch: pytest.M
             manifest = json.loads(zf.read("manifest.json"))
             assert len([n for n in zf.namelist() if n.endswith(".npy")]) == 49, name
         kinds[name] = manifest["model_kind"]
-    assert kinds == {"segformer_msp.zip": "transformers", "m2f_eel.zip": "transformers", "preds_rpl.zip": "weights",
-                     "rpl_tiny.zip": "pretrained", "m2a.zip": "pretrained"}
+    assert kinds == {
+        "segformer_msp.zip": "transformers",
+        "m2f_eel.zip": "transformers",
+        "preds_rpl.zip": "weights",
+        "rpl_tiny.zip": "pretrained",
+        "m2a.zip": "pretrained",
+    }
     assert sorted(p.name for p in (tmp_path / "my_maps").iterdir()) == ["manifest.json", "street0.npy", "street1.npy"]
     assert np.load(tmp_path / "my_maps" / "street0.npy").shape == (36, 64)

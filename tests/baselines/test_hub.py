@@ -41,16 +41,18 @@ def test_save_pretrained_round_trip(tmp_path: Path, name: str, cls: type) -> Non
 def test_a_training_checkpoint_exports_to_a_folder_that_infer_reads(tmp_path: Path) -> None:
     torch.manual_seed(0)
     model = create_baseline("rpl_eel", **TINY)
-    ckpt = save_checkpoint(tmp_path / "last.pt", {"model_name": "rpl_eel", "model_config": dict(TINY),
-                                                  "model": model.state_dict(), "step": 7})
+    ckpt = save_checkpoint(
+        tmp_path / "last.pt",
+        {"model_name": "rpl_eel", "model_config": dict(TINY), "model": model.state_dict(), "step": 7},
+    )
     folder = export_pretrained(ckpt, tmp_path / "exported")
     rows = _benchmark_rows(1)
     a = predict_archive(ckpt, tmp_path / "from_ckpt", data=rows, score="energy", device="cpu", progress=False)
-    b = predict_archive(str(folder), tmp_path / "from_folder", data=rows, score="energy", device="cpu",
-                        progress=False)
+    b = predict_archive(str(folder), tmp_path / "from_folder", data=rows, score="energy", device="cpu", progress=False)
     assert a.manifest["model_kind"] == "checkpoint" and b.manifest["model_kind"] == "pretrained"
-    np.testing.assert_array_equal(np.load(tmp_path / "from_ckpt" / "img0.npy"),
-                                  np.load(tmp_path / "from_folder" / "img0.npy"))
+    np.testing.assert_array_equal(
+        np.load(tmp_path / "from_ckpt" / "img0.npy"), np.load(tmp_path / "from_folder" / "img0.npy")
+    )
 
 
 def test_bad_folders_and_weights(tmp_path: Path) -> None:

@@ -38,14 +38,16 @@ def _benchmark_rows(n: int = 3) -> object:
         rows["anomaly_types"].append(["box"])
     from comsamy.constants import LANDFORMS, WEATHERS
 
-    features = datasets.Features({
-        "id": datasets.Value("string"),
-        "image": datasets.Image(),
-        "label": datasets.Image(),
-        "weather": datasets.ClassLabel(names=list(WEATHERS)),
-        "landform": datasets.ClassLabel(names=list(LANDFORMS)),
-        "anomaly_types": datasets.Sequence(datasets.Value("string")),
-    })
+    features = datasets.Features(
+        {
+            "id": datasets.Value("string"),
+            "image": datasets.Image(),
+            "label": datasets.Image(),
+            "weather": datasets.ClassLabel(names=list(WEATHERS)),
+            "landform": datasets.ClassLabel(names=list(LANDFORMS)),
+            "anomaly_types": datasets.Sequence(datasets.Value("string")),
+        }
+    )
     return datasets.Dataset.from_dict(rows, features=features)
 
 

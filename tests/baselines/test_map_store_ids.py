@@ -12,8 +12,9 @@ from comsamy.errors import UsageError
 
 
 @pytest.mark.parametrize("image_id", ["../x", "..", ".", "a/b", "a\\b", "a\x00b", "/etc/x", "C:x", ""])
-def test_ids_that_are_no_plain_member_names_are_refused_before_any_map_is_computed(tmp_path: Path,
-                                                                                  image_id: str) -> None:
+def test_ids_that_are_no_plain_member_names_are_refused_before_any_map_is_computed(
+    tmp_path: Path, image_id: str
+) -> None:
     """``C:x`` was accepted here and refused by ArchiveWriter only at ``finish()``, after every map was computed."""
     with pytest.raises(UsageError, match="expected image ids usable as file and archive member names"):
         MapStore(tmp_path / "out.zip", settings={"m": 1}, shapes={"ok": (2, 3), image_id: (2, 3)})

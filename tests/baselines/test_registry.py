@@ -15,7 +15,11 @@ from tests.baselines.blfixtures import TINY
 
 def test_names() -> None:
     assert set(available_baselines()) == {
-        "inlier_segmenter", "rpl_energy", "rpl_eel", "mask2anomaly", "mask2anomaly_diffeel",
+        "inlier_segmenter",
+        "rpl_energy",
+        "rpl_eel",
+        "mask2anomaly",
+        "mask2anomaly_diffeel",
     }
     assert BASELINES["mask2anomaly"][0] == "baselines.mask2anomaly.model:build_mask2anomaly"
 

@@ -29,8 +29,16 @@ def _rpl_release(path: Path, *, seed: int = 0) -> torch.nn.Module:
     model = create_baseline("rpl_eel", **TINY).eval()
     state = OrderedDict((f"module.{k}", v.clone()) for k, v in model.state_dict().items())
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=7.5e-5)
-    torch.save({"model": state, "optimizer": optimizer.state_dict(), "epoch": np.int64(39),
-                "iteration": np.int64(29250), "mean_iu": np.float64(0.8123)}, path)
+    torch.save(
+        {
+            "model": state,
+            "optimizer": optimizer.state_dict(),
+            "epoch": np.int64(39),
+            "iteration": np.int64(29250),
+            "mean_iu": np.float64(0.8123),
+        },
+        path,
+    )
     return model
 
 
@@ -41,8 +49,16 @@ def _nvidia_inlier(path: Path) -> torch.nn.Module:
     model = create_baseline("inlier_segmenter", **TINY).eval()
     state = {f"module.{k.removeprefix('branch1.')}": v.clone() for k, v in model.state_dict().items()}
     state["module.criterion.nll_loss.weight"] = torch.ones(19)
-    torch.save({"state_dict": state, "optimizer": {"state": {}, "param_groups": []}, "epoch": 175,
-                "mean_iu": np.float64(0.79), "command": "train.py --arch network.deepv3.DeepWV3Plus"}, path)
+    torch.save(
+        {
+            "state_dict": state,
+            "optimizer": {"state": {}, "param_groups": []},
+            "epoch": 175,
+            "mean_iu": np.float64(0.79),
+            "command": "train.py --arch network.deepv3.DeepWV3Plus",
+        },
+        path,
+    )
     return model
 
 
@@ -145,10 +161,26 @@ def test_infer_takes_a_released_file_directly(tmp_path: Path, capsys: pytest.Cap
     (tmp_path / "photos").mkdir()
     rows[1]["image"].save(tmp_path / "photos" / "street.png")
     maps = tmp_path / "maps"
-    assert main(["--model", str(path), "--images", str(tmp_path / "photos"), str(maps), "--score", "energy",
-                 "--quiet", "--device", "cpu"]) == 0, capsys.readouterr().err
-    want = model.anomaly_scores(to_tensor_image(np.asarray(Image.open(tmp_path / "photos" / "street.png")))[None],
-                                score="energy")[0]
+    assert (
+        main(
+            [
+                "--model",
+                str(path),
+                "--images",
+                str(tmp_path / "photos"),
+                str(maps),
+                "--score",
+                "energy",
+                "--quiet",
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    ), capsys.readouterr().err
+    want = model.anomaly_scores(
+        to_tensor_image(np.asarray(Image.open(tmp_path / "photos" / "street.png")))[None], score="energy"
+    )[0]
     np.testing.assert_array_equal(np.load(maps / "street.npy"), want.numpy().astype(np.float16))
     assert json.loads((maps / "manifest.json").read_text())["images"] == str(tmp_path / "photos")
     assert sorted(p.name for p in maps.iterdir()) == ["manifest.json", "street.npy"]
@@ -164,8 +196,9 @@ def test_weights_of_another_network_are_refused(tmp_path: Path) -> None:
         read_state_dict(tmp_path / "nothing.pth")
 
 
-def test_infer_refuses_a_hostile_file_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_infer_refuses_a_hostile_file_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from baselines.cli.infer import main
 
     monkeypatch.chdir(tmp_path)

@@ -40,8 +40,14 @@ def _huge_subarray() -> bytes:
     return _DTYPE_F8 + b"\x8a\x06" + (1 << 40).to_bytes(6, "little") + b"\x85\x86"  # (dtype f8, (2**40,))
 
 
-def _checkpoint(tmp: Path, pickle_body: bytes, name: str = "evil.pth", *, extra: dict[str, bytes] | None = None,
-                rename: dict[str, str] | None = None) -> Path:
+def _checkpoint(
+    tmp: Path,
+    pickle_body: bytes,
+    name: str = "evil.pth",
+    *,
+    extra: dict[str, bytes] | None = None,
+    rename: dict[str, str] | None = None,
+) -> Path:
     """A torch.save zip whose ``data.pkl`` is ``{'x': <pickle_body>}``, plus extra / renamed records."""
     buf = io.BytesIO()
     torch.save({"x": 1}, buf)
@@ -60,12 +66,20 @@ def _checkpoint(tmp: Path, pickle_body: bytes, name: str = "evil.pth", *, extra:
 
 
 def _load_in_child(path: Path) -> subprocess.CompletedProcess[str]:
-    code = ("import sys\nfrom baselines.safe_load import load_torch_file\nfrom comsamy.errors import ComsamyError\n"
-            "try:\n    obj = load_torch_file(sys.argv[1])\nexcept ComsamyError as exc:\n    print('REFUSED', exc)\n"
-            "else:\n    x = obj['x']\n    print('LOADED', getattr(x, 'shape', None), float(x.sum()) if hasattr(x, 'sum')"
-            " else x)\n")
-    return subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60,
-                          check=False, cwd=Path(__file__).resolve().parents[2])
+    code = (
+        "import sys\nfrom baselines.safe_load import load_torch_file\nfrom comsamy.errors import ComsamyError\n"
+        "try:\n    obj = load_torch_file(sys.argv[1])\nexcept ComsamyError as exc:\n    print('REFUSED', exc)\n"
+        "else:\n    x = obj['x']\n    print('LOADED', getattr(x, 'shape', None), float(x.sum()) if hasattr(x, 'sum')"
+        " else x)\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )
 
 
 @pytest.mark.slow  # a child interpreter that imports torch: about 5 s
@@ -79,12 +93,16 @@ def test_numpy_scalar_whose_dtype_state_grafts_a_huge_subarray_is_refused(tmp_pa
     assert done.stdout.startswith("REFUSED") and "subarray" in done.stdout, done.stdout
 
 
-@pytest.mark.parametrize(("state", "needle"), [
-    ({"subarray": _huge_subarray()}, "subarray"),
-    ({"names": b"X\x01\x00\x00\x00a\x85", "fields": b"}X\x01\x00\x00\x00a" + _DTYPE_F8 + b"K\x00\x86s"}, "fields"),
-])
-def test_bare_dtype_with_grafted_state_is_not_handed_to_the_caller(tmp_path: Path, state: dict[str, bytes],
-                                                                   needle: str) -> None:
+@pytest.mark.parametrize(
+    ("state", "needle"),
+    [
+        ({"subarray": _huge_subarray()}, "subarray"),
+        ({"names": b"X\x01\x00\x00\x00a\x85", "fields": b"}X\x01\x00\x00\x00a" + _DTYPE_F8 + b"K\x00\x86s"}, "fields"),
+    ],
+)
+def test_bare_dtype_with_grafted_state_is_not_handed_to_the_caller(
+    tmp_path: Path, state: dict[str, bytes], needle: str
+) -> None:
     """A grafted dtype left as a value (``np.zeros(1, dtype=obj['x'])`` would ask for 8 TiB) is refused too."""
     path = _checkpoint(tmp_path, _dtype_with_state(**state))
     with pytest.raises(UnsafeFileError, match=needle) as info:
@@ -92,13 +110,16 @@ def test_bare_dtype_with_grafted_state_is_not_handed_to_the_caller(tmp_path: Pat
     assert str(path) in str(info.value)
 
 
-@pytest.mark.parametrize("global_name", [
-    b"numpy.core.multiarray\n_reconstruct\n",  # object arrays
-    b"numpy\ndtype \n",  # a trailing space: not the allow-listed name
-    b"numpy._core.multiarray\nsc\xd0\xb0lar\n",  # Cyrillic 'a' in 'scalar'
-    b"numpy.dtypes\nObjectDType\n",
-    b"builtins\neval\n",
-])
+@pytest.mark.parametrize(
+    "global_name",
+    [
+        b"numpy.core.multiarray\n_reconstruct\n",  # object arrays
+        b"numpy\ndtype \n",  # a trailing space: not the allow-listed name
+        b"numpy._core.multiarray\nsc\xd0\xb0lar\n",  # Cyrillic 'a' in 'scalar'
+        b"numpy.dtypes\nObjectDType\n",
+        b"builtins\neval\n",
+    ],
+)
 def test_lookalike_globals_are_refused_by_name(tmp_path: Path, global_name: bytes) -> None:
     body = b"c" + global_name + b"X\x02\x00\x00\x00O8\x85R"
     with pytest.raises(UnsafeFileError, match="refused without running it"):
@@ -119,10 +140,16 @@ def test_storage_key_with_traversal_names_a_record_inside_the_zip_never_a_file(t
     """A storage key ``../../secret`` is looked up among the zip's records, never opened beside the file."""
     (tmp_path / "secret").write_bytes(b"TOPSECRET" * 8)  # 72 bytes: enough for the 16 floats asked for
     key = b"../../secret"
-    persistent = (b"(X\x07\x00\x00\x00storagectorch\nFloatStorage\nX" + len(key).to_bytes(4, "little") + key
-                  + b"X\x03\x00\x00\x00cpuK\x10tQ")
-    body = (b"ctorch._utils\n_rebuild_tensor_v2\n(" + persistent + b"K\x00K\x10\x85K\x01\x85\x89"
-            b"ccollections\nOrderedDict\n)RtR")
+    persistent = (
+        b"(X\x07\x00\x00\x00storagectorch\nFloatStorage\nX"
+        + len(key).to_bytes(4, "little")
+        + key
+        + b"X\x03\x00\x00\x00cpuK\x10tQ"
+    )
+    body = (
+        b"ctorch._utils\n_rebuild_tensor_v2\n(" + persistent + b"K\x00K\x10\x85K\x01\x85\x89"
+        b"ccollections\nOrderedDict\n)RtR"
+    )
     deep = tmp_path / "a" / "b"
     deep.mkdir(parents=True)
     with pytest.raises(ConfigError) as info:

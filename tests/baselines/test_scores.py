@@ -93,7 +93,7 @@ def test_gaussian_blur_against_explicit_sum() -> None:
     rng = np.random.default_rng(4)
     s = rng.normal(size=(1, 12, 13))
     got = scores.gaussian_blur(torch.tensor(s), kernel_size=7, sigma=1.0).numpy()
-    k1 = np.exp(-(np.arange(7) - 3) ** 2 / 2.0)
+    k1 = np.exp(-((np.arange(7) - 3) ** 2) / 2.0)
     k = np.outer(k1, k1) / np.outer(k1, k1).sum()
     padded = np.pad(s[0], 3, mode="reflect")
     want = np.array([[np.sum(padded[i : i + 7, j : j + 7] * k) for j in range(13)] for i in range(12)])

@@ -42,8 +42,12 @@ def _report(*, severity: bool, ci: bool) -> EvaluationReport:
     if ci:
         weathers = result.by_condition["weather"]
         for w, m in weathers.items():
-            weathers[w] = m.with_ci({"auprc": (m.auprc - 0.05, min(1.0, m.auprc + 0.03)),
-                                     "fpr95": (max(0.0, m.fpr95 - 0.1), m.fpr95 + 0.02)})
+            weathers[w] = m.with_ci(
+                {
+                    "auprc": (m.auprc - 0.05, min(1.0, m.auprc + 0.03)),
+                    "fpr95": (max(0.0, m.fpr95 - 0.1), m.fpr95 + 0.02),
+                }
+            )
     return EvaluationReport(result, {"name": "synthetic"}, "0" * 64, None, EvaluationSettings(), "0", acc)
 
 
@@ -56,8 +60,16 @@ def _rows(path: Path) -> list[dict[str, str]]:
 def test_weather_severity_data_gets_every_figure_with_error_bars(tmp_path: Path) -> None:
     report = _report(severity=True, ci=True)
     written = write_plots(report, tmp_path / "figs")
-    assert [p.name for p in written] == ["pr_curves.png", "pr_curves.csv", "roc_curves.png", "roc_curves.csv",
-                                         "weather_bars.png", "weather_bars.csv", "robustness.png", "robustness.csv"]
+    assert [p.name for p in written] == [
+        "pr_curves.png",
+        "pr_curves.csv",
+        "roc_curves.png",
+        "roc_curves.csv",
+        "weather_bars.png",
+        "weather_bars.csv",
+        "robustness.png",
+        "robustness.csv",
+    ]
     for png in (p for p in written if p.suffix == ".png"):
         with Image.open(png) as img:
             assert img.format == "PNG" and img.width >= 800
@@ -80,9 +92,18 @@ def test_curve_csv_holds_one_curve_per_condition(tmp_path: Path) -> None:
     write_plots(report, tmp_path)
     rows = _rows(tmp_path / "pr_curves.csv")
     curves = {(r["group"], r["condition"]) for r in rows}
-    assert curves == {("split", "all"), ("split", "clear"), ("split", "adverse"), ("weather", "all"),
-                      ("weather", "clear"), ("weather", "fog"), ("weather", "night"), ("landform", "all"),
-                      ("landform", "forest"), ("landform", "desert")}
+    assert curves == {
+        ("split", "all"),
+        ("split", "clear"),
+        ("split", "adverse"),
+        ("weather", "all"),
+        ("weather", "clear"),
+        ("weather", "fog"),
+        ("weather", "night"),
+        ("landform", "all"),
+        ("landform", "forest"),
+        ("landform", "desert"),
+    }
     last = {(r["group"], r["condition"]): r for r in rows}  # the last point of each curve: recall 1
     assert all(float(r["recall"]) == 1.0 for r in last.values())
     roc = _rows(tmp_path / "roc_curves.csv")

@@ -97,10 +97,13 @@ def test_segformer_archive_matches_the_formulas_on_its_logits(segformer: Path, t
     assert report.overall.num_images == 2 and 0.0 <= report.overall.auprc <= 1.0
 
 
-@pytest.mark.parametrize(("kind", "score"), [("mask2former", "msp"), ("mask2former", "energy"),
-                                             ("mask2former", "eel"), ("maskformer", "msp")])
-def test_mask_models_archive_the_maskwise_scores(request: pytest.FixtureRequest, tmp_path: Path, kind: str,
-                                                 score: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "score"),
+    [("mask2former", "msp"), ("mask2former", "energy"), ("mask2former", "eel"), ("maskformer", "msp")],
+)
+def test_mask_models_archive_the_maskwise_scores(
+    request: pytest.FixtureRequest, tmp_path: Path, kind: str, score: str
+) -> None:
     import transformers
 
     folder = request.getfixturevalue(kind)
@@ -109,8 +112,11 @@ def test_mask_models_archive_the_maskwise_scores(request: pytest.FixtureRequest,
     result = predict_archive(str(folder), out, data=rows, score=score, device="cpu", progress=False)
     assert result.manifest["model_config"]["maskwise"] is True
     got = _archive_maps(out)["img0"]
-    cls = (transformers.Mask2FormerForUniversalSegmentation if kind == "mask2former"
-           else transformers.MaskFormerForInstanceSegmentation)
+    cls = (
+        transformers.Mask2FormerForUniversalSegmentation
+        if kind == "mask2former"
+        else transformers.MaskFormerForInstanceSegmentation
+    )
     model = cls.from_pretrained(folder).eval()
     x = _pixel_values(np.asarray(rows[0]["image"]), IMAGE_MEAN, IMAGE_STD)  # no processor saved: ImageNet's
     with torch.no_grad():
@@ -129,22 +135,25 @@ def test_image_folder_batches_padding_and_dtypes(segformer: Path, tmp_path: Path
     for i in range(3):
         Image.fromarray(scene(i, 40, 56)[0]).save(photos / f"frame{i}.png")  # 40 x 56: padded to 64 x 64
     one = predict_archive(str(segformer), tmp_path / "one", images=photos, score="eel", device="cpu", progress=False)
-    two = predict_archive(str(segformer), tmp_path / "two", images=photos, score="eel", device="cpu",
-                          batch_size=2, progress=False)
+    two = predict_archive(
+        str(segformer), tmp_path / "two", images=photos, score="eel", device="cpu", batch_size=2, progress=False
+    )
     assert one.num_images == two.num_images == 3
     for i in range(3):
         a, b = np.load(tmp_path / "one" / f"frame{i}.npy"), np.load(tmp_path / "two" / f"frame{i}.npy")
         assert a.shape == (40, 56)
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-3)
-    half = predict_archive(str(segformer), tmp_path / "bf16", images=photos, score="eel", device="cpu",
-                           dtype="bfloat16", progress=False)
+    half = predict_archive(
+        str(segformer), tmp_path / "bf16", images=photos, score="eel", device="cpu", dtype="bfloat16", progress=False
+    )
     assert half.manifest["model_kind"] == "transformers"
     a, b = np.load(tmp_path / "one" / "frame0.npy"), np.load(tmp_path / "bf16" / "frame0.npy")
     assert np.corrcoef(a.ravel().astype(np.float64), b.ravel().astype(np.float64))[0, 1] > 0.9
 
 
-def test_an_interrupted_run_resumes_and_other_settings_are_refused(segformer: Path, tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_interrupted_run_resumes_and_other_settings_are_refused(
+    segformer: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from baselines import inference
 
     rows = _rows(3)
@@ -164,7 +173,9 @@ def test_an_interrupted_run_resumes_and_other_settings_are_refused(segformer: Pa
     with pytest.raises(KeyboardInterrupt):
         predict_archive(str(segformer), out, data=rows, score="energy", device="cpu", progress=False)
     assert not out.exists() and sorted(p.name for p in (tmp_path / "preds.zip.resume").glob("*.npy")) == [
-        "img0.npy", "img1.npy"]
+        "img0.npy",
+        "img1.npy",
+    ]
     monkeypatch.setattr(inference._Scorer, "__call__", real)
     with pytest.raises(UsageError, match=r"different \['score'\]"):
         predict_archive(str(segformer), out, data=rows, score="eel", device="cpu", progress=False)
@@ -183,8 +194,23 @@ def test_command_line_and_its_errors(segformer: Path, tmp_path: Path, capsys: py
     photos.mkdir()
     Image.fromarray(scene(3, 32, 32)[0]).save(photos / "a.jpg")
     out = tmp_path / "maps.zip"
-    assert infer_main(["--model", str(segformer), "--score", "msp", "--images", str(photos), str(out), "--quiet",
-                       "--device", "cpu"]) == 0
+    assert (
+        infer_main(
+            [
+                "--model",
+                str(segformer),
+                "--score",
+                "msp",
+                "--images",
+                str(photos),
+                str(out),
+                "--quiet",
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert printed["num_images"] == 1 and printed["archive"] == str(out)
     with zipfile.ZipFile(out) as zf:
@@ -192,8 +218,10 @@ def test_command_line_and_its_errors(segformer: Path, tmp_path: Path, capsys: py
     assert manifest["score"] == "msp" and manifest["model"] == "SegformerForSemanticSegmentation"
     assert infer_main(["--model", str(segformer), str(out), str(out), "--images", str(photos), "--quiet"]) == 2
     assert "either as --model or as the first path" in capsys.readouterr().err
-    assert infer_main(["--model", "nobody/no-such-model", str(tmp_path / "x.zip"), "--images", str(photos),
-                       "--quiet"]) == 2
+    assert (
+        infer_main(["--model", "nobody/no-such-model", str(tmp_path / "x.zip"), "--images", str(photos), "--quiet"])
+        == 2
+    )
     assert "nobody/no-such-model" in capsys.readouterr().err
     not_seg = tmp_path / "resnet"
     from transformers import ResNetConfig, ResNetModel

@@ -14,9 +14,19 @@ import torch
 from tests.baselines.doccommands import bash_lines, run_lines
 
 ROOT = Path(__file__).resolve().parents[3]
-TRAIN_TEST_SIZE = ["steps=2", "log_every=1", "ckpt_every=2", "batch_size=2", "data.resize=[96,64]",
-                   "data.crop_size=64", "device=cpu", "threads=1", "num_workers=0", "model_config.size=tiny",
-                   "--quiet"]
+TRAIN_TEST_SIZE = [
+    "steps=2",
+    "log_every=1",
+    "ckpt_every=2",
+    "batch_size=2",
+    "data.resize=[96,64]",
+    "data.crop_size=64",
+    "device=cpu",
+    "threads=1",
+    "num_workers=0",
+    "model_config.size=tiny",
+    "--quiet",
+]
 
 
 def _train(argv: list[str]) -> int:
@@ -43,8 +53,9 @@ def _python(argv: list[str]) -> int:
 
         return main([*argv[2:], "--heads", "2"])
     assert argv[0] == "scripts/bench_mask2anomaly_step.py", argv
-    return subprocess.run([sys.executable, str(ROOT / argv[0]), *argv[1:]], check=False, timeout=600,
-                          capture_output=True).returncode
+    return subprocess.run(
+        [sys.executable, str(ROOT / argv[0]), *argv[1:]], check=False, timeout=600, capture_output=True
+    ).returncode
 
 
 @pytest.mark.slow
@@ -61,13 +72,20 @@ def test_documented_mask2anomaly_commands_run(tmp_path: Path, monkeypatch: pytes
     write_cityscapes(tmp_path / "cityscapes")
     write_bank(tmp_path / "runs" / "coco_bank")
     resnet = _save_resnet(tmp_path / "hub" / "resnet-50")
-    torch.save({"model": _official_state(make_tiny(seed=8)), "iteration": np.int64(4999)},
-               tmp_path / "mask2anomaly_official.pth")
+    torch.save(
+        {"model": _official_state(make_tiny(seed=8)), "iteration": np.int64(4999)},
+        tmp_path / "mask2anomaly_official.pth",
+    )
     lines = bash_lines("mask2anomaly.md")
-    done = run_lines(lines, {"comsamy-train": _train, "comsamy-infer": _infer, "comsamy-eval": _eval,
-                             "python": _python},
-                     substitute={"/data/cityscapes": str(tmp_path / "cityscapes"),
-                                 "microsoft/resnet-50": str(resnet), "--steps 20": "--steps 1"})
+    done = run_lines(
+        lines,
+        {"comsamy-train": _train, "comsamy-infer": _infer, "comsamy-eval": _eval, "python": _python},
+        substitute={
+            "/data/cityscapes": str(tmp_path / "cityscapes"),
+            "microsoft/resnet-50": str(resnet),
+            "--steps 20": "--steps 1",
+        },
+    )
     assert len(done) == len(lines) >= 7
     assert (tmp_path / "m2a.zip").is_file() and (tmp_path / "preds_m2a.zip").is_file()
     assert (tmp_path / "runs" / "mask2anomaly_diffeel" / "last.pt").is_file()

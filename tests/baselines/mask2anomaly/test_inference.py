@@ -119,8 +119,9 @@ def test_anomaly_scores_apply_the_refinement():
         bias[2] = 50.0
         model.mask2former.class_predictor.weight.zero_()
         out = model(images)
-    region = confident_non_road(out["class_logits"],
-                                torch.nn.functional.interpolate(out["mask_logits"], size=(64, 64), mode="bilinear"))
+    region = confident_non_road(
+        out["class_logits"], torch.nn.functional.interpolate(out["mask_logits"], size=(64, 64), mode="bilinear")
+    )
     assert region.any() and not region.all()
     refined = model.anomaly_scores(images, "msp", flip=False)
     raw = model.anomaly_scores(images, "msp", flip=False, refine=False)

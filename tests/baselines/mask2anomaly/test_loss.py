@@ -82,8 +82,12 @@ def test_contrastive_loss_rejects_mismatched_shapes():
 
 def _fake_m2f_losses():
     return {
-        "loss_mask": torch.tensor(1.0), "loss_dice": torch.tensor(2.0), "loss_cross_entropy": torch.tensor(3.0),
-        "loss_mask_0": torch.tensor(0.5), "loss_dice_0": torch.tensor(0.25), "loss_cross_entropy_0": torch.tensor(4.0),
+        "loss_mask": torch.tensor(1.0),
+        "loss_dice": torch.tensor(2.0),
+        "loss_cross_entropy": torch.tensor(3.0),
+        "loss_mask_0": torch.tensor(0.5),
+        "loss_dice_0": torch.tensor(0.25),
+        "loss_cross_entropy_0": torch.tensor(4.0),
     }
 
 
@@ -112,8 +116,13 @@ def test_compose_loss_is_eq10(variant):
 def test_compose_loss_rejects_a_foreign_loss_dict():
     cfg = Mask2AnomalyConfig.preset("tiny")
     with pytest.raises(UsageError, match="loss_cross_entropy"):
-        compose_loss({"loss_mask": torch.tensor(1.0)}, torch.zeros(1, 19, 2, 2), torch.zeros(1, 2, 2, dtype=torch.long),
-                     anomaly_id=ANOMALY_ID, config=cfg)
+        compose_loss(
+            {"loss_mask": torch.tensor(1.0)},
+            torch.zeros(1, 19, 2, 2),
+            torch.zeros(1, 2, 2, dtype=torch.long),
+            anomaly_id=ANOMALY_ID,
+            config=cfg,
+        )
 
 
 @pytest.mark.parametrize("variant", ["mask2anomaly", "mask2anomaly_diffeel"])
@@ -135,11 +144,13 @@ def test_model_training_loss_finite_with_extreme_weights(variant):
     model = make_tiny(variant=variant).train()
     with torch.no_grad():  # class logits and mask embeddings of magnitude ~1e4
         model.mask2former.class_predictor.weight.mul_(1e5)
-        model.mask2former.model.transformer_module.decoder.mask_predictor.mask_embedder.get_parameter("2.0.weight").mul_(1e5)
+        model.mask2former.model.transformer_module.decoder.mask_predictor.mask_embedder.get_parameter(
+            "2.0.weight"
+        ).mul_(1e5)
     images, labels = make_batch()
     loss, parts = model.training_loss(images, labels, anomaly_id=ANOMALY_ID)
     out = model(images)
     assert out["class_logits"].abs().max() > 1e3 and out["mask_logits"].abs().max() > 1e3
     loss.backward()
-    assert torch.isfinite(loss) and all(map(lambda v: v == v and abs(v) < float("inf"), parts.values()))
+    assert torch.isfinite(loss) and all(v == v and abs(v) < float("inf") for v in parts.values())
     assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)

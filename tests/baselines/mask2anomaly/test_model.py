@@ -192,6 +192,8 @@ def test_importing_the_package_loads_neither_torch_nor_transformers():
     import subprocess
     import sys
 
-    code = ("import sys, baselines.mask2anomaly as m; assert 'Mask2Anomaly' in dir(m); "
-            "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, sorted(sys.modules)")
+    code = (
+        "import sys, baselines.mask2anomaly as m; assert 'Mask2Anomaly' in dir(m); "
+        "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, sorted(sys.modules)"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

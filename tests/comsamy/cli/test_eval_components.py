@@ -18,8 +18,21 @@ KEYS = {"siou", "ppv", "mean_f1", "threshold", "num_gt_components", "num_pred_co
 def sample_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path, Path]:
     root = tmp_path_factory.mktemp("evalcomp")
     out, plots = root / "r.json", root / "plots"
-    code = main(["--preds", "sample", "--components", "--out", str(out), "--plots", str(plots), "--workers", "1",
-                 "--per-image", str(root / "images.csv")])
+    code = main(
+        [
+            "--preds",
+            "sample",
+            "--components",
+            "--out",
+            str(out),
+            "--plots",
+            str(plots),
+            "--workers",
+            "1",
+            "--per-image",
+            str(root / "images.csv"),
+        ]
+    )
     return code, out, plots
 
 
@@ -37,8 +50,10 @@ def test_components_json_has_the_keys_for_every_condition(sample_run) -> None:
             assert metrics["components"]["threshold"] == doc["settings"]["components"]["threshold"]
     # the conditions' component counts add up: clear + adverse = all
     split = groups["split"]
-    assert sum(split[s]["components"]["num_gt_components"] for s in split) == doc["overall"]["components"][
-        "num_gt_components"]
+    assert (
+        sum(split[s]["components"]["num_gt_components"] for s in split)
+        == doc["overall"]["components"]["num_gt_components"]
+    )
 
 
 def test_per_image_csv_has_component_counts_that_add_up(sample_run) -> None:
@@ -56,10 +71,16 @@ def test_per_image_csv_has_component_counts_that_add_up(sample_run) -> None:
 
 
 def test_plots_are_written_as_png_and_csv(sample_run) -> None:
-    code, out, plots = sample_run
+    _code, out, plots = sample_run
     names = sorted(p.name for p in plots.iterdir())
-    assert names == ["pr_curves.csv", "pr_curves.png", "roc_curves.csv", "roc_curves.png", "weather_bars.csv",
-                     "weather_bars.png"]  # the sample has no severity column: no robustness figure
+    assert names == [
+        "pr_curves.csv",
+        "pr_curves.png",
+        "roc_curves.csv",
+        "roc_curves.png",
+        "weather_bars.csv",
+        "weather_bars.png",
+    ]  # the sample has no severity column: no robustness figure
     for png in plots.glob("*.png"):
         with Image.open(png) as img:
             assert img.format == "PNG" and img.width > 600 and img.height > 300
@@ -83,10 +104,30 @@ def test_bad_component_arguments_are_usage_errors(capsys: pytest.CaptureFixture[
 
 
 def test_fixed_threshold_and_obstacle_track_sizes(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["--preds", "sample", "--components", "--component-threshold", "0.5", "--min-pred-size", "50",
-                 "--min-gt-size", "10", "--format", "json", "--workers", "1"])
+    code = main(
+        [
+            "--preds",
+            "sample",
+            "--components",
+            "--component-threshold",
+            "0.5",
+            "--min-pred-size",
+            "50",
+            "--min-gt-size",
+            "10",
+            "--format",
+            "json",
+            "--workers",
+            "1",
+        ]
+    )
     assert code == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["settings"]["components"] | {"prediction": ""} == {
-        "threshold_rule": "fixed", "threshold": 0.5, "min_pred_size": 50, "min_gt_size": 10, "prediction": ""}
+        "threshold_rule": "fixed",
+        "threshold": 0.5,
+        "min_pred_size": 50,
+        "min_gt_size": 10,
+        "prediction": "",
+    }
     assert doc["overall"]["components"]["threshold"] == 0.5

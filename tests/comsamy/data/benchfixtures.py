@@ -66,7 +66,7 @@ def smiyc(root: Path, *, track: str = "anomaly", labelled: int = 3, held_out: in
     )
     expected: Expected = {}
     for i, fid in enumerate(fids):
-        image = _save(_rgb(10 + i), root / "images" / f"{fid}{ext}", **{"quality": 90})
+        image = _save(_rgb(10 + i), root / "images" / f"{fid}{ext}", quality=90)
         src = _values(i, [0, 1, 255])
         _save(Image.fromarray(src, "L"), root / "labels_masks" / f"{fid}_labels_semantic.png")
         _save(_rgb(99), root / "labels_masks" / f"{fid}_labels_semantic_color.png")

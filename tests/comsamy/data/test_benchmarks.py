@@ -85,7 +85,7 @@ def test_import_remaps_labels_exactly_and_loads(name: str, tmp_path: Path) -> No
 
 
 def test_labels_already_in_0_1_255_keep_their_source_bytes(tmp_path: Path) -> None:
-    raw, expected = bf.smiyc(tmp_path / "dataset_AnomalyTrack")
+    raw, _expected = bf.smiyc(tmp_path / "dataset_AnomalyTrack")
     import_benchmark("roadanomaly21", raw, tmp_path / "out")
     import pyarrow.parquet as pq
 
@@ -107,7 +107,7 @@ def test_smiyc_notes_held_out_images_and_metadata(tmp_path: Path) -> None:
     summary = import_benchmark("roadobstacle21", raw, tmp_path / "out")
     assert any("held-out test set" in n for n in summary.notes)
     ds = comsamy.load_dataset(tmp_path / "out", config="all", split="test")
-    night = [r for r in ds if r["id"] == "driveway_3"][0]
+    night = next(r for r in ds if r["id"] == "driveway_3")
     assert night["time_of_day"] == "night" and night["sequence"] == "driveway"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import tracemalloc
 from pathlib import Path
 
@@ -158,7 +159,7 @@ def test_each_level_is_stronger_than_the_one_before() -> None:
         change = [
             np.abs(np.asarray(apply_weather(image, weather, level=k), np.float32) - clean).mean() for k in range(6)
         ]
-        assert change[0] == 0 and all(b > a for a, b in zip(change, change[1:], strict=False)), (weather, change)
+        assert change[0] == 0 and all(b > a for a, b in itertools.pairwise(change)), (weather, change)
 
 
 @pytest.mark.slow

@@ -47,13 +47,13 @@ def test_round_trip_bytes_and_metadata_are_exact(exported: tuple[Path, Path]) ->
         assert row["anomaly_types"] == meta[rid]["anomaly_types"].split(";")
 
 
-def _raw_image():  # noqa: ANN202
+def _raw_image():
     from datasets import Image as ImageFeature
 
     return ImageFeature(decode=False)
 
 
-def _raw_features():  # noqa: ANN202
+def _raw_features():
     f = benchmark_features().copy()
     f["image"] = _raw_image()
     f["label"] = _raw_image()

@@ -92,7 +92,7 @@ def test_plain_datasets_would_serve_stale_rows(tmp_path: Path) -> None:
     assert ds1.cast_column("label", _undecoded())["label"] == ds2.cast_column("label", _undecoded())["label"]
 
 
-def _undecoded():  # noqa: ANN202
+def _undecoded():
     from datasets import Image
 
     return Image(decode=False)

@@ -51,8 +51,9 @@ def case(tmp_path_factory: pytest.TempPathFactory):
     return items, scores, ef.build_dataset(items), path
 
 
-def test_best_f1_pass_equals_direct_computation_for_every_condition(case, tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_best_f1_pass_equals_direct_computation_for_every_condition(
+    case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     items, scores, ds, path = case
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the cache folder goes here; it must be gone after
     doc = evaluate_archive(path, ds, workers=1, progress=False, components=True, **SIZES).to_dict()
@@ -64,25 +65,33 @@ def test_best_f1_pass_equals_direct_computation_for_every_condition(case, tmp_pa
     assert doc["by_condition"]["weather"]["fog"]["components"] == _direct(items, scores, threshold, fog)
     for values in doc["by_condition"].values():
         for metrics in values.values():
-            assert set(metrics["components"]) == {"siou", "ppv", "mean_f1", "threshold", "num_gt_components",
-                                                  "num_pred_components"}
+            assert set(metrics["components"]) == {
+                "siou",
+                "ppv",
+                "mean_f1",
+                "threshold",
+                "num_gt_components",
+                "num_pred_components",
+            }
     assert doc["settings"]["components"]["threshold"] == threshold
     assert os.listdir(tmp_path) == []  # the temporary maps were removed
 
 
 def test_fixed_threshold_decoded_path_and_workers_agree(case, tmp_path: Path) -> None:
-    items, scores, ds, path = case
+    _items, scores, ds, path = case
     best = evaluate_archive(path, ds, workers=1, progress=False, components=True, **SIZES)
     threshold = best.components.threshold
-    fixed = evaluate_archive(path, ds, workers=1, progress=False, components=True, component_threshold=threshold,
-                             **SIZES)
+    fixed = evaluate_archive(
+        path, ds, workers=1, progress=False, components=True, component_threshold=threshold, **SIZES
+    )
     fortran = ef.write_archive(tmp_path / "f.zip", {k: np.asfortranarray(v) for k, v in scores.items()})
     decoded = evaluate_archive(fortran, ds, workers=1, progress=False, components=True, **SIZES)
 
     def comps(report) -> list:
         doc = report.to_dict()
-        return [doc["overall"]["components"]] + [m["components"] for v in doc["by_condition"].values()
-                                                 for m in v.values()]
+        return [doc["overall"]["components"]] + [
+            m["components"] for v in doc["by_condition"].values() for m in v.values()
+        ]
 
     assert comps(fixed) == comps(best) == comps(decoded)
     assert fixed.to_dict()["settings"]["components"]["threshold_rule"] == "fixed"
@@ -104,13 +113,27 @@ def test_integer_scores_and_float32_precision(tmp_path: Path) -> None:
     items, scores = _case()
     ds = ef.build_dataset(items)
     ints = {k: np.clip((v.astype(np.float64) + 1) * 100, 0, 255).astype(np.uint8) for k, v in scores.items()}
-    rep = evaluate_archive(ef.write_archive(tmp_path / "i.zip", ints, fmt="png"), ds, workers=1, progress=False,
-                           components=True, component_threshold=160.5, **SIZES)
+    rep = evaluate_archive(
+        ef.write_archive(tmp_path / "i.zip", ints, fmt="png"),
+        ds,
+        workers=1,
+        progress=False,
+        components=True,
+        component_threshold=160.5,
+        **SIZES,
+    )
     ids = [i.id for i in items]
     assert rep.to_dict()["overall"]["components"] == _direct(items, ints, 160.5, ids)
     f32 = {k: v.astype(np.float32) + np.float32(1e-4) for k, v in scores.items()}
-    rep32 = evaluate_archive(ef.write_archive(tmp_path / "f.zip", f32), ds, workers=1, progress=False,
-                             precision="float32", components=True, **SIZES)
+    rep32 = evaluate_archive(
+        ef.write_archive(tmp_path / "f.zip", f32),
+        ds,
+        workers=1,
+        progress=False,
+        precision="float32",
+        components=True,
+        **SIZES,
+    )
     t = rep32.components.threshold
     assert rep32.to_dict()["overall"]["components"] == _direct(items, f32, t, ids)
 
@@ -136,8 +159,13 @@ def test_no_anomaly_anywhere_gives_null_components(tmp_path: Path) -> None:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        doc = evaluate_archive(ef.write_archive(tmp_path / "z.zip", scores), ef.build_dataset(items), workers=1,
-                               progress=False, components=True).to_dict()
+        doc = evaluate_archive(
+            ef.write_archive(tmp_path / "z.zip", scores),
+            ef.build_dataset(items),
+            workers=1,
+            progress=False,
+            components=True,
+        ).to_dict()
     assert doc["overall"]["components"]["threshold"] is None
     assert doc["overall"]["components"]["mean_f1"] is None and doc["overall"]["components"]["num_gt_components"] == 0
 
@@ -147,8 +175,11 @@ def test_cache_write_failure_is_a_clear_error(tmp_path: Path) -> None:
 
     opts = ComponentOptions(None, 1, 1, cache_dir=str(tmp_path / "gone"))
     lab = np.zeros((4, 4), np.uint8)
-    with pytest.raises(UsageError, match=r"expected room for the best-F1 pass's temporary maps \(48 bytes for image "
-                                         r"'x'\) in .*gone, got No such file or directory"):
+    with pytest.raises(
+        UsageError,
+        match=r"expected room for the best-F1 pass's temporary maps \(48 bytes for image "
+        r"'x'\) in .*gone, got No such file or directory",
+    ):
         image_components(opts, "x", np.zeros((4, 4), np.uint16), "float16-bits", lab)
 
 
@@ -157,7 +188,7 @@ def test_temporary_maps_are_removed_when_scoring_fails(case, tmp_path: Path, mon
 
     from comsamy.errors import ArchiveError
 
-    items, scores, ds, _ = case
+    _items, scores, ds, _ = case
     bad = dict(scores)
     bad["img3"] = bad["img3"].copy()
     bad["img3"][0, 0] = np.nan  # found while scoring, after other images were cached

@@ -56,7 +56,7 @@ ANCHORS = {
     # 47 positives, one positive tied with the only negative, 2 positives: TPR 0.94 and 0.96 equally near 0.95
     "T13": (
         [1] * 47 + [1, 0, 1, 1],
-        list(range(100, 53, -1)) + [10, 10, 5, 4],
+        [*list(range(100, 53, -1)), 10, 10, 5, 4],
         0.998800,
         0.95,
         1.0,

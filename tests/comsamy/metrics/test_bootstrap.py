@@ -158,7 +158,7 @@ def test_accumulator_intervals_do_not_depend_on_insertion_chunks() -> None:
     for i, ((s, y), m) in enumerate(zip(images, meta, strict=True)):
         acc.update(f"im{i}", s, y, m)
     merged = MetricAccumulator()
-    for part in (range(0, 4), range(4, 10)):
+    for part in (range(4), range(4, 10)):
         chunk = MetricAccumulator()
         for i in part:
             chunk.update(f"im{i}", *images[i], meta[i])
@@ -172,7 +172,7 @@ def test_accumulator_intervals_do_not_depend_on_insertion_chunks() -> None:
     assert one["by_condition"]["split"]["adverse"]["ci"] == one["by_condition"]["weather"]["fog"]["ci"]
 
 
-@pytest.mark.parametrize("bad", [dict(n=0), dict(n=True), dict(level=1.0), dict(level=0), dict(metrics=["auc"])])
+@pytest.mark.parametrize("bad", [{"n": 0}, {"n": True}, {"level": 1.0}, {"level": 0}, {"metrics": ["auc"]}])
 def test_bad_options_are_usage_errors(bad: dict) -> None:
     hists = _hists(_images(8, n=2))
     options = {"n": 5, "seed": 0, **bad}

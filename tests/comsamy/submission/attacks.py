@@ -36,8 +36,29 @@ def raw_zip(entries: Sequence[tuple[str, bytes, int, int]]) -> bytes:
         offset = out.tell()
         out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0, crc, len(payload), size, len(encoded), 0))
         out.write(encoded + payload)
-        central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0, crc, len(payload), size,
-                                   len(encoded), 0, 0, 0, 0, 0, offset) + encoded)
+        central.append(
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                20,
+                20,
+                0,
+                8,
+                0,
+                0,
+                crc,
+                len(payload),
+                size,
+                len(encoded),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + encoded
+        )
     start = out.tell()
     for record in central:
         out.write(record)
@@ -66,8 +87,9 @@ def npz_bomb(shape: tuple[int, int], mib: int, *, repeat_name: bool) -> bytes:
     head = zlib.compressobj(9, zlib.DEFLATED, -15)
     bomb_payload = head.compress(header) + head.flush(zlib.Z_FULL_FLUSH) + deflated_zeros(mib)
     if repeat_name:
-        return raw_zip([("score.npy", valid_payload, size, crc), ("score.npy", bomb_payload, (mib * MIB) & 0xFFFFFFFF,
-                                                                 0)])
+        return raw_zip(
+            [("score.npy", valid_payload, size, crc), ("score.npy", bomb_payload, (mib * MIB) & 0xFFFFFFFF, 0)]
+        )
     return raw_zip([("score.npy", bomb_payload, size, crc)])
 
 

@@ -15,17 +15,24 @@ from comsamy.errors import ArchiveError
 from comsamy.submission import load_scores, open_container, validate_archive
 from tests.comsamy.evaluation import evalfixtures as ef
 
-SHAPES = {i: ef.SMALL_SHAPE for i in ef.SMALL_IDS}
-FUZZ = settings(max_examples=120, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SHAPES = dict.fromkeys(ef.SMALL_IDS, ef.SMALL_SHAPE)
+FUZZ = settings(
+    max_examples=120,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def _valid_zip(compression: int) -> bytes:
     members = {}
     scores = ef.small_scores(np.float32)
     members.update(ef.score_members({"a": scores["a"]}, "npy"))
-    members.update(ef.score_members({"b": (scores["b"] * 200).astype(np.uint8)}, "png") if False else
-                   ef.score_members({"b": scores["b"]}, "npz"))
+    members.update(
+        ef.score_members({"b": (scores["b"] * 200).astype(np.uint8)}, "png")
+        if False
+        else ef.score_members({"b": scores["b"]}, "npz")
+    )
     members.update(ef.score_members({"c": scores["c"].astype(np.float16)}, "h5"))
     members["manifest.json"] = b'{"method": "fuzz"}'
     buf = io.BytesIO()
@@ -72,13 +79,15 @@ def test_mutated_archives_fail_only_with_archive_error(compression: int, edits: 
 
 
 @FUZZ
-@given(members=st.dictionaries(
-    st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=12)
-    | st.sampled_from(["a.npy", "b.png", "c.h5", "a.npz", "../b.npy", "c.hdf5", "manifest.json"]),
-    st.binary(max_size=300) | st.sampled_from([ef.npy_bytes(np.zeros(ef.SMALL_SHAPE, np.float16))[:k]
-                                               for k in (0, 10, 60, 128, 168)]),
-    max_size=6,
-))
+@given(
+    members=st.dictionaries(
+        st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=12)
+        | st.sampled_from(["a.npy", "b.png", "c.h5", "a.npz", "../b.npy", "c.hdf5", "manifest.json"]),
+        st.binary(max_size=300)
+        | st.sampled_from([ef.npy_bytes(np.zeros(ef.SMALL_SHAPE, np.float16))[:k] for k in (0, 10, 60, 128, 168)]),
+        max_size=6,
+    )
+)
 def test_random_members_fail_only_with_archive_error(members: dict[str, bytes]) -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:

@@ -14,7 +14,7 @@ from comsamy.errors import ArchiveError, UsageError
 from comsamy.submission import load_scores, open_container, validate_archive, value_problems
 from tests.comsamy.evaluation import evalfixtures as ef
 
-SHAPES = {i: ef.SMALL_SHAPE for i in ef.SMALL_IDS}
+SHAPES = dict.fromkeys(ef.SMALL_IDS, ef.SMALL_SHAPE)
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +35,17 @@ def _read_all(path: Path) -> dict[str, np.ndarray]:
 
 @pytest.mark.parametrize(
     ("fmt", "dtype"),
-    [("npy", np.float16), ("npy", np.float32), ("npy", np.float64), ("npy", np.uint8), ("npy", np.uint16),
-     ("npz", np.float32), ("png", np.uint8), ("png", np.uint16), ("h5", np.float16)],
+    [
+        ("npy", np.float16),
+        ("npy", np.float32),
+        ("npy", np.float64),
+        ("npy", np.uint8),
+        ("npy", np.uint16),
+        ("npz", np.float32),
+        ("png", np.uint8),
+        ("png", np.uint16),
+        ("h5", np.float16),
+    ],
 )
 def test_every_format_reads_back_exactly(tmp_path: Path, fmt: str, dtype: type) -> None:
     rng = np.random.default_rng(3)
@@ -55,8 +64,9 @@ def test_big_endian_and_fortran_npy_read_as_stored_values(tmp_path: Path) -> Non
     a = np.arange(20, dtype=">f4").reshape(ef.SMALL_SHAPE) / 7
     b = np.asfortranarray(np.arange(20, dtype=np.float16).reshape(ef.SMALL_SHAPE))
     c = np.arange(20, dtype=np.float64).reshape(ef.SMALL_SHAPE)
-    path = ef.write_zip(tmp_path / "p.zip", {"a.npy": ef.npy_bytes(a), "b.npy": ef.npy_bytes(b),
-                                             "c.npy": ef.npy_bytes(c)})
+    path = ef.write_zip(
+        tmp_path / "p.zip", {"a.npy": ef.npy_bytes(a), "b.npy": ef.npy_bytes(b), "c.npy": ef.npy_bytes(c)}
+    )
     got = _read_all(path)
     np.testing.assert_array_equal(got["a"], a.astype(np.float32))
     np.testing.assert_array_equal(got["b"], b)

@@ -17,11 +17,11 @@ from comsamy.evaluation import evaluate_archive
 from comsamy.submission import ArchiveLimits, load_scores, open_container, validate_archive
 from tests.comsamy.evaluation import evalfixtures as ef
 
-SHAPES = {i: ef.SMALL_SHAPE for i in ef.SMALL_IDS}
+SHAPES = dict.fromkeys(ef.SMALL_IDS, ef.SMALL_SHAPE)
 
 
 @pytest.fixture(scope="module")
-def dataset():  # noqa: ANN201 - a datasets.Dataset
+def dataset():
     return ef.build_dataset(ef.small_items())
 
 
@@ -58,8 +58,9 @@ def test_issu_npz_is_read_by_its_anomaly_scores_key(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("layout", ["1hw", "hw1", "hw1_fortran"])
-def test_singleton_axes_are_squeezed_with_a_note_and_score_the_same(tmp_path: Path, dataset: object,
-                                                                   layout: str) -> None:
+def test_singleton_axes_are_squeezed_with_a_note_and_score_the_same(
+    tmp_path: Path, dataset: object, layout: str
+) -> None:
     scores = ef.small_scores()
     shaped = {
         "1hw": {i: a[None] for i, a in scores.items()},
@@ -88,13 +89,16 @@ def _bravo(tmp: Path, confidences: dict[str, np.ndarray], manifest: dict | None 
 def test_bravo_confidences_are_ranked_reversed_when_declared(tmp_path: Path, dataset: object) -> None:
     rng = np.random.default_rng(5)
     anomaly = {i: rng.integers(0, 65535, ef.SMALL_SHAPE).astype(np.uint16) for i in ef.SMALL_IDS}
-    reference = evaluate_archive(ef.write_archive(tmp_path / "anomaly.zip", anomaly, fmt="png"), dataset,
-                                 workers=1, progress=False)
+    reference = evaluate_archive(
+        ef.write_archive(tmp_path / "anomaly.zip", anomaly, fmt="png"), dataset, workers=1, progress=False
+    )
     confidence = {i: (65535 - a).astype(np.uint16) for i, a in anomaly.items()}
-    by_keyword = evaluate_archive(_bravo(tmp_path, confidence), dataset, polarity="confidence", workers=1,
-                                  progress=False)
-    by_manifest = evaluate_archive(_bravo(tmp_path, confidence, {"polarity": "confidence"}), dataset, workers=1,
-                                   progress=False)
+    by_keyword = evaluate_archive(
+        _bravo(tmp_path, confidence), dataset, polarity="confidence", workers=1, progress=False
+    )
+    by_manifest = evaluate_archive(
+        _bravo(tmp_path, confidence, {"polarity": "confidence"}), dataset, workers=1, progress=False
+    )
     assert by_keyword.overall == by_manifest.overall == reference.overall
     index = validate_archive(_bravo(tmp_path, confidence), SHAPES, polarity="confidence")
     assert index.polarity == "confidence" and index.members["a"].name == "a_conf.png"  # the suffix is stripped
@@ -104,8 +108,10 @@ def test_float_confidences_skip_the_fast_path_and_reverse_exactly(tmp_path: Path
     scores = ef.small_scores()
     reference = evaluate_archive(ef.write_archive(tmp_path / "a.zip", scores), dataset, workers=1, progress=False)
     negated = ef.write_archive(tmp_path / "c.zip", {i: -s for i, s in scores.items()})
-    assert evaluate_archive(negated, dataset, polarity="confidence", workers=1, progress=False).overall == \
-        reference.overall
+    assert (
+        evaluate_archive(negated, dataset, polarity="confidence", workers=1, progress=False).overall
+        == reference.overall
+    )
 
 
 def test_undeclared_confidence_names_are_ranked_as_given_with_a_note(tmp_path: Path) -> None:
@@ -120,13 +126,19 @@ def test_polarity_values_are_checked(tmp_path: Path) -> None:
     path = _bravo(tmp_path, {i: np.zeros(ef.SMALL_SHAPE, np.uint16) for i in ef.SMALL_IDS}, {"polarity": "up"})
     with pytest.raises(ArchiveError) as info:
         validate_archive(path, SHAPES)
-    assert info.value.problems == ("member 'manifest.json': key 'polarity': expected one of anomaly, confidence,"
-                                   " got 'up'",)
+    assert info.value.problems == (
+        "member 'manifest.json': key 'polarity': expected one of anomaly, confidence, got 'up'",
+    )
     with pytest.raises(UsageError, match="polarity"):
         validate_archive(path, SHAPES, polarity="down")  # type: ignore[arg-type]
     with pytest.warns(ArchiveNote, match="ranked as given"):
-        index = validate_archive(_bravo(tmp_path, {i: np.zeros(ef.SMALL_SHAPE, np.uint16) for i in ef.SMALL_IDS},
-                                        {"polarity": "confidence"}), SHAPES, polarity="anomaly")
+        index = validate_archive(
+            _bravo(
+                tmp_path, {i: np.zeros(ef.SMALL_SHAPE, np.uint16) for i in ef.SMALL_IDS}, {"polarity": "confidence"}
+            ),
+            SHAPES,
+            polarity="anomaly",
+        )
     assert index.polarity == "anomaly"  # the keyword wins over the manifest
 
 
@@ -142,8 +154,9 @@ def test_stray_documents_are_ignored_with_a_note(tmp_path: Path) -> None:
 def test_subset_config_scores_the_subset_and_notes_the_extra_ids() -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        report = evaluate_archive(example_predictions_path(), "sample", config="fog", split="test", workers=1,
-                                  progress=False)
+        report = evaluate_archive(
+            example_predictions_path(), "sample", config="fog", split="test", workers=1, progress=False
+        )
     assert report.overall.num_images == 4
     notes = [str(w.message) for w in caught if issubclass(w.category, ArchiveNote)]
     assert len(notes) == 1 and "45 member(s) score images outside the evaluated subset" in notes[0], notes
@@ -173,16 +186,20 @@ def test_value_problems_join_the_structural_report(tmp_path: Path, dataset: obje
         evaluate_archive(path, dataset, workers=1, progress=False)
     joined = "\n".join(info.value.problems)
     assert len(info.value.problems) == 3, joined
-    assert "'b.npy'" in joined and "unknown ids" in joined and "member 'a.npy': expected finite scores, got 2 NaN" \
-        in joined
+    assert (
+        "'b.npy'" in joined
+        and "unknown ids" in joined
+        and "member 'a.npy': expected finite scores, got 2 NaN" in joined
+    )
 
 
 def test_zip_and_folder_notes_and_documents_agree(tmp_path: Path) -> None:
     scores = ef.small_scores()
     folder = ef.write_archive(tmp_path / "folder", scores)
     (folder / "README.md").write_text("notes", encoding="utf-8")
-    zipped = ef.write_zip(tmp_path / "p.zip", {**ef.score_members(scores), "README.md": b"notes"},
-                          compression=zipfile.ZIP_STORED)
+    zipped = ef.write_zip(
+        tmp_path / "p.zip", {**ef.score_members(scores), "README.md": b"notes"}, compression=zipfile.ZIP_STORED
+    )
     assert _notes(folder)[0].notes == _notes(zipped)[0].notes  # type: ignore[attr-defined]
 
 
@@ -191,8 +208,9 @@ def test_comsamy_eval_prints_the_notes_and_takes_polarity(tmp_path: Path, capsys
 
     folder = ef.build_dataset_folder(tmp_path / "ds", ef.small_items())
     rng = np.random.default_rng(2)
-    members = {f"{i}_conf.png": ef.png_bytes(rng.integers(0, 65535, ef.SMALL_SHAPE).astype(np.uint16))
-               for i in ef.SMALL_IDS}
+    members = {
+        f"{i}_conf.png": ef.png_bytes(rng.integers(0, 65535, ef.SMALL_SHAPE).astype(np.uint16)) for i in ef.SMALL_IDS
+    }
     path = ef.write_zip(tmp_path / "p.zip", {**members, "README.txt": b"BRAVO export"})
     argv = ["--preds", str(path), "--data", str(folder), "--workers", "1", "--format", "csv"]
     assert main([*argv, "--polarity", "confidence"]) == 0

@@ -17,7 +17,7 @@ from comsamy.submission import validate as validate_module
 from tests.comsamy.evaluation import evalfixtures as ef
 from tests.comsamy.submission import attacks
 
-SHAPES = {i: ef.SMALL_SHAPE for i in ef.SMALL_IDS}
+SHAPES = dict.fromkeys(ef.SMALL_IDS, ef.SMALL_SHAPE)
 FULL_HD = (1080, 1920)  # the benchmark's image size: a member may be 17.6 MB uncompressed
 BOMB_MIB = 14_000  # inflates to 13.7 GiB from a 14.6 MB member
 PEAK_LIMIT = 96 << 20  # tracemalloc peak allowed for refusing / reading one such member
@@ -34,7 +34,7 @@ def _measured(fn: Callable[[], object]) -> tuple[object, float, int]:
     start = time.perf_counter()
     try:
         result: object = fn()
-    except Exception as exc:  # noqa: BLE001 - returned for the caller to check
+    except Exception as exc:
         result = exc
     elapsed = time.perf_counter() - start
     peak = tracemalloc.get_traced_memory()[1]
@@ -92,8 +92,10 @@ def test_outer_members_compressed_with_unbounded_methods_are_refused(tmp_path: P
             zf.writestr(name, data, compress_type=zipfile.ZIP_BZIP2 if name == "a.npy" else zipfile.ZIP_DEFLATED)
     with pytest.raises(ArchiveError) as info:
         validate_archive(path, SHAPES)
-    assert info.value.problems == ("member 'a.npy': expected a stored or deflated member, got compression method 12"
-                                   " (only those two inflate with a bounded output)",)
+    assert info.value.problems == (
+        "member 'a.npy': expected a stored or deflated member, got compression method 12"
+        " (only those two inflate with a bounded output)",
+    )
 
 
 # --- HDF5 -------------------------------------------------------------------------------------------------------
@@ -114,14 +116,21 @@ def _lzf(f: h5py.File) -> None:
 
 
 def _big_chunks(f: h5py.File) -> None:
-    f.create_dataset("value", shape=ef.SMALL_SHAPE, maxshape=(None, None), chunks=(64, 64), dtype="float32",
-                     compression="gzip")
+    f.create_dataset(
+        "value", shape=ef.SMALL_SHAPE, maxshape=(None, None), chunks=(64, 64), dtype="float32", compression="gzip"
+    )
 
 
 @pytest.mark.parametrize(
     ("attack", "needle"),
-    [("external", "external raw storage"), ("virtual", "virtual dataset"), ("soft", "soft link"),
-     ("external_link", "external link"), ("lzf", "filter 32000"), ("big_chunks", "chunks no larger")],
+    [
+        ("external", "external raw storage"),
+        ("virtual", "virtual dataset"),
+        ("soft", "soft link"),
+        ("external_link", "external link"),
+        ("lzf", "filter 32000"),
+        ("big_chunks", "chunks no larger"),
+    ],
 )
 def test_hdf5_that_reaches_outside_or_cannot_be_bounded_is_refused(tmp_path: Path, attack: str, needle: str) -> None:
     secret = tmp_path / "secret.bin"
@@ -163,8 +172,10 @@ def test_smiyc_gzip_chunked_hdf5_in_nested_folders_reads_back_exactly(tmp_path: 
     members = {}
     for image_id, arr in scores.items():
         members[f"anomaly_p/MyMethod/RoadAnomaly21/{image_id}.hdf5"] = attacks.h5_bytes(
-            lambda f, arr=arr: f.create_dataset("value", data=arr, chunks=(3, 2), compression="gzip",
-                                                compression_opts=9, shuffle=True, fletcher32=True))
+            lambda f, arr=arr: f.create_dataset(
+                "value", data=arr, chunks=(3, 2), compression="gzip", compression_opts=9, shuffle=True, fletcher32=True
+            )
+        )
     path = _archive(tmp_path, members)
     index = validate_archive(path, SHAPES)
     with open_container(path) as container:

@@ -34,8 +34,30 @@ def _central_only(names: list[bytes], payload: bytes = b"x") -> bytes:
     crc = zlib.crc32(payload)
     local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, crc, len(payload), len(payload), 5, 0)
     body = local + b"x.npy" + payload
-    records = b"".join(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0, crc, len(payload),
-                                   len(payload), len(n), 0, 0, 0, 0, 0, 0) + n for n in names)
+    records = b"".join(
+        struct.pack(
+            "<IHHHHHHIIIHHHHHII",
+            0x02014B50,
+            20,
+            20,
+            0,
+            0,
+            0,
+            0,
+            crc,
+            len(payload),
+            len(payload),
+            len(n),
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+        )
+        + n
+        for n in names
+    )
     count = min(len(names), 0xFFFF)
     return body + records + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(records), len(body), 0)
 
@@ -89,8 +111,9 @@ def test_outer_listing_of_a_hundred_thousand_records_is_refused_before_zipfile_p
     path = tmp_path / "p.zip"
     path.write_bytes(_central_only([b"__MACOSX/%06d" % i for i in range(100_000)]))
     error, _, peak = _refused(path)
-    assert error.problems == ("too many members: expected at most 1158 zip entries (directories and OS litter"
-                              " included), got more than 1158",)
+    assert error.problems == (
+        "too many members: expected at most 1158 zip entries (directories and OS litter included), got more than 1158",
+    )
     assert peak < 4 << 20, peak  # the walk holds one 46-byte record at a time
 
 
@@ -117,8 +140,9 @@ def test_hdf5_tiled_into_tiny_chunks_is_refused_before_any_chunk_is_read(tmp_pat
 
     member = attacks.h5_bytes(build)
     assert len(member) < shape[0] * shape[1] * 8  # well within the member cap
-    error, _, _ = _refused(ef.write_zip(tmp_path / "p.zip", {"a.h5": member}, compression=zipfile.ZIP_STORED),
-                           {"a": shape})
+    error, _, _ = _refused(
+        ef.write_zip(tmp_path / "p.zip", {"a.h5": member}, compression=zipfile.ZIP_STORED), {"a": shape}
+    )
     (problem,) = error.problems
     assert problem.startswith("member 'a.h5': expected at most 16384 chunks") and "129600" in problem, problem
 
@@ -157,8 +181,9 @@ def test_folder_member_swapped_for_a_symlink_after_listing_is_not_followed(tmp_p
 
 
 @pytest.mark.parametrize(("image_id", "needle"), [("C:x", "absolute"), ("a\x00b", "NUL")])
-def test_writer_refuses_ids_whose_member_names_comsamy_eval_would_refuse(tmp_path: Path, image_id: str,
-                                                                        needle: str) -> None:
+def test_writer_refuses_ids_whose_member_names_comsamy_eval_would_refuse(
+    tmp_path: Path, image_id: str, needle: str
+) -> None:
     """Bug: ArchiveWriter wrote ``C:x.npy`` (refused by comsamy-eval as absolute) and ``a\\0b.npy`` (zipfile cuts
     names at NUL: the member became ``a``) without a word."""
     with ArchiveWriter(tmp_path / "p.zip") as writer, pytest.raises(UsageError, match=needle):
@@ -166,10 +191,17 @@ def test_writer_refuses_ids_whose_member_names_comsamy_eval_would_refuse(tmp_pat
 
 
 # --- attacks that were already refused (pinned) -----------------------------------------------------------------
-@pytest.mark.parametrize(("name", "needle"), [
-    ("C:/a.npy", "absolute"), ("c:a.npy", "absolute"), ("//server/share/a.npy", "absolute"),
-    ("x/../../a.npy", "'..'"), ("..\\a.npy", "backslash"), ("x\\..\\a.npy", "'..'"),
-])
+@pytest.mark.parametrize(
+    ("name", "needle"),
+    [
+        ("C:/a.npy", "absolute"),
+        ("c:a.npy", "absolute"),
+        ("//server/share/a.npy", "absolute"),
+        ("x/../../a.npy", "'..'"),
+        ("..\\a.npy", "backslash"),
+        ("x\\..\\a.npy", "'..'"),
+    ],
+)
 def test_path_like_names_are_refused_by_name(tmp_path: Path, name: str, needle: str) -> None:
     members = _good_with()
     members[name] = members.pop("a.npy")
@@ -191,8 +223,10 @@ def test_case_folding_and_unicode_normalisation_do_not_alias_ids(tmp_path: Path)
 def test_duplicate_central_records_of_one_name_are_refused(tmp_path: Path) -> None:
     good = ef.npy_bytes(ef.small_scores()["a"])
     crc = zlib.crc32(good)
-    raw = attacks.raw_zip([("a.npy", zlib.compress(good)[2:-4], len(good), crc)] * 2 + [
-        (n, zlib.compress(d)[2:-4], len(d), zlib.crc32(d)) for n, d in _good_with().items() if n != "a.npy"])
+    raw = attacks.raw_zip(
+        [("a.npy", zlib.compress(good)[2:-4], len(good), crc)] * 2
+        + [(n, zlib.compress(d)[2:-4], len(d), zlib.crc32(d)) for n, d in _good_with().items() if n != "a.npy"]
+    )
     path = tmp_path / "p.zip"
     path.write_bytes(raw)
     error, _, _ = _refused(path)
@@ -204,7 +238,7 @@ def test_overlapping_records_and_a_local_name_that_differs_are_refused(tmp_path:
     data = ef.npy_bytes(ef.small_scores()["a"])
     raw = bytearray(attacks.raw_zip([("a.npy", zlib.compress(data)[2:-4], len(data), zlib.crc32(data))]))
     cd = raw.index(b"PK\x01\x02")
-    record = bytes(raw[cd: raw.index(b"PK\x05\x06")])
+    record = bytes(raw[cd : raw.index(b"PK\x05\x06")])
     records = record + record.replace(b"a.npy", b"b.npy") + record.replace(b"a.npy", b"c.npy")
     out = bytes(raw[:cd]) + records + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 3, 3, len(records), cd, 0)
     path = tmp_path / "p.zip"
@@ -218,8 +252,8 @@ def test_data_descriptor_that_lies_about_the_size_is_refused(tmp_path: Path) -> 
     data = ef.npy_bytes(ef.small_scores()["a"])
     members = _good_with()
     raw = bytearray(ef._zip_bytes(members, zipfile.ZIP_DEFLATED))
-    cd = raw.index(b"PK\x01\x02" + raw[raw.index(b"PK\x01\x02") + 4: raw.index(b"PK\x01\x02") + 8])
-    raw[cd + 24: cd + 28] = struct.pack("<I", len(data) - 8)  # central directory: 8 bytes fewer than inflate
+    cd = raw.index(b"PK\x01\x02" + raw[raw.index(b"PK\x01\x02") + 4 : raw.index(b"PK\x01\x02") + 8])
+    raw[cd + 24 : cd + 28] = struct.pack("<I", len(data) - 8)  # central directory: 8 bytes fewer than inflate
     path = tmp_path / "p.zip"
     path.write_bytes(bytes(raw))
     error, _, _ = _refused(path)
@@ -232,7 +266,7 @@ def test_zip64_size_in_the_extra_field_over_the_cap_is_refused_before_inflating(
     raw = attacks.raw_zip([("a.npy", payload, 0xFFFFFFFF, 0)])
     extra = struct.pack("<HHQQ", 1, 16, 1 << 40, len(payload))
     cd = raw.index(b"PK\x01\x02")
-    rec = bytearray(raw[cd: raw.index(b"PK\x05\x06")])
+    rec = bytearray(raw[cd : raw.index(b"PK\x05\x06")])
     rec[20:24] = struct.pack("<I", 0xFFFFFFFF)
     rec[30:32] = struct.pack("<H", len(extra))
     rec += extra
@@ -246,11 +280,16 @@ def test_zip64_size_in_the_extra_field_over_the_cap_is_refused_before_inflating(
 
 def test_png_with_huge_dimensions_is_refused_from_its_header(tmp_path: Path) -> None:
     """IHDR of 100 000 x 100 000 with a tiny IDAT: refused by shape before Pillow allocates anything."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
-    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 100_000, 100_000, 8, 0, 0, 0, 0))
-           + chunk(b"IDAT", zlib.compress(b"\0" * 1000)) + chunk(b"IEND", b""))
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 100_000, 100_000, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\0" * 1000))
+        + chunk(b"IEND", b"")
+    )
     error, _, _ = _refused(ef.write_zip(tmp_path / "p.zip", _good_with(a__png=png)))
     (problem,) = error.problems
     assert problem == "member 'a.png': expected shape (4, 5) (H, W) as the image, got (100000, 100000)"
@@ -258,13 +297,18 @@ def test_png_with_huge_dimensions_is_refused_from_its_header(tmp_path: Path) -> 
 
 def test_png_whose_idat_inflates_far_beyond_the_image_is_decoded_bounded(tmp_path: Path) -> None:
     """A 4x5 PNG whose IDAT inflates to 900 MiB (within the member cap): Pillow stops at the image's 4 x (1 + 5) bytes."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
     zstream = zlib.compressobj(9, zlib.DEFLATED, 15)
     idat = zstream.compress(b"") + zstream.flush(zlib.Z_FULL_FLUSH) + attacks.deflated_zeros(900)
-    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 5, 4, 8, 0, 0, 0, 0))
-           + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 5, 4, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", idat)
+        + chunk(b"IEND", b"")
+    )
     path = ef.write_zip(tmp_path / "p.zip", {"a.png": png}, compression=zipfile.ZIP_STORED)
     index = validate_archive(path, {"a": ef.SMALL_SHAPE})
 
@@ -277,14 +321,17 @@ def test_png_whose_idat_inflates_far_beyond_the_image_is_decoded_bounded(tmp_pat
     assert seconds < SECONDS_LIMIT and peak < PEAK_LIMIT, (seconds, peak)
 
 
-@pytest.mark.parametrize(("header", "needle"), [
-    ("{'descr': '|O', 'fortran_order': False, 'shape': (4, 5), }", "pickled object"),
-    ("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (4, 5), }", "structured"),
-    ("{'descr': '<f2', 'fortran_order': False, 'shape': (-4, -5), }", "between 0 and"),
-    ("{'descr': '<f2', 'fortran_order': 'yes', 'shape': (4, 5), }", "unreadable"),
-    ("{'descr': '<f2', 'fortran_order': False, 'shape': " + "(" * 300 + ")" * 300 + ", }", "unreadable"),
-    ("{'descr': '<f2', 'fortran_order': False, 'shape': (4, 5), '__class__': 1}", "unreadable"),
-])
+@pytest.mark.parametrize(
+    ("header", "needle"),
+    [
+        ("{'descr': '|O', 'fortran_order': False, 'shape': (4, 5), }", "pickled object"),
+        ("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (4, 5), }", "structured"),
+        ("{'descr': '<f2', 'fortran_order': False, 'shape': (-4, -5), }", "between 0 and"),
+        ("{'descr': '<f2', 'fortran_order': 'yes', 'shape': (4, 5), }", "unreadable"),
+        ("{'descr': '<f2', 'fortran_order': False, 'shape': " + "(" * 300 + ")" * 300 + ", }", "unreadable"),
+        ("{'descr': '<f2', 'fortran_order': False, 'shape': (4, 5), '__class__': 1}", "unreadable"),
+    ],
+)
 def test_hostile_npy_headers_are_member_problems(tmp_path: Path, header: str, needle: str) -> None:
     body = header.encode() + b" " * ((64 - (len(header) + 11) % 64) % 64) + b"\n"
     npy = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(body)) + body + b"\0" * 40
@@ -311,12 +358,19 @@ def test_npz_nested_inside_npz_is_not_unpacked(tmp_path: Path) -> None:
 def test_png_full_of_compressed_text_chunks_stops_at_pillows_text_budget(tmp_path: Path) -> None:
     """900 zTXt chunks of 1 KB that each inflate to 1 MiB (900 MiB of text in a 0.95 MB member): Pillow stops at
     its 64 MiB MAX_TEXT_MEMORY and the member is a problem, not a hang."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
     text = chunk(b"zTXt", b"k\0\0" + zlib.compress(b"A" * ((1 << 20) - 10), 9))
-    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 5, 4, 8, 0, 0, 0, 0)) + text * 450
-           + chunk(b"IDAT", zlib.compress(b"\0" * 24)) + text * 450 + chunk(b"IEND", b""))
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 5, 4, 8, 0, 0, 0, 0))
+        + text * 450
+        + chunk(b"IDAT", zlib.compress(b"\0" * 24))
+        + text * 450
+        + chunk(b"IEND", b"")
+    )
     path = ef.write_zip(tmp_path / "p.zip", {"a.png": png}, compression=zipfile.ZIP_STORED)
     index = validate_archive(path, {"a": ef.SMALL_SHAPE})
 
@@ -329,8 +383,9 @@ def test_png_full_of_compressed_text_chunks_stops_at_pillows_text_budget(tmp_pat
     assert "MAX_TEXT_MEMORY" in problems[0] and seconds < SECONDS_LIMIT and peak < PEAK_LIMIT, (seconds, peak)
 
 
-def test_folder_nested_deeper_than_the_recursion_limit_is_a_named_problem(tmp_path: Path,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_folder_nested_deeper_than_the_recursion_limit_is_a_named_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Bug: ``os.walk`` recursed once per level (Python 3.11): a folder 1 100 deep raised RecursionError."""
     folder = ef.write_archive(tmp_path / "preds", ef.small_scores())
     monkeypatch.chdir(folder)
@@ -351,7 +406,9 @@ def test_folder_nested_deeper_than_the_recursion_limit_is_a_named_problem(tmp_pa
             os.rmdir("d")
         os.chdir(tmp_path)
     (problem,) = error.problems
-    assert problem == f"member {'/'.join(['d'] * 33)!r}: expected folders at most 32 deep, got a deeper one (not walked)"
+    assert (
+        problem == f"member {'/'.join(['d'] * 33)!r}: expected folders at most 32 deep, got a deeper one (not walked)"
+    )
 
 
 def test_folder_listing_keeps_os_walk_order_and_stops_past_the_member_cap(tmp_path: Path) -> None:
@@ -376,8 +433,9 @@ def test_folder_listing_keeps_os_walk_order_and_stops_past_the_member_cap(tmp_pa
     assert len(FolderContainer(many, max_records=10).entries()) == 11  # the walk stops one past the cap
 
 
-@pytest.mark.parametrize("layout", ["plain", "prefix_and_comment", "zip64_end_record", "magic_in_end_record",
-                                    "not_a_zip"])
+@pytest.mark.parametrize(
+    "layout", ["plain", "prefix_and_comment", "zip64_end_record", "magic_in_end_record", "not_a_zip"]
+)
 def test_record_count_agrees_with_zipfile(tmp_path: Path, layout: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The pre-parse count finds the central directory where zipfile does (a prepended stub, a comment, zip64)."""
     from comsamy.submission.zipcount import count_records

@@ -19,12 +19,12 @@ from comsamy.evaluation import evaluate_archive, validate_predictions
 from comsamy.submission import ArchiveWriter, validate_archive
 from tests.comsamy.evaluation import evalfixtures as ef
 
-SHAPES = {i: ef.SMALL_SHAPE for i in ef.SMALL_IDS}
+SHAPES = dict.fromkeys(ef.SMALL_IDS, ef.SMALL_SHAPE)
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "evaluator.md"
 
 
 @pytest.fixture(scope="module")
-def dataset():  # noqa: ANN201 - a datasets.Dataset
+def dataset():
     return ef.build_dataset(ef.small_items())
 
 
@@ -70,8 +70,23 @@ def test_comsamy_eval_scores_an_archive_written_against_a_dataset_folder(tmp_pat
             writer.add(image_id, arr)
     assert "(4, 5)" in problem
     out = tmp_path / "r.json"
-    assert main(["--preds", str(tmp_path / "p.zip"), "--data", str(folder), "--workers", "1", "--out", str(out),
-                 "--format", "json"]) == 0
+    assert (
+        main(
+            [
+                "--preds",
+                str(tmp_path / "p.zip"),
+                "--data",
+                str(folder),
+                "--workers",
+                "1",
+                "--out",
+                str(out),
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
     assert json.loads(out.read_text())["archive"]["manifest"]["method"] == "folder"
 
 
@@ -100,8 +115,10 @@ def test_refusals_carry_the_messages_of_comsamy_eval(tmp_path: Path, dataset: ob
     assert refused["duplicate"] == "duplicate id 'a': expected one member per image, got 'a.npy', 'a.npy'"
     for case, members in {
         "unknown": {**ef.score_members(good), "zzz.npy": ef.npy_bytes(good["a"])},
-        "nan": {**ef.score_members(good), "b.npy": ef.npy_bytes(np.where(np.arange(20).reshape(4, 5) < 3, np.nan,
-                                                                        1.0))},
+        "nan": {
+            **ef.score_members(good),
+            "b.npy": ef.npy_bytes(np.where(np.arange(20).reshape(4, 5) < 3, np.nan, 1.0)),
+        },
         "shape": {**ef.score_members(good), "b.npy": ef.npy_bytes(np.zeros((5, 4), np.float16))},
         "not_2d": {**ef.score_members(good), "b.npy": ef.npy_bytes(np.zeros((2, 4, 5), np.float16))},
         "range": {**ef.score_members(good), "b.npy": ef.npy_bytes(big)},
@@ -192,6 +209,6 @@ def test_the_documented_loop_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         return np.asarray(image.convert("L"), np.float32) / 255  # type: ignore[attr-defined]
 
     monkeypatch.chdir(tmp_path)
-    exec(compile(code, str(DOCS), "exec"), {"my_model": my_model})  # noqa: S102 - our own documentation
+    exec(compile(code, str(DOCS), "exec"), {"my_model": my_model})
     report = evaluate_archive(tmp_path / "preds.zip", "sample", workers=1, progress=False)
     assert report.manifest["method"] == "my method" and report.overall.num_images == 49
