@@ -108,19 +108,32 @@ def size_argument(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _int_at_least(text: str, minimum: int, what: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {value}")
+    return value
+
+
 def positive_int(text: str) -> int:
     """Parse a positive integer for argparse.
 
     >>> positive_int("3")
     3
     """
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
+    return _int_at_least(text, 1, "a positive integer")
 
 
-__all__ = ["add_debug_argument", "positive_int", "run_cli", "size_argument"]
+def non_negative_int(text: str) -> int:
+    """Parse a non-negative integer for argparse.
+
+    >>> non_negative_int("0")
+    0
+    """
+    return _int_at_least(text, 0, "a non-negative integer")
+
+
+__all__ = ["add_debug_argument", "non_negative_int", "positive_int", "run_cli", "size_argument"]

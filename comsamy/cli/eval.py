@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from comsamy.cli.common import run_cli
+from comsamy.cli.common import non_negative_int, positive_int, run_cli
 from comsamy.errors import ArchiveError, UsageError
 from comsamy.metrics.definitions import AUPRC_DEFINITIONS, FPR95_DEFINITIONS, PRECISIONS
 
@@ -30,26 +30,6 @@ EXAMPLES = """examples:
   comsamy-eval --preds a.zip --bootstrap 1000 --per-image images.csv
   comsamy-eval summary r1.json r2.json              # several benchmarks: the paper's Table III layout
 exit codes: 0 scored, 2 usage error, 3 invalid archive, 4 data not available"""
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
-    return value
 
 
 def _component_threshold(text: str) -> float | str:
@@ -122,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
         "e.g. BRAVO's _conf maps); default: the manifest's polarity, else anomaly",
     )
     p.add_argument(
-        "--workers", type=_positive_int, default=None, metavar="N", help="worker processes (default: every core)"
+        "--workers", type=positive_int, default=None, metavar="N", help="worker processes (default: every core)"
     )
     comp = p.add_argument_group("component level (SMIYC: sIoU, PPV, mean F1; needs opencv or scipy)")
     comp.add_argument("--components", action="store_true", help="add component-level metrics to every condition")
@@ -135,14 +115,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     comp.add_argument(
         "--min-pred-size",
-        type=_non_negative_int,
+        type=non_negative_int,
         default=500,
         metavar="PIXELS",
         help="drop predicted components smaller than this (default 500; SMIYC obstacle track: 50)",
     )
     comp.add_argument(
         "--min-gt-size",
-        type=_non_negative_int,
+        type=non_negative_int,
         default=100,
         metavar="PIXELS",
         help="turn ground-truth components smaller than this void (default 100; obstacle track: 10)",
@@ -150,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats = p.add_argument_group("uncertainty and comparison")
     stats.add_argument(
         "--bootstrap",
-        type=_non_negative_int,
+        type=non_negative_int,
         default=0,
         metavar="N",
         help="percentile bootstrap over images with N resamples: every metrics object gains 'ci' "
@@ -158,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stats.add_argument(
         "--seed",
-        type=_non_negative_int,
+        type=non_negative_int,
         default=0,
         metavar="S",
         help="bootstrap seed (default 0); the same seed gives the same intervals for any --workers",
