@@ -43,21 +43,48 @@ class Row:
     smoke: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"description": self.description, "run": self.run, "score": self.score, "loss": self.loss,
-                "composition": self.composition, "lam": self.lam, "smoke": self.smoke}
+        return {
+            "description": self.description,
+            "run": self.run,
+            "score": self.score,
+            "loss": self.loss,
+            "composition": self.composition,
+            "lam": self.lam,
+            "smoke": self.smoke,
+        }
 
 
 COMPARISONS: tuple[tuple[str, str, str, str], ...] = (
-    ("synthesis_harmonized_vs_copy_paste", "table5_harmonized_energy", "table5_copy_paste",
-     "Table V step 1: harmonised vs copy-paste training anomalies (RPL energy loss, energy score)"),
-    ("score_eel_vs_energy_on_energy_loss_weights", "table5_eel_score", "table5_harmonized_energy",
-     "Table V step 2: EEL score vs energy score, same weights (energy loss)"),
-    ("loss_eel_vs_energy_eel_score", "table5_eel_loss", "table5_eel_score",
-     "Table V step 3: EEL loss vs RPL's energy loss (both EEL score)"),
-    ("score_eel_vs_energy_on_eel_loss_weights", "table5_eel_loss", "rpl_eel_energy_score",
-     "EEL score vs energy score, same weights (EEL loss)"),
-    ("loss_eel_vs_energy_each_tuned", "rpl_eel_tuned", "rpl_energy_tuned",
-     "EEL loss vs energy loss, each with its own lambda and score chosen on validation"),
+    (
+        "synthesis_harmonized_vs_copy_paste",
+        "table5_harmonized_energy",
+        "table5_copy_paste",
+        "Table V step 1: harmonised vs copy-paste training anomalies (RPL energy loss, energy score)",
+    ),
+    (
+        "score_eel_vs_energy_on_energy_loss_weights",
+        "table5_eel_score",
+        "table5_harmonized_energy",
+        "Table V step 2: EEL score vs energy score, same weights (energy loss)",
+    ),
+    (
+        "loss_eel_vs_energy_eel_score",
+        "table5_eel_loss",
+        "table5_eel_score",
+        "Table V step 3: EEL loss vs RPL's energy loss (both EEL score)",
+    ),
+    (
+        "score_eel_vs_energy_on_eel_loss_weights",
+        "table5_eel_loss",
+        "rpl_eel_energy_score",
+        "EEL score vs energy score, same weights (EEL loss)",
+    ),
+    (
+        "loss_eel_vs_energy_each_tuned",
+        "rpl_eel_tuned",
+        "rpl_energy_tuned",
+        "EEL loss vs energy loss, each with its own lambda and score chosen on validation",
+    ),
     ("rpl_diffeel_vs_msp", "table5_eel_loss", "msp", "RPL + DiffEEL vs the inlier model's MSP (Table II)"),
     ("rpl_diffeel_vs_energy", "table5_eel_loss", "energy", "RPL + DiffEEL vs the inlier model's energy (Table II)"),
 )
@@ -65,7 +92,10 @@ COMPARISONS: tuple[tuple[str, str, str, str], ...] = (
 
 CLAIMS: tuple[tuple[str, str], ...] = (
     ("harmonised synthesis beats copy-paste (Table V)", "synthesis_harmonized_vs_copy_paste"),
-    ("the EEL score beats the energy score on the same weights (Table V)", "score_eel_vs_energy_on_energy_loss_weights"),
+    (
+        "the EEL score beats the energy score on the same weights (Table V)",
+        "score_eel_vs_energy_on_energy_loss_weights",
+    ),
     ("the EEL loss beats RPL's energy loss (Table V)", "loss_eel_vs_energy_eel_score"),
     ("the EEL loss beats RPL's energy loss, each tuned on validation", "loss_eel_vs_energy_each_tuned"),
     ("RPL + DiffEEL beats MSP (Table II)", "rpl_diffeel_vs_msp"),
@@ -76,8 +106,11 @@ CLAIMS: tuple[tuple[str, str], ...] = (
 
 def split_ids(rows: Sequence[Any]) -> dict[str, list[str]]:
     """Image ids of each of :data:`SPLITS`, in row order."""
-    return {"whole": [r.id for r in rows], "clear": [r.id for r in rows if r.weather == "clear"],
-            "adverse": [r.id for r in rows if r.weather != "clear"]}
+    return {
+        "whole": [r.id for r in rows],
+        "clear": [r.id for r in rows if r.weather == "clear"],
+        "adverse": [r.id for r in rows if r.weather != "clear"],
+    }
 
 
 def _metrics_of(acc: Any, ids: Sequence[str]) -> dict[str, float]:
@@ -87,8 +120,12 @@ def _metrics_of(acc: Any, ids: Sequence[str]) -> dict[str, float]:
     return {k: float(m[k]) for k in METRICS}
 
 
-def select(val_accs: Mapping[tuple[str, int], Mapping[str, Any]], candidates: Sequence[tuple[str, str]],
-           seeds: Sequence[int], ids: Sequence[str]) -> dict[str, Any]:
+def select(
+    val_accs: Mapping[tuple[str, int], Mapping[str, Any]],
+    candidates: Sequence[tuple[str, str]],
+    seeds: Sequence[int],
+    ids: Sequence[str],
+) -> dict[str, Any]:
     """Choose the ``(run, score)`` candidate with the highest seed-mean validation AUPRC (whole split).
 
     Ties go to the earlier candidate (grids are listed smallest lambda first, energy score first).
@@ -99,8 +136,14 @@ def select(val_accs: Mapping[tuple[str, int], Mapping[str, Any]], candidates: Se
     table = []
     for run, score in candidates:
         per_seed = [_metrics_of(val_accs[(run, s)][score], ids) for s in seeds]
-        table.append({"run": run, "score": score, "auprc": float(np.mean([m["auprc"] for m in per_seed])),
-                      "fpr95": float(np.mean([m["fpr95"] for m in per_seed]))})
+        table.append(
+            {
+                "run": run,
+                "score": score,
+                "auprc": float(np.mean([m["auprc"] for m in per_seed])),
+                "fpr95": float(np.mean([m["fpr95"] for m in per_seed])),
+            }
+        )
     best = max(range(len(table)), key=lambda i: (table[i]["auprc"], -i))
     return {"candidates": table, "chosen": dict(table[best])}
 
@@ -109,8 +152,9 @@ def _hists(acc: Any, ids: Sequence[str]) -> list[Any]:
     return [acc.image_histogram(i) for i in ids]
 
 
-def summarise_row(per_seed_accs: Sequence[Any], ids: Mapping[str, Sequence[str]], *, n: int, seed: int,
-                  level: float) -> tuple[dict[str, Any], dict[str, dict[str, np.ndarray]]]:
+def summarise_row(
+    per_seed_accs: Sequence[Any], ids: Mapping[str, Sequence[str]], *, n: int, seed: int, level: float
+) -> tuple[dict[str, Any], dict[str, dict[str, np.ndarray]]]:
     """Per split and metric: seed mean, per-seed values, seed interval, image interval.
 
     Returns:
@@ -121,15 +165,23 @@ def summarise_row(per_seed_accs: Sequence[Any], ids: Mapping[str, Sequence[str]]
     resamples: dict[str, dict[str, np.ndarray]] = {}
     for split in SPLITS:
         per_seed = [_metrics_of(acc, ids[split]) for acc in per_seed_accs]
-        res = image_resamples([_hists(acc, ids[split]) for acc in per_seed_accs], n=n, seed=seed,
-                              stream=f"split={split}")
+        res = image_resamples(
+            [_hists(acc, ids[split]) for acc in per_seed_accs], n=n, seed=seed, stream=f"split={split}"
+        )
         resamples[split] = res
         out[split] = {m: interval_summary([p[m] for p in per_seed], res[m], level=level) for m in METRICS}
     return out, resamples
 
 
-def compare(a: Mapping[str, Any], b: Mapping[str, Any], res_a: Mapping[str, Mapping[str, np.ndarray]],
-            res_b: Mapping[str, Mapping[str, np.ndarray]], *, level: float, paired_seeds: bool) -> dict[str, Any]:
+def compare(
+    a: Mapping[str, Any],
+    b: Mapping[str, Any],
+    res_a: Mapping[str, Mapping[str, np.ndarray]],
+    res_b: Mapping[str, Mapping[str, np.ndarray]],
+    *,
+    level: float,
+    paired_seeds: bool,
+) -> dict[str, Any]:
     """Paired differences A − B per split and metric: mean, per-seed differences, seed and image intervals.
 
     ``paired_seeds`` is False when A or B has fewer seeds (a smoke row): then only the image interval is given.
@@ -181,7 +233,12 @@ def assess_claims(comparisons: Mapping[str, Any]) -> list[dict[str, Any]]:
             sides = [_side(comp[m]["image_interval"], favour_positive)]
             if None not in comp[m]["seed_interval"]:
                 sides.append(_side(comp[m]["seed_interval"], favour_positive))
-            verdicts[m] = ("supported" if all(s == 1 for s in sides) else
-                           "contradicted" if all(s == -1 for s in sides) else "not resolved")
+            verdicts[m] = (
+                "supported"
+                if all(s == 1 for s in sides)
+                else "contradicted"
+                if all(s == -1 for s in sides)
+                else "not resolved"
+            )
         out.append({"claim": claim, "comparison": name, **verdicts})
     return out

@@ -65,7 +65,8 @@ class StudyConfig:
     rpl_steps: int = 200
     rpl_lr: float = 1e-3
     lam_grid: Mapping[str, tuple[float, ...]] = field(
-        default_factory=lambda: {"energy": (0.1, 0.5, 2.0), "eel": (0.1, 0.5, 2.0)})
+        default_factory=lambda: {"energy": (0.1, 0.5, 2.0), "eel": (0.1, 0.5, 2.0)}
+    )
     threads: int = 1
     bootstrap: int = 1000
     ci_level: float = 0.95
@@ -83,15 +84,31 @@ class StudyConfig:
             raise ConfigError(f"lam_grid: expected one grid per loss {LOSSES}, got keys {sorted(self.lam_grid)}")
         sizes = {len(v) for v in self.lam_grid.values()}
         if len(sizes) != 1 or 0 in sizes or any(x <= 0 for v in self.lam_grid.values() for x in v):
-            raise ConfigError(f"lam_grid: expected grids of one positive length with lam > 0 (the same tuning budget "
-                              f"for every loss), got {dict(self.lam_grid)}")
-        for name in ("train_inliers", "bank_objects", "compose_count", "val_images", "test_images", "inlier_steps",
-                     "rpl_steps", "batch_size", "threads", "bootstrap", "bank_size", "crop_size"):
+            raise ConfigError(
+                f"lam_grid: expected grids of one positive length with lam > 0 (the same tuning budget "
+                f"for every loss), got {dict(self.lam_grid)}"
+            )
+        for name in (
+            "train_inliers",
+            "bank_objects",
+            "compose_count",
+            "val_images",
+            "test_images",
+            "inlier_steps",
+            "rpl_steps",
+            "batch_size",
+            "threads",
+            "bootstrap",
+            "bank_size",
+            "crop_size",
+        ):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"{name}: expected a positive integer, got {getattr(self, name)!r}")
         if self.val_images < 7 or self.test_images < 7:
-            raise ConfigError(f"val_images / test_images: expected >= 7 (clear and adverse images), got "
-                              f"{self.val_images} / {self.test_images}")
+            raise ConfigError(
+                f"val_images / test_images: expected >= 7 (clear and adverse images), got "
+                f"{self.val_images} / {self.test_images}"
+            )
         if not 0.5 < self.ci_level < 1:
             raise ConfigError(f"ci_level: expected a level in (0.5, 1), got {self.ci_level}")
 
@@ -104,8 +121,18 @@ class StudyConfig:
 
     def data_dict(self) -> dict[str, Any]:
         """The part of the config that defines the data (its hash names the data folder)."""
-        keys = ("data_seed", "image_size", "train_inliers", "bank_objects", "bank_size", "compose_count",
-                "objects_per_image", "val_images", "test_images", "diffusion_objects")
+        keys = (
+            "data_seed",
+            "image_size",
+            "train_inliers",
+            "bank_objects",
+            "bank_size",
+            "compose_count",
+            "objects_per_image",
+            "val_images",
+            "test_images",
+            "diffusion_objects",
+        )
         d = self.to_dict()
         return {k: d[k] for k in keys}
 
@@ -116,14 +143,41 @@ class StudyConfig:
 
 PRESETS: dict[str, StudyConfig] = {
     "full": StudyConfig(),
-    "quick": StudyConfig(name="quick", seeds=(0, 1, 2), image_size=(160, 90), train_inliers=64, bank_objects=48,
-                         bank_size=48, compose_count=96, val_images=28, test_images=56, crop_size=64,
-                         inlier_steps=250, rpl_steps=120, lam_grid={"energy": (0.1, 1.0), "eel": (0.1, 1.0)},
-                         bootstrap=300, diffusion_objects=12),
-    "smoke": StudyConfig(name="smoke", seeds=(0,), image_size=(96, 54), train_inliers=8, bank_objects=8,
-                         bank_size=32, compose_count=8, val_images=7, test_images=8, crop_size=48, batch_size=4,
-                         inlier_steps=3, rpl_steps=2, lam_grid={"energy": (0.5,), "eel": (0.5,)}, bootstrap=20,
-                         diffusion_objects=3),
+    "quick": StudyConfig(
+        name="quick",
+        seeds=(0, 1, 2),
+        image_size=(160, 90),
+        train_inliers=64,
+        bank_objects=48,
+        bank_size=48,
+        compose_count=96,
+        val_images=28,
+        test_images=56,
+        crop_size=64,
+        inlier_steps=250,
+        rpl_steps=120,
+        lam_grid={"energy": (0.1, 1.0), "eel": (0.1, 1.0)},
+        bootstrap=300,
+        diffusion_objects=12,
+    ),
+    "smoke": StudyConfig(
+        name="smoke",
+        seeds=(0,),
+        image_size=(96, 54),
+        train_inliers=8,
+        bank_objects=8,
+        bank_size=32,
+        compose_count=8,
+        val_images=7,
+        test_images=8,
+        crop_size=48,
+        batch_size=4,
+        inlier_steps=3,
+        rpl_steps=2,
+        lam_grid={"energy": (0.5,), "eel": (0.5,)},
+        bootstrap=20,
+        diffusion_objects=3,
+    ),
 }
 """``full`` (5 seeds, the documented protocol), ``quick`` (3 seeds, smaller images; CI-sized runs, under 15 minutes
 on 2 busy cores) and ``smoke`` (1 seed, a handful of steps: the pipeline's structure and determinism only)."""

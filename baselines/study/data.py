@@ -93,10 +93,10 @@ def benchmark_rows(count: int, size: tuple[int, int], seed: int, split: str) -> 
     stream = {"train": 21, "val": 31, "test": 41}[split]
     out = []
     for i, item in enumerate(plan_release(count, seed + stream)):
-        ex = render_benchmark_image(item.landform, item.weather, np.random.default_rng([seed, i, stream]), size,
-                                    split=split)
-        out.append(BenchmarkRow(f"{split}_{i:05d}", ex.image, ex.label, item.weather, item.landform,
-                                ex.anomaly_types))
+        ex = render_benchmark_image(
+            item.landform, item.weather, np.random.default_rng([seed, i, stream]), size, split=split
+        )
+        out.append(BenchmarkRow(f"{split}_{i:05d}", ex.image, ex.label, item.weather, item.landform, ex.anomaly_types))
     return tuple(out)
 
 
@@ -158,8 +158,9 @@ def build_study_data(config: StudyConfig, out: str | Path, *, with_diffusion: bo
     composed: dict[str, Path] = {}
     for mode in COMPOSITIONS:
         folder = root / f"composed-{mode}"
-        cfg = ComposeConfig(count=config.compose_count, seed=seed, mode=mode,
-                            objects_per_image=config.objects_per_image)
+        cfg = ComposeConfig(
+            count=config.compose_count, seed=seed, mode=mode, objects_per_image=config.objects_per_image
+        )
         _compose(inliers, bank, folder, cfg)
         composed[mode] = folder
     diffusion = None
@@ -169,8 +170,9 @@ def build_study_data(config: StudyConfig, out: str | Path, *, with_diffusion: bo
         dbank, summary = write_diffusion_bank(root / "diffusion", count=config.diffusion_objects, seed=seed)
         if summary["written"] > 0:
             folder = root / "composed-diffusion-harmonized"
-            cfg = ComposeConfig(count=config.compose_count, seed=seed, mode="harmonized",
-                                objects_per_image=config.objects_per_image)
+            cfg = ComposeConfig(
+                count=config.compose_count, seed=seed, mode="harmonized", objects_per_image=config.objects_per_image
+            )
             _compose(inliers, dbank, folder, cfg)
             diffusion = (folder, summary)
         else:

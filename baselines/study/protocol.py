@@ -38,11 +38,20 @@ def environment(threads: int) -> dict[str, Any]:
 
     import comsamy
 
-    return {"python": platform.python_version(), "platform": platform.platform(), "torch": torch.__version__,
-            "numpy": numpy.__version__, "scipy": scipy.__version__, "datasets": datasets.__version__,
-            "pillow": PIL.__version__, "comsamy": getattr(comsamy, "__version__", None), "torch_threads": threads,
-            "deterministic_algorithms": torch.are_deterministic_algorithms_enabled(), "device": "cpu",
-            "cpu_count": os.cpu_count()}
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "torch": torch.__version__,
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+        "datasets": datasets.__version__,
+        "pillow": PIL.__version__,
+        "comsamy": getattr(comsamy, "__version__", None),
+        "torch_threads": threads,
+        "deterministic_algorithms": torch.are_deterministic_algorithms_enabled(),
+        "device": "cpu",
+        "cpu_count": os.cpu_count(),
+    }
 
 
 def _set_determinism(threads: int) -> None:
@@ -81,37 +90,73 @@ class _Study:
 
     def _common(self, seed: int) -> dict[str, Any]:
         c = self.c
-        return {"batch_size": c.batch_size, "device": "cpu", "progress": False, "seed": seed, "threads": c.threads,
-                "log_every": max(1, min(25, c.rpl_steps)), "num_workers": 0}
+        return {
+            "batch_size": c.batch_size,
+            "device": "cpu",
+            "progress": False,
+            "seed": seed,
+            "threads": c.threads,
+            "log_every": max(1, min(25, c.rpl_steps)),
+            "num_workers": 0,
+        }
 
     def _model_config(self) -> dict[str, Any]:
         return {"width": self.c.width, "structure": [1, 1, 1, 1, 1, 1]}
 
     def _data(self, dataset: str, config: str | None, seed: int) -> dict[str, Any]:
-        return {"dataset": dataset, "config": config, "split": "train", "resize": None, "crop_size": self.c.crop_size,
-                "scale_range": [0.75, 1.25], "object_bank": None, "seed": seed}
+        return {
+            "dataset": dataset,
+            "config": config,
+            "split": "train",
+            "resize": None,
+            "crop_size": self.c.crop_size,
+            "scale_range": [0.75, 1.25],
+            "object_bank": None,
+            "seed": seed,
+        }
 
     def train_inlier(self, data: StudyData, seed: int) -> RunRecord:
         from baselines.data import DataConfig, SegmentationTrainSet
 
         c = self.c
         d = self._data("study-inliers", None, seed)
-        mapping = {**self._common(seed), "model": "inlier_segmenter", "model_config": self._model_config(),
-                   "out_dir": str(self.out / "runs" / f"inlier-s{seed}"), "steps": c.inlier_steps,
-                   "ckpt_every": c.inlier_steps, "lr": c.inlier_lr, "optimizer": "adam", "data": d}
+        mapping = {
+            **self._common(seed),
+            "model": "inlier_segmenter",
+            "model_config": self._model_config(),
+            "out_dir": str(self.out / "runs" / f"inlier-s{seed}"),
+            "steps": c.inlier_steps,
+            "ckpt_every": c.inlier_steps,
+            "lr": c.inlier_lr,
+            "optimizer": "adam",
+            "data": d,
+        }
         train_set = SegmentationTrainSet(data.inliers, DataConfig(**{**d, "scale_range": (0.75, 1.25)}))
-        return train_or_reuse(f"inlier-s{seed}", mapping, data_fingerprint=data.fingerprint, train_set=train_set,
-                              reuse=self.reuse)
+        return train_or_reuse(
+            f"inlier-s{seed}", mapping, data_fingerprint=data.fingerprint, train_set=train_set, reuse=self.reuse
+        )
 
-    def train_rpl(self, data: StudyData, seed: int, loss: str, folder: Path, run: str, lam: float,
-                  parent: RunRecord) -> RunRecord:
+    def train_rpl(
+        self, data: StudyData, seed: int, loss: str, folder: Path, run: str, lam: float, parent: RunRecord
+    ) -> RunRecord:
         c = self.c
-        mapping = {**self._common(seed), "model": f"rpl_{loss}",
-                   "model_config": {**self._model_config(), "pretrained": parent.checkpoint, "lam": lam},
-                   "out_dir": str(self.out / "runs" / f"{run}-s{seed}"), "steps": c.rpl_steps,
-                   "ckpt_every": c.rpl_steps, "lr": c.rpl_lr, "data": self._data(str(folder), "default", seed)}
-        return train_or_reuse(f"{run}-s{seed}", mapping, data_fingerprint=data.fingerprint,
-                              parent_hash=parent.config_hash, reuse=self.reuse)
+        mapping = {
+            **self._common(seed),
+            "model": f"rpl_{loss}",
+            "model_config": {**self._model_config(), "pretrained": parent.checkpoint, "lam": lam},
+            "out_dir": str(self.out / "runs" / f"{run}-s{seed}"),
+            "steps": c.rpl_steps,
+            "ckpt_every": c.rpl_steps,
+            "lr": c.rpl_lr,
+            "data": self._data(str(folder), "default", seed),
+        }
+        return train_or_reuse(
+            f"{run}-s{seed}",
+            mapping,
+            data_fingerprint=data.fingerprint,
+            parent_hash=parent.config_hash,
+            reuse=self.reuse,
+        )
 
     def run(self) -> dict[str, Any]:
         c, t_start = self.c, time.perf_counter()
@@ -119,8 +164,10 @@ class _Study:
         t0 = time.perf_counter()
         data = build_study_data(c, self.out)
         self._timed("data", t0)
-        self.say(f"data {data.root.name}: {len(data.inliers)} inliers, {len(data.val)} val, {len(data.test)} test "
-                 f"images ({self.timings['data']:.0f}s)")
+        self.say(
+            f"data {data.root.name}: {len(data.inliers)} inliers, {len(data.val)} val, {len(data.test)} test "
+            f"images ({self.timings['data']:.0f}s)"
+        )
         inlier: dict[int, RunRecord] = {}
         runs: dict[tuple[str, int], RunRecord] = {}
         for seed in c.seeds:
@@ -135,20 +182,24 @@ class _Study:
                     runs[(key, seed)] = self.train_rpl(data, seed, loss, data.composed[comp], key, lam, inlier[seed])
                     self._timed("train_rpl", t0)
             self.load[f"after_seed_{seed}"] = list(os.getloadavg())
-            self.say(f"seed {seed}: trained ({self.timings.get('train_inlier', 0) + self.timings['train_rpl']:.0f}s "
-                     f"so far, load {os.getloadavg()[0]:.1f})")
+            self.say(
+                f"seed {seed}: trained ({self.timings.get('train_inlier', 0) + self.timings['train_rpl']:.0f}s "
+                f"so far, load {os.getloadavg()[0]:.1f})"
+            )
         val_ids, test_ids = split_ids(data.val), split_ids(data.test)
         t0 = time.perf_counter()
         val: dict[tuple[str, int], dict[str, Any]] = {}
         for (key, seed), rec in runs.items():
-            val[(key, seed)] = evaluate_checkpoint(rec.checkpoint, data.val, INLIER_SCORES if key == "inlier" else SCORES)
+            val[(key, seed)] = evaluate_checkpoint(
+                rec.checkpoint, data.val, INLIER_SCORES if key == "inlier" else SCORES
+            )
         self._timed("validate", t0)
         selection, rows = self._select(val, val_ids["whole"])
         diffusion = self._diffusion_row(data, inlier, runs, rows)
         t0 = time.perf_counter()
         test: dict[tuple[str, int], dict[str, Any]] = {}
         for row in rows:
-            for seed in (c.seeds[:1] if row.smoke else c.seeds):
+            for seed in c.seeds[:1] if row.smoke else c.seeds:
                 if (row.run, seed) not in test:
                     rec = runs[(row.run, seed)]
                     scores = INLIER_SCORES if row.run == "inlier" else SCORES
@@ -159,10 +210,13 @@ class _Study:
         self._timed("statistics", t0)
         self.load["end"] = list(os.getloadavg())
         summary["run_info"] = {
-            "timings_s": self.timings, "total_s": round(time.perf_counter() - t_start, 1),
-            "cpu_s": round(time.process_time() - self.cpu_start, 1), "load_average": self.load,
+            "timings_s": self.timings,
+            "total_s": round(time.perf_counter() - t_start, 1),
+            "cpu_s": round(time.process_time() - self.cpu_start, 1),
+            "load_average": self.load,
             "runs": {f"{k}-s{s}": r.to_dict() for (k, s), r in runs.items()},
-            "reused_runs": sum(r.reused for r in runs.values()), "out": str(self.out),
+            "reused_runs": sum(r.reused for r in runs.values()),
+            "out": str(self.out),
         }
         return summary
 
@@ -188,25 +242,75 @@ class _Study:
             Row("msp", "inlier segmenter, MSP (no anomaly training)", "inlier", "msp"),
             Row("energy", "inlier segmenter, energy score", "inlier", "energy"),
             Row("eel_score_only", "inlier segmenter, EEL score", "inlier", "eel"),
-            Row("table5_copy_paste", "RPL, copy-paste anomalies, energy loss, energy score", r1[0], "energy",
-                "energy", "copy-paste", r1[2]),
-            Row("table5_harmonized_energy", "RPL, harmonised anomalies, energy loss, energy score", r2[0], "energy",
-                "energy", "harmonized", r2[2]),
-            Row("table5_eel_score", "RPL, harmonised, energy loss, EEL score (same weights)", r2[0], "eel",
-                "energy", "harmonized", r2[2]),
-            Row("table5_eel_loss", "RPL + DiffEEL: harmonised, EEL loss, EEL score", r4[0], "eel", "eel",
-                "harmonized", r4[2]),
-            Row("rpl_eel_energy_score", "RPL, harmonised, EEL loss, energy score (same weights)", r4[0], "energy",
-                "eel", "harmonized", r4[2]),
-            Row("rpl_energy_tuned", "RPL energy loss, lambda and score chosen on validation", te[0], te[1], "energy",
-                "harmonized", te[2]),
-            Row("rpl_eel_tuned", "RPL EEL loss, lambda and score chosen on validation", tl[0], tl[1], "eel",
-                "harmonized", tl[2]),
+            Row(
+                "table5_copy_paste",
+                "RPL, copy-paste anomalies, energy loss, energy score",
+                r1[0],
+                "energy",
+                "energy",
+                "copy-paste",
+                r1[2],
+            ),
+            Row(
+                "table5_harmonized_energy",
+                "RPL, harmonised anomalies, energy loss, energy score",
+                r2[0],
+                "energy",
+                "energy",
+                "harmonized",
+                r2[2],
+            ),
+            Row(
+                "table5_eel_score",
+                "RPL, harmonised, energy loss, EEL score (same weights)",
+                r2[0],
+                "eel",
+                "energy",
+                "harmonized",
+                r2[2],
+            ),
+            Row(
+                "table5_eel_loss",
+                "RPL + DiffEEL: harmonised, EEL loss, EEL score",
+                r4[0],
+                "eel",
+                "eel",
+                "harmonized",
+                r4[2],
+            ),
+            Row(
+                "rpl_eel_energy_score",
+                "RPL, harmonised, EEL loss, energy score (same weights)",
+                r4[0],
+                "energy",
+                "eel",
+                "harmonized",
+                r4[2],
+            ),
+            Row(
+                "rpl_energy_tuned",
+                "RPL energy loss, lambda and score chosen on validation",
+                te[0],
+                te[1],
+                "energy",
+                "harmonized",
+                te[2],
+            ),
+            Row(
+                "rpl_eel_tuned",
+                "RPL EEL loss, lambda and score chosen on validation",
+                tl[0],
+                tl[1],
+                "eel",
+                "harmonized",
+                tl[2],
+            ),
         ]
         return sel, rows
 
-    def _diffusion_row(self, data: StudyData, inlier: dict[int, RunRecord], runs: dict[tuple[str, int], RunRecord],
-                       rows: list[Row]) -> dict[str, Any] | None:
+    def _diffusion_row(
+        self, data: StudyData, inlier: dict[int, RunRecord], runs: dict[tuple[str, int], RunRecord], rows: list[Row]
+    ) -> dict[str, Any] | None:
         if data.diffusion is None:
             return None
         folder, info = data.diffusion
@@ -216,15 +320,32 @@ class _Study:
         t0 = time.perf_counter()
         runs[(key, seed)] = self.train_rpl(data, seed, "eel", folder, key, float(r4.lam or 0.0), inlier[seed])
         self._timed("train_rpl", t0)
-        rows.append(Row("smoke_diffusion_objects", "SMOKE: RPL + EEL on objects from a tiny random-weight Stable "
-                        "Diffusion (noise blobs; shows the path runs, not the paper's synthesizer)", key, "eel",
-                        "eel", "harmonized", r4.lam, smoke=True))
+        rows.append(
+            Row(
+                "smoke_diffusion_objects",
+                "SMOKE: RPL + EEL on objects from a tiny random-weight Stable "
+                "Diffusion (noise blobs; shows the path runs, not the paper's synthesizer)",
+                key,
+                "eel",
+                "eel",
+                "harmonized",
+                r4.lam,
+                smoke=True,
+            )
+        )
         return info
 
-    def _summarise(self, data: StudyData, rows: list[Row], selection: dict[str, Any],
-                   val: dict[tuple[str, int], dict[str, Any]], test: dict[tuple[str, int], dict[str, Any]],
-                   val_ids: dict[str, list[str]], test_ids: dict[str, list[str]],
-                   diffusion: dict[str, Any] | None) -> dict[str, Any]:
+    def _summarise(
+        self,
+        data: StudyData,
+        rows: list[Row],
+        selection: dict[str, Any],
+        val: dict[tuple[str, int], dict[str, Any]],
+        test: dict[tuple[str, int], dict[str, Any]],
+        val_ids: dict[str, list[str]],
+        test_ids: dict[str, list[str]],
+        diffusion: dict[str, Any] | None,
+    ) -> dict[str, Any]:
         from comsamy.synthetic import OBJECT_SPLITS
 
         c = self.c
@@ -233,28 +354,51 @@ class _Study:
         for row in rows:
             seeds = c.seeds[:1] if row.smoke else c.seeds
             accs = [test[(row.run, s)][row.score] for s in seeds]
-            res_test, resamples[row.name] = summarise_row(accs, test_ids, n=c.bootstrap, seed=c.data_seed,
-                                                          level=c.ci_level)
+            res_test, resamples[row.name] = summarise_row(
+                accs, test_ids, n=c.bootstrap, seed=c.data_seed, level=c.ci_level
+            )
             vaccs = [val[(row.run, s)][row.score] for s in seeds] if all((row.run, s) in val for s in seeds) else []
-            res_val = summarise_row(vaccs, val_ids, n=c.bootstrap, seed=c.data_seed, level=c.ci_level)[0] if vaccs \
-                else None
+            res_val = (
+                summarise_row(vaccs, val_ids, n=c.bootstrap, seed=c.data_seed, level=c.ci_level)[0] if vaccs else None
+            )
             methods[row.name] = {**row.to_dict(), "seeds": list(seeds), "test": res_test, "val": res_val}
         comparisons = {}
         for name, a, b, question in COMPARISONS:
-            comparisons[name] = {"a": a, "b": b, "question": question,
-                                 **compare(methods[a]["test"], methods[b]["test"], resamples[a], resamples[b],
-                                           level=c.ci_level, paired_seeds=True)}
-        anomaly_share = {name: sum(int((r.label == 1).sum()) for r in rows_) / sum(
-            int((r.label != 255).sum()) for r in rows_) for name, rows_ in (("val", data.val), ("test", data.test))}
+            comparisons[name] = {
+                "a": a,
+                "b": b,
+                "question": question,
+                **compare(
+                    methods[a]["test"],
+                    methods[b]["test"],
+                    resamples[a],
+                    resamples[b],
+                    level=c.ci_level,
+                    paired_seeds=True,
+                ),
+            }
+        anomaly_share = {
+            name: sum(int((r.label == 1).sum()) for r in rows_) / sum(int((r.label != 255).sum()) for r in rows_)
+            for name, rows_ in (("val", data.val), ("test", data.test))
+        }
         return {
             "format": "comsamy-synthetic-study/1",
             "protocol": c.to_dict(),
             "protocol_hash": stable_hash(c.to_dict()),
             "environment": environment(c.threads),
-            "data": {"fingerprint": data.fingerprint, "object_splits": {k: v.to_dict() for k, v in OBJECT_SPLITS.items()},
-                     "num_images": {"train_inliers": len(data.inliers), "val": len(data.val), "test": len(data.test),
-                                    "val_clear": len(val_ids["clear"]), "test_clear": len(test_ids["clear"])},
-                     "anomaly_pixel_share": anomaly_share, "diffusion_smoke": diffusion},
+            "data": {
+                "fingerprint": data.fingerprint,
+                "object_splits": {k: v.to_dict() for k, v in OBJECT_SPLITS.items()},
+                "num_images": {
+                    "train_inliers": len(data.inliers),
+                    "val": len(data.val),
+                    "test": len(data.test),
+                    "val_clear": len(val_ids["clear"]),
+                    "test_clear": len(test_ids["clear"]),
+                },
+                "anomaly_pixel_share": anomaly_share,
+                "diffusion_smoke": diffusion,
+            },
             "selection": selection,
             "methods": methods,
             "comparisons": comparisons,
@@ -263,8 +407,9 @@ class _Study:
         }
 
 
-def run_study(config: StudyConfig, out: str | Path, *, reuse: bool = False,
-              say: Callable[[str], None] | None = None) -> dict[str, Any]:
+def run_study(
+    config: StudyConfig, out: str | Path, *, reuse: bool = False, say: Callable[[str], None] | None = None
+) -> dict[str, Any]:
     """Run the whole protocol into ``out`` and return the summary (also written to ``out/summary.json``).
 
     Args:

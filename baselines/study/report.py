@@ -44,16 +44,19 @@ def results_markdown(summary: Mapping[str, Any]) -> str:
         t = m["test"]
         lam = "" if m["lam"] is None else f"{m['lam']:g}"
         label = f"`{name}`" + (" (smoke, 1 seed)" if m["smoke"] else "")
-        lines.append(f"| {label} | {lam} | {m['score']} | {_cell(t['whole']['auprc'])} | {_cell(t['whole']['fpr95'])} "
-                     f"| {_interval(t['whole']['auprc']['image_interval'])} "
-                     f"| {_interval(t['whole']['fpr95']['image_interval'])} "
-                     f"| {_cell(t['clear']['auprc'])} | {_cell(t['clear']['fpr95'])} "
-                     f"| {_cell(t['adverse']['auprc'])} | {_cell(t['adverse']['fpr95'])} |")
+        lines.append(
+            f"| {label} | {lam} | {m['score']} | {_cell(t['whole']['auprc'])} | {_cell(t['whole']['fpr95'])} "
+            f"| {_interval(t['whole']['auprc']['image_interval'])} "
+            f"| {_interval(t['whole']['fpr95']['image_interval'])} "
+            f"| {_cell(t['clear']['auprc'])} | {_cell(t['clear']['fpr95'])} "
+            f"| {_cell(t['adverse']['auprc'])} | {_cell(t['adverse']['fpr95'])} |"
+        )
     lines += ["", "| paired difference A − B (whole test set) | Δ AUPRC (points) | Δ FPR95 (points) |", "|---|---|---|"]
     for c in summary["comparisons"].values():
         w = c["whole"]
-        lines.append(f"| {c['question']} (`{c['a']}` − `{c['b']}`) | {_diff_cell(w['auprc'])} | "
-                     f"{_diff_cell(w['fpr95'])} |")
+        lines.append(
+            f"| {c['question']} (`{c['a']}` − `{c['b']}`) | {_diff_cell(w['auprc'])} | {_diff_cell(w['fpr95'])} |"
+        )
     lines += ["", "| claim of the paper | AUPRC | FPR95 |", "|---|---|---|"]
     for claim in summary["claims"]:
         lines.append(f"| {claim['claim']} | {claim['auprc']} | {claim['fpr95']} |")

@@ -41,8 +41,13 @@ class RunRecord:
     seconds: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"checkpoint": self.checkpoint, "config_hash": self.config_hash, "reused": self.reused,
-                "first_loss": self.first_loss, "last_loss": self.last_loss}
+        return {
+            "checkpoint": self.checkpoint,
+            "config_hash": self.config_hash,
+            "reused": self.reused,
+            "first_loss": self.first_loss,
+            "last_loss": self.last_loss,
+        }
 
 
 def _normalised(obj: Any) -> Any:
@@ -66,8 +71,14 @@ def run_hash(train_config: Mapping[str, Any], *, data_fingerprint: str, parent_h
     """Hash of everything that determines a run's weights (see the module docstring)."""
     import torch
 
-    return stable_hash({"train_config": _weights_config(train_config), "data": data_fingerprint,
-                        "parent": parent_hash, "torch": torch.__version__})
+    return stable_hash(
+        {
+            "train_config": _weights_config(train_config),
+            "data": data_fingerprint,
+            "parent": parent_hash,
+            "torch": torch.__version__,
+        }
+    )
 
 
 def _reusable(out_dir: Path, config_hash: str, train_config: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -84,18 +95,30 @@ def _reusable(out_dir: Path, config_hash: str, train_config: Mapping[str, Any]) 
         log.warning("%s: not reused, unreadable run files (%s)", out_dir, exc)
         return None
     if stored.get("config_hash") != config_hash:
-        log.warning("%s: not reused, its config hash %s differs from this run's %s", out_dir,
-                    stored.get("config_hash"), config_hash)
+        log.warning(
+            "%s: not reused, its config hash %s differs from this run's %s",
+            out_dir,
+            stored.get("config_hash"),
+            config_hash,
+        )
         return None
     if _weights_config(ckpt.get("train_config") or {}) != _weights_config(train_config) or int(
-            ckpt.get("step", -1)) != int(train_config["steps"]):
+        ckpt.get("step", -1)
+    ) != int(train_config["steps"]):
         log.warning("%s: not reused, the checkpoint's train_config or step count differs", out_dir)
         return None
     return stored
 
 
-def train_or_reuse(name: str, mapping: Mapping[str, Any], *, data_fingerprint: str, parent_hash: str | None = None,
-                   train_set: Any | None = None, reuse: bool = False) -> RunRecord:
+def train_or_reuse(
+    name: str,
+    mapping: Mapping[str, Any],
+    *,
+    data_fingerprint: str,
+    parent_hash: str | None = None,
+    train_set: Any | None = None,
+    reuse: bool = False,
+) -> RunRecord:
     """Train the run described by ``mapping`` (a :class:`TrainConfig` mapping), or reuse a matching checkpoint.
 
     Args:
@@ -117,15 +140,25 @@ def train_or_reuse(name: str, mapping: Mapping[str, Any], *, data_fingerprint: s
         stored = _reusable(out_dir, config_hash, full)
         if stored is not None:
             log.info("%s: reused %s", name, out_dir / "last.pt")
-            return RunRecord(name, str(out_dir / "last.pt"), config_hash, True, stored.get("first_loss"),
-                             stored.get("last_loss"), 0.0)
+            return RunRecord(
+                name,
+                str(out_dir / "last.pt"),
+                config_hash,
+                True,
+                stored.get("first_loss"),
+                stored.get("last_loss"),
+                0.0,
+            )
     (out_dir / SIDE_FILE).unlink(missing_ok=True)
     t0 = time.perf_counter()
     result = train(config, train_set=train_set)
-    record = RunRecord(name, result.checkpoint, config_hash, False, result.first_loss, result.last_loss,
-                       time.perf_counter() - t0)
-    (out_dir / SIDE_FILE).write_text(json.dumps({"name": name, **record.to_dict(), "train_config": _normalised(full)},
-                                                indent=2, sort_keys=True), encoding="utf-8")
+    record = RunRecord(
+        name, result.checkpoint, config_hash, False, result.first_loss, result.last_loss, time.perf_counter() - t0
+    )
+    (out_dir / SIDE_FILE).write_text(
+        json.dumps({"name": name, **record.to_dict(), "train_config": _normalised(full)}, indent=2, sort_keys=True),
+        encoding="utf-8",
+    )
     return record
 
 

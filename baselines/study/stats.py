@@ -41,7 +41,9 @@ def seed_interval(values: Sequence[float], *, level: float) -> Interval:
     return m - half, m + half
 
 
-def image_resamples(per_seed_hists: Sequence[Sequence[Any]], *, n: int, seed: int, stream: str) -> dict[str, np.ndarray]:
+def image_resamples(
+    per_seed_hists: Sequence[Sequence[Any]], *, n: int, seed: int, stream: str
+) -> dict[str, np.ndarray]:
     """The ``n`` bootstrap values over images of the seed-mean AUPRC and FPR95: ``{metric: (n,) array}``.
 
     Args:

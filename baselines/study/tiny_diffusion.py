@@ -38,11 +38,11 @@ def write_tokenizer_files(folder: Path, words: list[str]) -> None:
     vocab_list = chars + [c + "</w>" for c in chars]
     merges: list[str] = []
     for word in sorted(set(words)):
-        parts = list(word[:-1]) + [word[-1] + "</w>"]
+        parts = [*list(word[:-1]), word[-1] + "</w>"]
         while len(parts) > 1:
             a, b = parts[0], parts[1]
             merges.append(f"{a} {b}")
-            parts = [a + b] + parts[2:]
+            parts = [a + b, *parts[2:]]
             if parts[0] not in vocab_list:
                 vocab_list.append(parts[0])
     vocab_list += ["<|startoftext|>", "<|endoftext|>"]
@@ -62,23 +62,61 @@ def build_tiny_pipeline(folder: Path, *, seed: int = 0) -> Path:
     tok_dir = folder.parent / (folder.name + "-tokenizer")
     write_tokenizer_files(tok_dir, ["one", "in", "the", "a", "dog", "wild", "rock", "tire", "cone", "traffic"])
     tokenizer = CLIPTokenizer.from_pretrained(str(tok_dir), model_max_length=32)
-    text_encoder = CLIPTextModel(CLIPTextConfig(
-        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=37, num_hidden_layers=2,
-        num_attention_heads=4, max_position_embeddings=32, projection_dim=32,
-        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id))
+    text_encoder = CLIPTextModel(
+        CLIPTextConfig(
+            vocab_size=len(tokenizer),
+            hidden_size=32,
+            intermediate_size=37,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            max_position_embeddings=32,
+            projection_dim=32,
+            bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+            pad_token_id=tokenizer.pad_token_id,
+        )
+    )
     unet = UNet2DConditionModel(
-        sample_size=16, in_channels=4, out_channels=4, layers_per_block=1, block_out_channels=(16, 32),
-        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"), up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
-        cross_attention_dim=32, attention_head_dim=4, norm_num_groups=8)
-    vae = AutoencoderKL(in_channels=3, out_channels=3, down_block_types=("DownEncoderBlock2D",) * 2,
-                        up_block_types=("UpDecoderBlock2D",) * 2, block_out_channels=(8, 16), latent_channels=4,
-                        layers_per_block=1, norm_num_groups=8, sample_size=32)
-    scheduler = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
-                              clip_sample=False, set_alpha_to_one=False, steps_offset=1)
-    pipe = StableDiffusionPipeline(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet,
-                                   scheduler=scheduler, safety_checker=None, feature_extractor=None,
-                                   requires_safety_checker=False)
+        sample_size=16,
+        in_channels=4,
+        out_channels=4,
+        layers_per_block=1,
+        block_out_channels=(16, 32),
+        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
+        up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
+        cross_attention_dim=32,
+        attention_head_dim=4,
+        norm_num_groups=8,
+    )
+    vae = AutoencoderKL(
+        in_channels=3,
+        out_channels=3,
+        down_block_types=("DownEncoderBlock2D",) * 2,
+        up_block_types=("UpDecoderBlock2D",) * 2,
+        block_out_channels=(8, 16),
+        latent_channels=4,
+        layers_per_block=1,
+        norm_num_groups=8,
+        sample_size=32,
+    )
+    scheduler = DDIMScheduler(
+        beta_start=0.00085,
+        beta_end=0.012,
+        beta_schedule="scaled_linear",
+        clip_sample=False,
+        set_alpha_to_one=False,
+        steps_offset=1,
+    )
+    pipe = StableDiffusionPipeline(
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        unet=unet,
+        scheduler=scheduler,
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
+    )
     pipe.save_pretrained(str(folder))  # type: ignore[attr-defined]  # diffusers declares it dynamically
     return folder
 
@@ -104,8 +142,12 @@ def write_diffusion_bank(root: str | Path, *, count: int, seed: int = 0) -> tupl
         build_tiny_pipeline(pipe_dir, seed=seed)
     generator = ObjectGenerator.from_pretrained(pipe_dir)
     config = GenerationConfig(steps=2, guidance_scale=3.0, height=64, width=64, attention_resolution=16)
-    summary = generate_bank(generator, SalientExtractor(None), root / "bank", count=count, seed=seed,
-                            config=config, progress=False)
+    summary = generate_bank(
+        generator, SalientExtractor(None), root / "bank", count=count, seed=seed, config=config, progress=False
+    )
     log.info("tiny diffusion bank: %d written, %d failed", summary.written, summary.failed)
-    return root / "bank", {"generator": "tiny random Stable Diffusion (smoke: objects are noise blobs)",
-                           "written": summary.written + summary.skipped, "failed": summary.failed}
+    return root / "bank", {
+        "generator": "tiny random Stable Diffusion (smoke: objects are noise blobs)",
+        "written": summary.written + summary.skipped,
+        "failed": summary.failed,
+    }

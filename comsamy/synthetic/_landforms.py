@@ -42,12 +42,24 @@ def make_painter(landform: str, weather: str, rng: np.random.Generator, w: int, 
     """Geometry, palette and per-class colours for one scene."""
     half_m, frac, (h0, h1) = _ROADS[landform]
     half_m *= rng.uniform(0.9, 1.1)
-    geom = RoadGeometry(width=w, height=h, horizon=h * rng.uniform(h0, h1), vanish_x=w * rng.uniform(0.4, 0.6),
-                        bottom_x=w * rng.uniform(0.44, 0.56), half_width_px=w * frac * rng.uniform(0.9, 1.1),
-                        half_width_m=half_m, curve=rng.uniform(-0.12, 0.12))
+    geom = RoadGeometry(
+        width=w,
+        height=h,
+        horizon=h * rng.uniform(h0, h1),
+        vanish_x=w * rng.uniform(0.4, 0.6),
+        bottom_x=w * rng.uniform(0.44, 0.56),
+        half_width_px=w * frac * rng.uniform(0.9, 1.1),
+        half_width_m=half_m,
+        curve=rng.uniform(-0.12, 0.12),
+    )
     base = _BASE[landform]
-    pal: dict[str, Color] = {"sky_top": (70, 125, 200), "sky_horizon": (185, 208, 232), "cloud": (245, 245, 248),
-                             "hood": (40, 45, 55), **base}
+    pal: dict[str, Color] = {
+        "sky_top": (70, 125, 200),
+        "sky_horizon": (185, 208, 232),
+        "cloud": (245, 245, 248),
+        "hood": (40, 45, 55),
+        **base,
+    }
     if landform == "polar":
         pal.update(sky_top=(160, 185, 215), sky_horizon=(228, 234, 240))
     elif landform == "desert":
@@ -68,9 +80,16 @@ def make_painter(landform: str, weather: str, rng: np.random.Generator, w: int, 
         pal.update(sky_top=(175, 130, 80), sky_horizon=(215, 170, 110), cloud=(200, 150, 95))
         haze = 0.6
     p = Painter(width=w, height=h, rng=rng, geom=geom, pal=pal, weather=weather, cloud=cloud, haze=haze)
-    p.colors = {TERRAIN: p.jitter(pal["terrain"]), VEG: p.jitter(pal["veg"]), ROAD: p.jitter(pal["road"], 0.05),
-                SIDEWALK: p.jitter((150, 145, 140)), BUILDING: p.jitter((150, 135, 120)), FENCE: (150, 150, 155),
-                POLE: (110, 110, 115), SKY: pal["sky_horizon"]}
+    p.colors = {
+        TERRAIN: p.jitter(pal["terrain"]),
+        VEG: p.jitter(pal["veg"]),
+        ROAD: p.jitter(pal["road"], 0.05),
+        SIDEWALK: p.jitter((150, 145, 140)),
+        BUILDING: p.jitter((150, 135, 120)),
+        FENCE: (150, 150, 155),
+        POLE: (110, 110, 115),
+        SKY: pal["sky_horizon"],
+    }
     p.amp = {TERRAIN: 0.22, VEG: 0.35, ROAD: 0.1, SIDEWALK: 0.1, BUILDING: 0.12, FENCE: 0.1, POLE: 0.05}
     p.near_m = half_m + 1.5
     p.region([(0, geom.horizon), (w, geom.horizon), (w, h), (0, h)], TERRAIN)
@@ -89,7 +108,7 @@ def _skyline(p: Painter, cls: int, max_frac: float, cells: int, color: Color | N
     hs = np.abs(np.cumsum(p.rng.normal(0, 1, n))) + p.rng.uniform(0.2, 1, n)
     hs = hs / hs.max() * max_frac * p.height
     poly = [(float(x), float(g.horizon - hh)) for x, hh in zip(xs, hs, strict=True)]
-    poly = [(-10.0, g.horizon + 2)] + poly + [(w + 10.0, g.horizon + 2)]
+    poly = [(-10.0, g.horizon + 2), *poly, (w + 10.0, g.horizon + 2)]
     p.region(poly, cls)
     if color is not None:
         p.decal(cls, poly, color)
@@ -99,7 +118,9 @@ def _road(p: Painter, half: float) -> None:
     p.region(p.geom.strip(-half, half, 0.0, 1.5), ROAD)
 
 
-def _dashes(p: Painter, x_m: float, color: Color, *, dash: float = 3.0, gap: float = 9.0, width_m: float = 0.15) -> None:
+def _dashes(
+    p: Painter, x_m: float, color: Color, *, dash: float = 3.0, gap: float = 9.0, width_m: float = 0.15
+) -> None:
     g = p.geom
     z = g.bottom_distance * 0.7 + p.rng.uniform(0, dash + gap)
     while z < 160:
@@ -198,8 +219,10 @@ def urban_road(p: Painter) -> None:
             t0, t1 = g.t_at_distance(z + length), g.t_at_distance(z)
             facade = g.wall(s * (hm + sw), t0, min(t1, 1.6), height, steps=4)
             p.region(facade, BUILDING)
-            col = p.jitter([(170, 150, 125), (135, 120, 110), (190, 180, 165), (120, 90, 75), (160, 160, 165)][
-                p.rng.integers(5)], 0.1)
+            col = p.jitter(
+                [(170, 150, 125), (135, 120, 110), (190, 180, 165), (120, 90, 75), (160, 160, 165)][p.rng.integers(5)],
+                0.1,
+            )
             p.decal(BUILDING, facade, col)
             _windows(p, s * (hm + sw), z, length, height, props.shade(col, 0.45))
             z += length
@@ -207,11 +230,19 @@ def urban_road(p: Painter) -> None:
             _place(p, t, s * (hm + 0.5), props.pole, 8.0, (70, 75, 80), lamp_side=-s)
         for _ in range(int(p.rng.integers(0, 4))):
             shirt = p.jitter([(160, 40, 40), (40, 70, 140), (220, 220, 210), (60, 60, 60)][p.rng.integers(4)])
-            _place(p, p.rng.uniform(0.15, 0.7), s * (hm + p.rng.uniform(0.8, sw - 0.5)), props.person,
-                   shirt, (45, 45, 60))
+            _place(
+                p, p.rng.uniform(0.15, 0.7), s * (hm + p.rng.uniform(0.8, sw - 0.5)), props.person, shirt, (45, 45, 60)
+            )
         if p.rng.random() < 0.5:
-            _place(p, p.rng.uniform(0.2, 0.5), s * (hm + 0.6), props.pole, 3.0, (100, 100, 105),
-                   sign=[(200, 30, 30), (30, 80, 180)][p.rng.integers(2)])
+            _place(
+                p,
+                p.rng.uniform(0.2, 0.5),
+                s * (hm + 0.6),
+                props.pole,
+                3.0,
+                (100, 100, 105),
+                sign=[(200, 30, 30), (30, 80, 180)][p.rng.integers(2)],
+            )
     _dashes(p, 0.0, (220, 220, 210))
     for s in (-1, 1):
         for _ in range(int(p.rng.integers(0, 3))):
@@ -248,8 +279,12 @@ def country_road(p: Painter) -> None:
             col = fields[p.rng.integers(len(fields))]
             p.decal(TERRAIN, g.strip(s * x, s * (x + wid), 0.003, 1.5), col)
             for k in np.arange(1.0, wid, p.rng.uniform(1.0, 2.0)):
-                p.decal_line(TERRAIN, [g.ground_point(0.01, s * (x + k)), g.ground_point(1.5, s * (x + k))],
-                             props.shade(col, 0.82), max(1.0, 0.003 * p.width))
+                p.decal_line(
+                    TERRAIN,
+                    [g.ground_point(0.01, s * (x + k)), g.ground_point(1.5, s * (x + k))],
+                    props.shade(col, 0.82),
+                    max(1.0, 0.003 * p.width),
+                )
             x += wid
         if p.rng.random() < 0.75:
             fx = s * (hm + p.rng.uniform(1.0, 2.5))
@@ -259,8 +294,15 @@ def country_road(p: Painter) -> None:
                 _place(p, t, fx, _post, 1.25, (110, 85, 60))
     p.colors[FENCE] = (130, 100, 70)
     for _ in range(int(p.rng.integers(2, 7))):
-        _place(p, p.rng.uniform(0.02, 0.12), p.rng.choice([-1, 1]) * p.rng.uniform(hm + 5, hm + 40),
-               props.broadleaf, p.rng.uniform(8, 14), p.colors[VEG], p.rng)
+        _place(
+            p,
+            p.rng.uniform(0.02, 0.12),
+            p.rng.choice([-1, 1]) * p.rng.uniform(hm + 5, hm + 40),
+            props.broadleaf,
+            p.rng.uniform(8, 14),
+            p.colors[VEG],
+            p.rng,
+        )
     if p.rng.random() < 0.5:
         _dashes(p, 0.0, (215, 215, 200), dash=2.0, gap=10.0)
     _cars(p, [hm * 0.5, -hm * 0.5], int(p.rng.integers(0, 2)))
@@ -286,8 +328,9 @@ def forest(p: Painter) -> None:
     for s in (-1, 1):
         for t in _along(p, 1.6, 6.0, 0.5, 150):
             fn = kinds[p.rng.integers(len(kinds))]
-            _place(p, t, s * (hm + p.rng.uniform(2.0, 4.0)), fn, p.rng.uniform(9, 16),
-                   p.jitter(p.colors[VEG], 0.15), p.rng)
+            _place(
+                p, t, s * (hm + p.rng.uniform(2.0, 4.0)), fn, p.rng.uniform(9, 16), p.jitter(p.colors[VEG], 0.15), p.rng
+            )
     for _ in range(int(p.rng.integers(3, 8))):  # dappled shade on the road
         z = p.rng.uniform(8, 60)
         ta, tb = g.t_at_distance(z), g.t_at_distance(z + p.rng.uniform(2, 6))
@@ -303,8 +346,16 @@ def polar(p: Painter) -> None:
     """Snowed-in road through white plains, pale mountains, orange-tipped snow poles."""
     g, hm = p.geom, p.geom.half_width_m
     _skyline(p, TERRAIN, 0.09, 12)
-    p.decal(TERRAIN, [(0, g.horizon - 0.12 * p.height), (p.width, g.horizon - 0.12 * p.height),
-                      (p.width, g.horizon + 1), (0, g.horizon + 1)], (200, 212, 228))
+    p.decal(
+        TERRAIN,
+        [
+            (0, g.horizon - 0.12 * p.height),
+            (p.width, g.horizon - 0.12 * p.height),
+            (p.width, g.horizon + 1),
+            (0, g.horizon + 1),
+        ],
+        (200, 212, 228),
+    )
     _road(p, hm)
     for k in (-0.45, 0.45):  # packed-snow tyre tracks
         for d in (-0.6, 0.6):
@@ -340,8 +391,15 @@ def grassland(p: Painter) -> None:
         ta, tb = g.t_at_distance(z), g.t_at_distance(z + p.rng.uniform(10, 40))
         p.decal(TERRAIN, g.strip(x, x + p.rng.uniform(10, 40), tb, ta, steps=4), p.jitter((150, 160, 80), 0.1))
     for _ in range(int(p.rng.integers(2, 8))):
-        _place(p, p.rng.uniform(0.03, 0.3), p.rng.choice([-1, 1]) * p.rng.uniform(hm + 4, hm + 30),
-               props.bush, p.rng.uniform(1.0, 2.5), p.colors[VEG], p.rng)
+        _place(
+            p,
+            p.rng.uniform(0.03, 0.3),
+            p.rng.choice([-1, 1]) * p.rng.uniform(hm + 4, hm + 30),
+            props.bush,
+            p.rng.uniform(1.0, 2.5),
+            p.colors[VEG],
+            p.rng,
+        )
     p.cloud = min(1.0, p.cloud * 1.3)
     _cars(p, [hm * 0.5, -hm * 0.5], int(p.rng.integers(0, 2)))
     p.near_m = hm + 1.5
@@ -356,16 +414,29 @@ def desert(p: Painter) -> None:
         z = p.rng.uniform(15, 150)
         x = p.rng.choice([-1, 1]) * p.rng.uniform(hm + 3, hm + 40)
         ta, tb = g.t_at_distance(z), g.t_at_distance(z + p.rng.uniform(8, 30))
-        p.decal(TERRAIN, g.strip(x, x + p.rng.choice([-1, 1]) * p.rng.uniform(8, 40), tb, ta, steps=4),
-                props.shade(p.colors[TERRAIN], 0.8))
+        p.decal(
+            TERRAIN,
+            g.strip(x, x + p.rng.choice([-1, 1]) * p.rng.uniform(8, 40), tb, ta, steps=4),
+            props.shade(p.colors[TERRAIN], 0.8),
+        )
     _road(p, hm)
     for s in (-1, 1):
         _line(p, s * (hm - 0.25), (235, 225, 200))
-        p.decal(ROAD, g.strip(s * (hm - 0.2), s * (hm - p.rng.uniform(0.6, 1.5)), 0.004, 1.5),
-                _mix(p.colors[ROAD], p.colors[TERRAIN], 0.6))
+        p.decal(
+            ROAD,
+            g.strip(s * (hm - 0.2), s * (hm - p.rng.uniform(0.6, 1.5)), 0.004, 1.5),
+            _mix(p.colors[ROAD], p.colors[TERRAIN], 0.6),
+        )
     for _ in range(int(p.rng.integers(2, 8))):
-        _place(p, p.rng.uniform(0.03, 0.3), p.rng.choice([-1, 1]) * p.rng.uniform(hm + 3, hm + 25),
-               props.bush, p.rng.uniform(0.5, 1.2), (110, 110, 60), p.rng)
+        _place(
+            p,
+            p.rng.uniform(0.03, 0.3),
+            p.rng.choice([-1, 1]) * p.rng.uniform(hm + 3, hm + 25),
+            props.bush,
+            p.rng.uniform(0.5, 1.2),
+            (110, 110, 60),
+            p.rng,
+        )
     p.amp[TERRAIN] = 0.12
     p.cloud *= 0.3
     _cars(p, [hm * 0.5], int(p.rng.integers(0, 2)))

@@ -9,6 +9,7 @@ from comsamy.synthetic import _noise
 
 Color = tuple[int, int, int]
 
+
 def _supersampling(height_px: int) -> int:
     """Sprites are drawn this many times larger and reduced, which smooths their edges (less for big sprites)."""
     return 3 if height_px <= 160 else 2 if height_px <= 480 else 1
@@ -67,15 +68,16 @@ class Sprite:
         bb = [(cx - rx) * self.s, (cy - ry) * self.s, (cx + rx) * self.s, (cy + ry) * self.s]
         self._m.ellipse(bb, fill=0)
 
-    def finish(self, rng: np.random.Generator, *, texture: float = 0.12, light: float = 0.25,
-               mirror: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def finish(
+        self, rng: np.random.Generator, *, texture: float = 0.12, light: float = 0.25, mirror: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Shade (light from above), texture, reduce and crop to the silhouette.
 
         Returns:
             ``(rgb, mask)``: uint8 (h, w, 3) and bool (h, w), cropped to the mask's bounding box.
         """
         size = (self.w_out, self.h_out)
-        self.rgb.paste((0, 0, 0), (0, 0) + self.rgb.size, ImageOps.invert(self.cov))
+        self.rgb.paste((0, 0, 0), (0, 0, *self.rgb.size), ImageOps.invert(self.cov))
         rgb = np.asarray(self.rgb.resize(size, Image.Resampling.BOX), np.float32)
         cov = np.asarray(self.cov.resize(size, Image.Resampling.BOX), np.float32) / 255.0
         h, w = cov.shape

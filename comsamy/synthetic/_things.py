@@ -22,7 +22,7 @@ def rock(sp: Sprite, rng: np.random.Generator, c: Color) -> None:
     ang = np.linspace(np.pi, 2 * np.pi, n)
     rx, cx = a / 2 * 0.95, a / 2
     pts = [(cx + rx * np.cos(t) * rng.uniform(0.8, 1.0), 1.0 + 0.98 * np.sin(t) * rng.uniform(0.75, 1.0)) for t in ang]
-    sp.poly([(cx - rx, 1.0)] + pts + [(cx + rx, 1.0)], c)
+    sp.poly([(cx - rx, 1.0), *pts, (cx + rx, 1.0)], c)
     sp.paint([(cx, 0.15), (cx + rx, 0.7), (cx + rx, 1.0), (cx + 0.1, 1.0)], _shade(c, 0.75))
     for _ in range(3):
         x = rng.uniform(cx - rx * 0.6, cx + rx * 0.6)
@@ -32,12 +32,23 @@ def rock(sp: Sprite, rng: np.random.Generator, c: Color) -> None:
 def tree_stump(sp: Sprite, rng: np.random.Generator, c: Color) -> None:
     a = sp.w_out / sp.h_out
     cx, r = a / 2, a / 2 * 0.8
-    sp.poly([(cx - r, 0.12), (cx + r, 0.12), (cx + r * 1.1, 0.95), (cx + r * 1.25, 1.0), (cx - r * 1.25, 1.0),
-             (cx - r * 1.1, 0.95)], c)
+    sp.poly(
+        [
+            (cx - r, 0.12),
+            (cx + r, 0.12),
+            (cx + r * 1.1, 0.95),
+            (cx + r * 1.25, 1.0),
+            (cx - r * 1.25, 1.0),
+            (cx - r * 1.1, 0.95),
+        ],
+        c,
+    )
     sp.ellipse(cx, 0.12, r, 0.1, (190, 160, 110))
     for k in (0.7, 0.45, 0.2):
-        sp.paint([(cx + r * k * np.cos(t), 0.12 + 0.1 * k * np.sin(t)) for t in np.linspace(0, 2 * np.pi, 17)[:-1]],
-                 (160, 125, 80) if k != 0.45 else (200, 170, 120))
+        sp.paint(
+            [(cx + r * k * np.cos(t), 0.12 + 0.1 * k * np.sin(t)) for t in np.linspace(0, 2 * np.pi, 17)[:-1]],
+            (160, 125, 80) if k != 0.45 else (200, 170, 120),
+        )
     for x in np.linspace(cx - r * 0.8, cx + r * 0.8, 5):
         sp.paint([(x, 0.25), (x + 0.02, 0.25), (x + 0.03, 0.95), (x + 0.01, 0.95)], _shade(c, 0.7))
 
@@ -45,12 +56,15 @@ def tree_stump(sp: Sprite, rng: np.random.Generator, c: Color) -> None:
 def barrel(sp: Sprite, rng: np.random.Generator, c: Color) -> None:
     a = sp.w_out / sp.h_out
     cx, r = a / 2, a / 2 * 0.92
-    sp.poly([(cx - r, 0.06), (cx + r, 0.06), (cx + r * 1.04, 0.5), (cx + r, 0.97), (cx - r, 0.97),
-             (cx - r * 1.04, 0.5)], c)
+    sp.poly(
+        [(cx - r, 0.06), (cx + r, 0.06), (cx + r * 1.04, 0.5), (cx + r, 0.97), (cx - r, 0.97), (cx - r * 1.04, 0.5)], c
+    )
     sp.ellipse(cx, 0.06, r, 0.05, _shade(c, 1.2))
     for y in (0.3, 0.7):
-        sp.paint([(cx - r * 1.05, y), (cx + r * 1.05, y), (cx + r * 1.05, y + 0.05), (cx - r * 1.05, y + 0.05)],
-                 _shade(c, 0.65) if c[0] < 200 else (240, 240, 240))
+        sp.paint(
+            [(cx - r * 1.05, y), (cx + r * 1.05, y), (cx + r * 1.05, y + 0.05), (cx - r * 1.05, y + 0.05)],
+            _shade(c, 0.65) if c[0] < 200 else (240, 240, 240),
+        )
     sp.paint([(cx - r * 0.6, 0.1), (cx - r * 0.35, 0.1), (cx - r * 0.35, 0.95), (cx - r * 0.6, 0.95)], _shade(c, 1.25))
 
 
@@ -59,11 +73,17 @@ def tire(sp: Sprite, rng: np.random.Generator, c: Color) -> None:
     cx = a / 2
     sp.ellipse(cx, 0.5, a / 2 * 0.98, 0.49, (30, 30, 32))
     for t in np.linspace(0, 2 * np.pi, 25)[:-1]:
-        sp.paint([(cx + 0.47 * np.cos(t) * a, 0.5 + 0.47 * np.sin(t)), (cx + 0.49 * np.cos(t + 0.06) * a,
-                  0.5 + 0.49 * np.sin(t + 0.06)), (cx + 0.4 * np.cos(t + 0.06) * a, 0.5 + 0.4 * np.sin(t + 0.06))],
-                 (55, 55, 58))
-    sp.paint([(cx + 0.3 * a * np.cos(t), 0.5 + 0.3 * np.sin(t)) for t in np.linspace(0, 2 * np.pi, 17)[:-1]],
-             (120, 120, 125))
+        sp.paint(
+            [
+                (cx + 0.47 * np.cos(t) * a, 0.5 + 0.47 * np.sin(t)),
+                (cx + 0.49 * np.cos(t + 0.06) * a, 0.5 + 0.49 * np.sin(t + 0.06)),
+                (cx + 0.4 * np.cos(t + 0.06) * a, 0.5 + 0.4 * np.sin(t + 0.06)),
+            ],
+            (55, 55, 58),
+        )
+    sp.paint(
+        [(cx + 0.3 * a * np.cos(t), 0.5 + 0.3 * np.sin(t)) for t in np.linspace(0, 2 * np.pi, 17)[:-1]], (120, 120, 125)
+    )
     sp.erase(cx, 0.5, 0.16 * a, 0.16)
 
 
@@ -73,8 +93,9 @@ def cardboard_box(sp: Sprite, rng: np.random.Generator, c: Color) -> None:
     sp.poly([(0.01, 0.3), (front_w, 0.3), (front_w, 0.99), (0.01, 0.99)], c)
     sp.poly([(front_w, 0.3), (front_w + depth, 0.05), (front_w + depth, 0.75), (front_w, 0.99)], _shade(c, 0.75))
     sp.poly([(0.01, 0.3), (depth, 0.05), (front_w + depth, 0.05), (front_w, 0.3)], _shade(c, 1.2))
-    sp.paint([(front_w * 0.45, 0.3), (front_w * 0.55, 0.3), (front_w * 0.55, 0.99), (front_w * 0.45, 0.99)],
-             (200, 180, 140))
+    sp.paint(
+        [(front_w * 0.45, 0.3), (front_w * 0.55, 0.3), (front_w * 0.55, 0.99), (front_w * 0.45, 0.99)], (200, 180, 140)
+    )
     sp.paint([(0.1, 0.5), (0.3, 0.5), (0.3, 0.62), (0.1, 0.62)], (60, 50, 40))
 
 
@@ -145,8 +166,9 @@ def horse_cart(sp: Sprite, rng: np.random.Generator, c: Color) -> None:
 
 def excavator(sp: Sprite, rng: np.random.Generator, c: Color) -> None:
     a = sp.w_out / sp.h_out
-    sp.poly([(0.05, 0.78), (a * 0.6, 0.78), (a * 0.64, 0.88), (a * 0.6, 0.99), (0.05, 0.99), (0.01, 0.88)],
-            (45, 45, 45))  # tracks
+    sp.poly(
+        [(0.05, 0.78), (a * 0.6, 0.78), (a * 0.64, 0.88), (a * 0.6, 0.99), (0.05, 0.99), (0.01, 0.88)], (45, 45, 45)
+    )  # tracks
     for x in np.linspace(0.1, a * 0.55, 6):
         sp.paint([(x - 0.03, 0.82), (x + 0.03, 0.82), (x + 0.03, 0.95), (x - 0.03, 0.95)], (90, 90, 90))
     sp.rect(0.05, 0.5, a * 0.58, 0.78, c)  # house
@@ -178,8 +200,13 @@ def fallen_tree(sp: Sprite, rng: np.random.Generator, c: Color) -> None:
         sp.line([(x, 0.62), (ex, ey)], _shade(c, 0.85), 0.05)
         if rng.random() < 0.7:
             for _ in range(3):
-                sp.ellipse(ex + rng.uniform(-0.06, 0.06), ey + rng.uniform(-0.05, 0.03), rng.uniform(0.06, 0.11),
-                           rng.uniform(0.05, 0.09), (55 + int(rng.integers(0, 25)), 85, 40))
+                sp.ellipse(
+                    ex + rng.uniform(-0.06, 0.06),
+                    ey + rng.uniform(-0.05, 0.03),
+                    rng.uniform(0.06, 0.11),
+                    rng.uniform(0.05, 0.09),
+                    (55 + int(rng.integers(0, 25)), 85, 40),
+                )
     sp.paint([(0.02, 0.8), (a * 0.98, 0.86), (a * 0.98, 0.98), (0.02, 0.9)], _shade(c, 0.7))
 
 
@@ -190,9 +217,15 @@ def mattress(sp: Sprite, rng: np.random.Generator, c: Color) -> None:
     sp.poly([(a * 0.25, 0.8), (a * 0.98, 0.55), (a * 0.98, 0.72), (a * 0.25, 0.98)], _shade(c, 0.85))
     for k in range(1, 5):
         f = k / 5
-        sp.paint([(0.02 + f * (a * 0.73), 0.35 - f * 0.15), (0.03 + f * (a * 0.73), 0.35 - f * 0.15),
-                  (a * 0.26 + f * (a * 0.73), 0.8 - f * 0.25), (a * 0.25 + f * (a * 0.73), 0.8 - f * 0.25)],
-                 _shade(c, 0.8))
+        sp.paint(
+            [
+                (0.02 + f * (a * 0.73), 0.35 - f * 0.15),
+                (0.03 + f * (a * 0.73), 0.35 - f * 0.15),
+                (a * 0.26 + f * (a * 0.73), 0.8 - f * 0.25),
+                (a * 0.25 + f * (a * 0.73), 0.8 - f * 0.25),
+            ],
+            _shade(c, 0.8),
+        )
 
 
 def suitcase(sp: Sprite, rng: np.random.Generator, c: Color) -> None:

@@ -20,8 +20,18 @@ from comsamy.synthetic.weather import apply_weather
 # kinds that suit each landform get a higher weight (animals in the countryside, debris on highways ...)
 _AFFINITY: dict[str, tuple[str, ...]] = {
     "highway": ("tire", "fallen_load", "planks", "barrel", "cardboard_box", "traffic_cone_pile", "deer", "mattress"),
-    "urban_road": ("shopping_cart", "cardboard_box", "barrel", "crate", "dog", "traffic_cone_pile", "excavator",
-                   "suitcase", "wheelbarrow", "mattress"),
+    "urban_road": (
+        "shopping_cart",
+        "cardboard_box",
+        "barrel",
+        "crate",
+        "dog",
+        "traffic_cone_pile",
+        "excavator",
+        "suitcase",
+        "wheelbarrow",
+        "mattress",
+    ),
     "country_road": ("cow", "tractor", "horse_cart", "sheep", "horse", "dog", "tree_stump"),
     "forest": ("elk", "deer", "bear", "wild_boar", "tree_stump", "rock", "fallen_tree"),
     "polar": ("elk", "bear", "rock", "deer", "barrel"),
@@ -76,8 +86,16 @@ def _pick_kind(rng: np.random.Generator, landform: str, allowed: tuple[str, ...]
     return kinds[int(rng.choice(len(kinds), p=w / w.sum()))]
 
 
-def _paste(image: np.ndarray, label: np.ndarray, frozen: np.ndarray, rgb: np.ndarray, mask: np.ndarray,
-           x0: int, y0: int, value: int) -> np.ndarray:
+def _paste(
+    image: np.ndarray,
+    label: np.ndarray,
+    frozen: np.ndarray,
+    rgb: np.ndarray,
+    mask: np.ndarray,
+    x0: int,
+    y0: int,
+    value: int,
+) -> np.ndarray:
     """Paste ``rgb`` where ``mask`` (clipped to the frame, never over ``frozen``); returns the full-frame mask."""
     h, w = label.shape
     sh, sw = mask.shape
@@ -85,9 +103,9 @@ def _paste(image: np.ndarray, label: np.ndarray, frozen: np.ndarray, rgb: np.nda
     full = np.zeros((h, w), bool)
     if fx0 >= fx1 or fy0 >= fy1:
         return full
-    sub = mask[fy0 - y0:fy1 - y0, fx0 - x0:fx1 - x0] & ~frozen[fy0:fy1, fx0:fx1]
+    sub = mask[fy0 - y0 : fy1 - y0, fx0 - x0 : fx1 - x0] & ~frozen[fy0:fy1, fx0:fx1]
     region = image[fy0:fy1, fx0:fx1]
-    region[sub] = rgb[fy0 - y0:fy1 - y0, fx0 - x0:fx1 - x0][sub]
+    region[sub] = rgb[fy0 - y0 : fy1 - y0, fx0 - x0 : fx1 - x0][sub]
     label[fy0:fy1, fx0:fx1][sub] = value
     full[fy0:fy1, fx0:fx1] = sub
     return full
@@ -107,8 +125,9 @@ def _shadow(image: np.ndarray, frozen: np.ndarray, cx: float, base: float, half_
     image[y0:y1, x0:x1] = (image[y0:y1, x0:x1] * k[..., None]).astype(np.uint8)
 
 
-def _plan_objects(rng: np.random.Generator, scene: Scene,
-                  allowed: tuple[str, ...] | None = None) -> list[tuple[str, bool, float, float]]:
+def _plan_objects(
+    rng: np.random.Generator, scene: Scene, allowed: tuple[str, ...] | None = None
+) -> list[tuple[str, bool, float, float]]:
     """(kind, void, t, x_m) for every object of one image: 2-4 anomalies (fewer if they would collide), void ones."""
     g = scene.geometry
     plan: list[tuple[str, bool, float, float]] = []
@@ -136,8 +155,15 @@ def _overlap(k1: str, t1: float, x1: float, k2: str, t2: float, x2: float) -> bo
     return abs(x1 - x2) < half and abs(1 / t1 - 1 / t2) < 0.2
 
 
-def render_benchmark_image(landform: str, weather: str, rng: np.random.Generator, size: tuple[int, int] = (480, 270),
-                           *, severity: float | None = None, split: str | ObjectSplit | None = None) -> BenchmarkImage:
+def render_benchmark_image(
+    landform: str,
+    weather: str,
+    rng: np.random.Generator,
+    size: tuple[int, int] = (480, 270),
+    *,
+    severity: float | None = None,
+    split: str | ObjectSplit | None = None,
+) -> BenchmarkImage:
     """Render one benchmark example: scene, anomalies (label 1), void objects and bonnet (255), weather.
 
     Args:
@@ -156,7 +182,7 @@ def render_benchmark_image(landform: str, weather: str, rng: np.random.Generator
     allowed = part.kinds if part is not None else None
     scene = render_scene(landform, rng, size, weather=weather)
     g = scene.geometry
-    h, w = scene.labels.shape
+    h, _w = scene.labels.shape
     for _attempt in range(20):
         image = scene.image.copy()
         frozen = scene.labels == IGNORE_INDEX
@@ -164,13 +190,13 @@ def render_benchmark_image(landform: str, weather: str, rng: np.random.Generator
         placed: list[tuple[str, bool, float, tuple[int, int, int, int], np.ndarray]] = []
         for kind, void, t, x_m in sorted(_plan_objects(rng, scene, allowed), key=lambda p: p[2]):
             spec = OBJECT_KINDS[kind]
-            hpx = int(round(min(spec.height_m * rng.uniform(*SIZE_SCALE) * float(g.ppm(t)), MAX_HEIGHT_FRAC * h)))
+            hpx = round(min(spec.height_m * rng.uniform(*SIZE_SCALE) * float(g.ppm(t)), MAX_HEIGHT_FRAC * h))
             sprite_rng = np.random.default_rng(rng.integers(2**63))  # drawn first: same layout at any size
             if hpx < 4:
                 continue
             rgb, mask = render_object(kind, sprite_rng, hpx, split=part)
             cx, base = float(g.x(t, x_m)), float(g.row(t))
-            x0, y0 = int(round(cx - mask.shape[1] / 2)), int(round(base - mask.shape[0] + 0.03 * hpx))
+            x0, y0 = round(cx - mask.shape[1] / 2), round(base - mask.shape[0] + 0.03 * hpx)
             _shadow(image, frozen, cx, base, mask.shape[1] / 2, 0.45)
             full = _paste(image, label, frozen, rgb, mask, x0, y0, LABEL_VOID if void else LABEL_ANOMALY)
             for prev in placed:
@@ -185,5 +211,6 @@ def render_benchmark_image(landform: str, weather: str, rng: np.random.Generator
     if weather != "clear":
         sev = float(rng.uniform(0.5, 0.85)) if severity is None else severity
         image = np.asarray(apply_weather(image, weather, severity=sev, seed=int(rng.integers(2**31))))
-    return BenchmarkImage(image=image, label=label, weather=weather, landform=landform, anomaly_types=types,
-                          objects=objects, scene=scene)
+    return BenchmarkImage(
+        image=image, label=label, weather=weather, landform=landform, anomaly_types=types, objects=objects, scene=scene
+    )

@@ -67,15 +67,18 @@ class RoadGeometry:
         """(column, row) of a ground point."""
         return float(self.x(t, x_m)), float(self.row(t))
 
-    def strip(self, x0_m: float, x1_m: float, t0: float = 0.0, t1: float = 1.3, steps: int = 24) -> list[tuple[float, float]]:
+    def strip(
+        self, x0_m: float, x1_m: float, t0: float = 0.0, t1: float = 1.3, steps: int = 24
+    ) -> list[tuple[float, float]]:
         """Polygon of the ground band between lateral offsets ``x0_m`` and ``x1_m`` from depth ``t0`` to ``t1``."""
         ts = _t_samples(t0, t1, steps)
         left = [self.ground_point(t, x0_m) for t in ts]
         right = [self.ground_point(t, x1_m) for t in ts[::-1]]
         return left + right
 
-    def wall(self, x_m: float, t0: float, t1: float, height_m: float, *, base_m: float = 0.0,
-             steps: int = 8) -> list[tuple[float, float]]:
+    def wall(
+        self, x_m: float, t0: float, t1: float, height_m: float, *, base_m: float = 0.0, steps: int = 8
+    ) -> list[tuple[float, float]]:
         """Polygon of a vertical wall on the line ``x_m`` between depths ``t0`` and ``t1``, from ``base_m`` up."""
         ts = _t_samples(t0, t1, steps)
         feet = [self.ground_point(t, x_m) for t in ts]

@@ -52,41 +52,63 @@ def _animal(name: str, height: float) -> ObjectKind:
     return ObjectKind(name, "animal", height, q.aspect, (q.color,))
 
 
-OBJECT_KINDS: dict[str, ObjectKind] = {k.name: k for k in (
-    _animal("elk", 2.0), _animal("deer", 1.4), _animal("cow", 1.5), _animal("dog", 0.7), _animal("bear", 1.3),
-    _animal("horse", 1.7), _animal("sheep", 0.9), _animal("wild_boar", 0.9), _animal("camel", 2.1),
-    ObjectKind("rock", "static_obstacle", 0.7, 1.5, ((120, 115, 110), (140, 130, 115), (95, 95, 100))),
-    ObjectKind("tree_stump", "static_obstacle", 0.6, 1.1, ((105, 75, 50), (90, 70, 55))),
-    ObjectKind("barrel", "static_obstacle", 0.9, 0.65, ((230, 100, 20), (30, 70, 160), (60, 120, 60))),
-    ObjectKind("tire", "static_obstacle", 0.75, 0.9, ((30, 30, 32),)),
-    ObjectKind("cardboard_box", "static_obstacle", 0.6, 1.3, ((185, 145, 95), (170, 130, 85))),
-    ObjectKind("crate", "static_obstacle", 0.8, 1.3, ((160, 120, 75), (130, 100, 70))),
-    ObjectKind("traffic_cone_pile", "static_obstacle", 0.75, 1.7, ((235, 90, 20),)),
-    ObjectKind("fallen_load", "debris", 0.9, 2.2, ((180, 165, 130), (140, 150, 120), (200, 200, 195))),
-    ObjectKind("planks", "debris", 0.45, 3.0, ((190, 150, 100), (160, 125, 85))),
-    ObjectKind("fallen_tree", "debris", 1.3, 3.2, ((95, 70, 50), (110, 85, 60))),
-    ObjectKind("mattress", "debris", 0.6, 2.4, ((225, 225, 215), (200, 210, 225), (230, 215, 190))),
-    ObjectKind("suitcase", "static_obstacle", 0.7, 0.75, ((40, 60, 110), (120, 30, 35), (50, 50, 55))),
-    ObjectKind("wheelbarrow", "unusual_vehicle", 0.8, 1.9, ((40, 110, 60), (190, 60, 30), (120, 120, 125))),
-    ObjectKind("tractor", "unusual_vehicle", 2.6, 1.5, ((40, 130, 50), (200, 40, 30), (40, 90, 170))),
-    ObjectKind("horse_cart", "unusual_vehicle", 1.6, 1.9, ((120, 85, 55), (100, 75, 50))),
-    ObjectKind("excavator", "unusual_vehicle", 3.2, 1.6, ((235, 180, 30), (230, 120, 20))),
-    ObjectKind("shopping_cart", "unusual_vehicle", 1.0, 1.1, ((200, 30, 30), (30, 80, 180))),
-)}
+OBJECT_KINDS: dict[str, ObjectKind] = {
+    k.name: k
+    for k in (
+        _animal("elk", 2.0),
+        _animal("deer", 1.4),
+        _animal("cow", 1.5),
+        _animal("dog", 0.7),
+        _animal("bear", 1.3),
+        _animal("horse", 1.7),
+        _animal("sheep", 0.9),
+        _animal("wild_boar", 0.9),
+        _animal("camel", 2.1),
+        ObjectKind("rock", "static_obstacle", 0.7, 1.5, ((120, 115, 110), (140, 130, 115), (95, 95, 100))),
+        ObjectKind("tree_stump", "static_obstacle", 0.6, 1.1, ((105, 75, 50), (90, 70, 55))),
+        ObjectKind("barrel", "static_obstacle", 0.9, 0.65, ((230, 100, 20), (30, 70, 160), (60, 120, 60))),
+        ObjectKind("tire", "static_obstacle", 0.75, 0.9, ((30, 30, 32),)),
+        ObjectKind("cardboard_box", "static_obstacle", 0.6, 1.3, ((185, 145, 95), (170, 130, 85))),
+        ObjectKind("crate", "static_obstacle", 0.8, 1.3, ((160, 120, 75), (130, 100, 70))),
+        ObjectKind("traffic_cone_pile", "static_obstacle", 0.75, 1.7, ((235, 90, 20),)),
+        ObjectKind("fallen_load", "debris", 0.9, 2.2, ((180, 165, 130), (140, 150, 120), (200, 200, 195))),
+        ObjectKind("planks", "debris", 0.45, 3.0, ((190, 150, 100), (160, 125, 85))),
+        ObjectKind("fallen_tree", "debris", 1.3, 3.2, ((95, 70, 50), (110, 85, 60))),
+        ObjectKind("mattress", "debris", 0.6, 2.4, ((225, 225, 215), (200, 210, 225), (230, 215, 190))),
+        ObjectKind("suitcase", "static_obstacle", 0.7, 0.75, ((40, 60, 110), (120, 30, 35), (50, 50, 55))),
+        ObjectKind("wheelbarrow", "unusual_vehicle", 0.8, 1.9, ((40, 110, 60), (190, 60, 30), (120, 120, 125))),
+        ObjectKind("tractor", "unusual_vehicle", 2.6, 1.5, ((40, 130, 50), (200, 40, 30), (40, 90, 170))),
+        ObjectKind("horse_cart", "unusual_vehicle", 1.6, 1.9, ((120, 85, 55), (100, 75, 50))),
+        ObjectKind("excavator", "unusual_vehicle", 3.2, 1.6, ((235, 180, 30), (230, 120, 20))),
+        ObjectKind("shopping_cart", "unusual_vehicle", 1.0, 1.1, ((200, 30, 30), (30, 80, 180))),
+    )
+}
 """The anomaly vocabulary: kind name -> :class:`ObjectKind`."""
 
 _THINGS: dict[str, Callable[[Sprite, np.random.Generator, Color], None]] = {
-    "rock": _things.rock, "tree_stump": _things.tree_stump, "barrel": _things.barrel, "tire": _things.tire,
-    "cardboard_box": _things.cardboard_box, "crate": _things.crate, "traffic_cone_pile": _things.traffic_cone_pile,
-    "fallen_load": _things.fallen_load, "planks": _things.planks, "tractor": _things.tractor,
-    "horse_cart": _things.horse_cart, "excavator": _things.excavator, "shopping_cart": _things.shopping_cart,
-    "fallen_tree": _things.fallen_tree, "mattress": _things.mattress, "suitcase": _things.suitcase,
+    "rock": _things.rock,
+    "tree_stump": _things.tree_stump,
+    "barrel": _things.barrel,
+    "tire": _things.tire,
+    "cardboard_box": _things.cardboard_box,
+    "crate": _things.crate,
+    "traffic_cone_pile": _things.traffic_cone_pile,
+    "fallen_load": _things.fallen_load,
+    "planks": _things.planks,
+    "tractor": _things.tractor,
+    "horse_cart": _things.horse_cart,
+    "excavator": _things.excavator,
+    "shopping_cart": _things.shopping_cart,
+    "fallen_tree": _things.fallen_tree,
+    "mattress": _things.mattress,
+    "suitcase": _things.suitcase,
     "wheelbarrow": _things.wheelbarrow,
 }
 
 
-def render_object(kind: str, rng: np.random.Generator, height_px: int, *,
-                  split: str | ObjectSplit | None = None) -> tuple[np.ndarray, np.ndarray]:
+def render_object(
+    kind: str, rng: np.random.Generator, height_px: int, *, split: str | ObjectSplit | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Draw one anomaly object as a sprite.
 
     Args:
@@ -134,8 +156,9 @@ def _with_aspect(q: _animals.Quadruped, aspect: float) -> _animals.Quadruped:
     return replace(q, aspect=aspect)
 
 
-def write_object_bank(out_dir: str | Path, *, count: int = 64, seed: int = 0, size: int = 128,
-                      split: str | ObjectSplit | None = None) -> Path:
+def write_object_bank(
+    out_dir: str | Path, *, count: int = 64, seed: int = 0, size: int = 128, split: str | ObjectSplit | None = None
+) -> Path:
     """Write an object bank: ``images/<id>.png`` (RGB), ``masks/<id>.png`` (L, 0/255), ``provenance.jsonl``.
 
     Kinds cycle through :data:`OBJECT_KINDS` (or the kinds of ``split``) so every kind appears when ``count``
@@ -169,8 +192,13 @@ def write_object_bank(out_dir: str | Path, *, count: int = 64, seed: int = 0, si
         oid = f"obj_{i:05d}"
         Image.fromarray(rgb, "RGB").save(out / "images" / f"{oid}.png", optimize=False)
         Image.fromarray(mask.astype(np.uint8) * 255, "L").save(out / "masks" / f"{oid}.png", optimize=False)
-        record: dict[str, object] = {"id": oid, "kind": kind, "category": OBJECT_KINDS[kind].category,
-                                     "seed": seed, "source": "procedural"}
+        record: dict[str, object] = {
+            "id": oid,
+            "kind": kind,
+            "category": OBJECT_KINDS[kind].category,
+            "seed": seed,
+            "source": "procedural",
+        }
         if part is not None:
             record["split"] = part.name
         lines.append(json.dumps(record, sort_keys=True))

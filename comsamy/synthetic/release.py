@@ -67,8 +67,15 @@ def _save_png(array: np.ndarray, mode: str, path: Path) -> None:
     Image.fromarray(array, mode).save(path, format="PNG", compress_level=6)
 
 
-def write_raw_release(out_dir: str | Path, *, images: int = 49, size: tuple[int, int] = (480, 270), seed: int = 0,
-                      inliers: int = 40, workers: int = 1) -> Path:
+def write_raw_release(
+    out_dir: str | Path,
+    *,
+    images: int = 49,
+    size: tuple[int, int] = (480, 270),
+    seed: int = 0,
+    inliers: int = 40,
+    workers: int = 1,
+) -> Path:
     """Render the synthetic benchmark and its inlier training set as a raw release.
 
     Args:

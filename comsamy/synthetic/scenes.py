@@ -101,7 +101,7 @@ class Painter:
 
 def _sky(p: Painter, rgb: np.ndarray, labels: np.ndarray) -> None:
     """Vertical sky gradient with soft clouds, written where the label is sky (only rows that hold sky)."""
-    h, w = labels.shape
+    _h, w = labels.shape
     is_sky = labels == SKY
     rows_with_sky = np.flatnonzero(is_sky.any(axis=1))
     if len(rows_with_sky) == 0:
@@ -114,7 +114,9 @@ def _sky(p: Painter, rgb: np.ndarray, labels: np.ndarray) -> None:
     clouds = _noise.value_noise(p.tex, n, w, max(3, round(5 * w / max(n, 1) / 2)), octaves=4)
     np.clip(clouds * 1.6 - 0.15, 0, 1, out=clouds)
     clouds *= p.cloud
-    sky = grad[:, None, :] + (np.array(p.pal["cloud"], np.float32)[None, None, :] - grad[:, None, :]) * clouds[..., None]
+    sky = (
+        grad[:, None, :] + (np.array(p.pal["cloud"], np.float32)[None, None, :] - grad[:, None, :]) * clouds[..., None]
+    )
     np.copyto(rgb[:n], sky, where=is_sky[:n, :, None])
 
 
@@ -165,8 +167,15 @@ def _hood(p: Painter, rgb: np.ndarray, labels: np.ndarray) -> None:
     """Ego-vehicle bonnet at the bottom of the frame: ignored (255) in every label map."""
     h, w = labels.shape
     top = h * p.rng.uniform(0.88, 0.94)
-    poly = [(-1, h + 1), (-1, top + 0.06 * h), (w * 0.2, top + 0.01 * h), (w * 0.5, top), (w * 0.8, top + 0.01 * h),
-            (w + 1, top + 0.06 * h), (w + 1, h + 1)]
+    poly = [
+        (-1, h + 1),
+        (-1, top + 0.06 * h),
+        (w * 0.2, top + 0.01 * h),
+        (w * 0.5, top),
+        (w * 0.8, top + 0.01 * h),
+        (w + 1, top + 0.06 * h),
+        (w + 1, h + 1),
+    ]
     mimg = Image.new("L", (w, h), 0)
     ImageDraw.Draw(mimg).polygon(poly, fill=1)
     m = np.asarray(mimg).astype(bool)
@@ -176,8 +185,14 @@ def _hood(p: Painter, rgb: np.ndarray, labels: np.ndarray) -> None:
     labels[m] = IGNORE_INDEX
 
 
-def render_scene(landform: str, rng: np.random.Generator, size: tuple[int, int] = (480, 270), *,
-                 weather: str = "clear", hood: bool | None = None) -> Scene:
+def render_scene(
+    landform: str,
+    rng: np.random.Generator,
+    size: tuple[int, int] = (480, 270),
+    *,
+    weather: str = "clear",
+    hood: bool | None = None,
+) -> Scene:
     """Draw one road scene and its semantic labels.
 
     Args:

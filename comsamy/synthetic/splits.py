@@ -70,20 +70,51 @@ class ObjectSplit:
         return colorsys.rgb_to_hsv(*(c / 255.0 for c in color))[0] * 360.0
 
     def to_dict(self) -> dict[str, object]:
-        return {"name": self.name, "kinds": list(self.kinds), "hue_sectors": [list(s) for s in self.hue_sectors],
-                "texture": list(self.texture), "min_saturation": self.min_saturation}
+        return {
+            "name": self.name,
+            "kinds": list(self.kinds),
+            "hue_sectors": [list(s) for s in self.hue_sectors],
+            "texture": list(self.texture),
+            "min_saturation": self.min_saturation,
+        }
 
 
-OBJECT_SPLITS: dict[str, ObjectSplit] = {s.name: s for s in (
-    ObjectSplit("train", ("cow", "dog", "horse", "sheep", "rock", "barrel", "cardboard_box", "crate", "planks",
-                          "mattress", "tractor", "shopping_cart"),
-                ((0.0, 60.0), (180.0, 240.0)), (0.04, 0.14)),
-    ObjectSplit("val", ("deer", "camel", "tire", "traffic_cone_pile", "fallen_load", "wheelbarrow"),
-                ((60.0, 120.0), (240.0, 300.0)), (0.16, 0.24)),
-    ObjectSplit("test", ("elk", "bear", "wild_boar", "tree_stump", "suitcase", "fallen_tree", "horse_cart",
-                         "excavator"),
-                ((120.0, 180.0), (300.0, 360.0)), (0.26, 0.36)),
-)}
+OBJECT_SPLITS: dict[str, ObjectSplit] = {
+    s.name: s
+    for s in (
+        ObjectSplit(
+            "train",
+            (
+                "cow",
+                "dog",
+                "horse",
+                "sheep",
+                "rock",
+                "barrel",
+                "cardboard_box",
+                "crate",
+                "planks",
+                "mattress",
+                "tractor",
+                "shopping_cart",
+            ),
+            ((0.0, 60.0), (180.0, 240.0)),
+            (0.04, 0.14),
+        ),
+        ObjectSplit(
+            "val",
+            ("deer", "camel", "tire", "traffic_cone_pile", "fallen_load", "wheelbarrow"),
+            ((60.0, 120.0), (240.0, 300.0)),
+            (0.16, 0.24),
+        ),
+        ObjectSplit(
+            "test",
+            ("elk", "bear", "wild_boar", "tree_stump", "suitcase", "fallen_tree", "horse_cart", "excavator"),
+            ((120.0, 180.0), (300.0, 360.0)),
+            (0.26, 0.36),
+        ),
+    )
+}
 """``train`` / ``val`` / ``test``: a partition of the kinds (each with animals, static obstacles, debris and unusual
 vehicles), disjoint hue sectors and disjoint texture ranges. Near-duplicates stay together (a crate is a
 cardboard box with slats: both ``train``)."""

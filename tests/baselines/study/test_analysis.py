@@ -49,8 +49,12 @@ def test_paired_differences_of_a_method_with_itself_are_zero_and_a_better_method
 
 def _comparison(auprc: tuple[float, float], fpr95: tuple[float, float], seeds: bool = True) -> dict:
     def one(iv: tuple[float, float]) -> dict:
-        return {"image_interval": list(iv), "seed_interval": list(iv) if seeds else [None, None],
-                "per_seed": [sum(iv) / 2] * (3 if seeds else 1)}
+        return {
+            "image_interval": list(iv),
+            "seed_interval": list(iv) if seeds else [None, None],
+            "per_seed": [sum(iv) / 2] * (3 if seeds else 1),
+        }
+
     return {"whole": {"auprc": one(auprc), "fpr95": one(fpr95)}}
 
 

@@ -17,16 +17,19 @@ def test_presets_give_every_loss_the_same_tuning_budget() -> None:
     assert len(PRESETS["smoke"].seeds) == 1
 
 
-@pytest.mark.parametrize(("change", "needle"), [
-    ({"seeds": ()}, "seeds"),
-    ({"seeds": (1, 1)}, "seeds"),
-    ({"lam_grid": {"eel": (0.1,)}}, "lam_grid"),
-    ({"lam_grid": {"eel": (0.1, 0.2), "energy": (0.1,)}}, "same tuning budget"),
-    ({"lam_grid": {"eel": (0.0,), "energy": (0.1,)}}, "lam > 0"),
-    ({"rpl_steps": 0}, "rpl_steps"),
-    ({"test_images": 3}, "test_images"),
-    ({"ci_level": 1.5}, "ci_level"),
-])
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        ({"seeds": ()}, "seeds"),
+        ({"seeds": (1, 1)}, "seeds"),
+        ({"lam_grid": {"eel": (0.1,)}}, "lam_grid"),
+        ({"lam_grid": {"eel": (0.1, 0.2), "energy": (0.1,)}}, "same tuning budget"),
+        ({"lam_grid": {"eel": (0.0,), "energy": (0.1,)}}, "lam > 0"),
+        ({"rpl_steps": 0}, "rpl_steps"),
+        ({"test_images": 3}, "test_images"),
+        ({"ci_level": 1.5}, "ci_level"),
+    ],
+)
 def test_bad_configs_name_the_field(change: dict, needle: str) -> None:
     with pytest.raises(ConfigError, match=needle):
         StudyConfig(**change)
@@ -38,4 +41,4 @@ def test_hashes_are_stable_and_the_data_hash_ignores_training_settings() -> None
     base = PRESETS["quick"]
     assert base.replace(rpl_steps=7).data_dict() == base.data_dict()
     assert base.replace(test_images=57).data_dict() != base.data_dict()
-    assert stable_hash(base.to_dict()) == stable_hash(StudyConfig(**{**base.__dict__}).to_dict())
+    assert stable_hash(base.to_dict()) == stable_hash(StudyConfig(**base.__dict__).to_dict())

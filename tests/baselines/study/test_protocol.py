@@ -57,8 +57,12 @@ def test_smoke_study_structure_determinism_and_reuse(tmp_path: Path, capsys: pyt
                 lo, hi = stat["image_interval"]
                 assert lo <= hi
     assert first["methods"]["smoke_diffusion_objects"]["smoke"] is True
-    assert first["ablation_table5"] == ["table5_copy_paste", "table5_harmonized_energy", "table5_eel_score",
-                                        "table5_eel_loss"]
+    assert first["ablation_table5"] == [
+        "table5_copy_paste",
+        "table5_harmonized_energy",
+        "table5_eel_score",
+        "table5_eel_loss",
+    ]
     for c in first["comparisons"].values():
         w = c["whole"]["auprc"]
         a, b = first["methods"][c["a"]], first["methods"][c["b"]]

@@ -9,7 +9,7 @@ import pytest
 
 @pytest.fixture(scope="session")
 def tiny_sd_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.baselines.synthesis.tiny_sd import build_tiny_pipeline
+    from baselines.study.tiny_diffusion import build_tiny_pipeline
 
     return build_tiny_pipeline(tmp_path_factory.mktemp("sd") / "tiny-sd")
 

@@ -25,7 +25,7 @@ def test_vocabulary_covers_every_category() -> None:
 @pytest.mark.parametrize("kind", sorted(OBJECT_KINDS))
 def test_every_kind_is_a_solid_shaded_object(kind: str) -> None:
     rgb, mask = render_object(kind, np.random.default_rng(0), 60)
-    assert rgb.dtype == np.uint8 and mask.dtype == bool and rgb.shape == mask.shape + (3,)
+    assert rgb.dtype == np.uint8 and mask.dtype == bool and rgb.shape == (*mask.shape, 3)
     assert mask.shape[0] <= 60
     assert mask.shape[0] >= 0.5 * 60  # the object fills its canvas height
     assert mask.mean() > 0.2  # a silhouette, not scattered noise
@@ -57,8 +57,9 @@ def test_bigger_canvas_bigger_object() -> None:
     assert 10 < big / small < 22  # area grows with the square of the height (16x), up to edge rounding
 
 
-@pytest.mark.parametrize(("kind", "height", "needle"), [("unicorn", 40, "kind"), ("cow", 3, "height_px"),
-                                                        ("cow", 12.5, "height_px")])
+@pytest.mark.parametrize(
+    ("kind", "height", "needle"), [("unicorn", 40, "kind"), ("cow", 3, "height_px"), ("cow", 12.5, "height_px")]
+)
 def test_bad_arguments(kind: str, height: object, needle: str) -> None:
     with pytest.raises(UsageError, match=needle):
         render_object(kind, np.random.default_rng(0), height)  # type: ignore[arg-type]

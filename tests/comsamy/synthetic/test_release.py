@@ -78,7 +78,8 @@ def test_same_seed_same_bytes_other_seed_other_bytes(release: Path, tmp_path: Pa
     other = _files(write_raw_release(tmp_path / "other", seed=1, **KW))
     assert other.keys() == _files(release).keys()
     assert other["metadata.csv"] != _files(release)["metadata.csv"] or any(
-        other[k] != v for k, v in _files(release).items() if k.startswith("images/"))
+        other[k] != v for k, v in _files(release).items() if k.startswith("images/")
+    )
     assert all(other[k] != v for k, v in _files(release).items() if k.startswith("inliers/images/"))
 
 
@@ -113,9 +114,16 @@ def test_plan_is_seeded() -> None:
 
 @pytest.mark.parametrize(
     ("kwargs", "needle"),
-    [({"images": 0}, "images"), ({"images": 2.5}, "images"), ({"size": (16, 16)}, "size"),
-     ({"size": "480x270"}, "size"), ({"seed": -1}, "seed"), ({"seed": "a"}, "seed"), ({"inliers": -1}, "inliers"),
-     ({"workers": 0}, "workers")],
+    [
+        ({"images": 0}, "images"),
+        ({"images": 2.5}, "images"),
+        ({"size": (16, 16)}, "size"),
+        ({"size": "480x270"}, "size"),
+        ({"seed": -1}, "seed"),
+        ({"seed": "a"}, "seed"),
+        ({"inliers": -1}, "inliers"),
+        ({"workers": 0}, "workers"),
+    ],
 )
 def test_bad_arguments_write_nothing(tmp_path: Path, kwargs: dict, needle: str) -> None:
     with pytest.raises(UsageError, match=needle) as info:

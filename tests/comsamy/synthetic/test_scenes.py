@@ -95,8 +95,9 @@ def test_perspective_scale_grows_toward_the_bottom() -> None:
     assert g.t_of_row(g.row(0.37)) == pytest.approx(0.37)
 
 
-@pytest.mark.parametrize(("args", "needle"), [(("moon", SIZE), "landform"), (("forest", (10, 10)), "size"),
-                                              (("forest", "big"), "size")])
+@pytest.mark.parametrize(
+    ("args", "needle"), [(("moon", SIZE), "landform"), (("forest", (10, 10)), "size"), (("forest", "big"), "size")]
+)
 def test_scene_bad_arguments(args: tuple, needle: str) -> None:
     with pytest.raises(UsageError, match=needle):
         render_scene(args[0], np.random.default_rng(0), args[1])
@@ -173,8 +174,9 @@ def test_layout_does_not_depend_on_the_size() -> None:
     large = render_benchmark_image("urban_road", "rain", np.random.default_rng(21), (384, 216))
     big = [(o.kind, o.void, o.t) for o in large.objects]
     # objects too small to draw (under 4 pixels) are skipped on the small frame; the rest are the same
-    assert [(o.kind, o.void, o.t) for o in small.objects] == [b for b in big if b in
-                                                              [(o.kind, o.void, o.t) for o in small.objects]]
+    assert [(o.kind, o.void, o.t) for o in small.objects] == [
+        b for b in big if b in [(o.kind, o.void, o.t) for o in small.objects]
+    ]
     assert [b for b in big if not b[1]] == [(o.kind, o.void, o.t) for o in small.objects if not o.void]
     assert small.scene.geometry.curve == large.scene.geometry.curve
     # the anomaly share of the frame is about the same

@@ -18,7 +18,7 @@ def _photo(h: int = 90, w: int = 160, seed: int = 0) -> np.ndarray:
     img = np.stack([xx * 255 / w, yy * 255 / h, np.full((h, w), 120.0)], axis=-1)
     for _ in range(12):
         y, x = rng.integers(0, h - 10), rng.integers(0, w - 10)
-        img[y:y + rng.integers(4, 20), x:x + rng.integers(4, 30)] = rng.integers(0, 256, 3)
+        img[y : y + rng.integers(4, 20), x : x + rng.integers(4, 30)] = rng.integers(0, 256, 3)
     return img.astype(np.uint8)
 
 
@@ -120,7 +120,7 @@ def test_blizzard_whitens_with_flakes() -> None:
     out = _luma(_arr(apply_weather(dark, "blizzard", severity=0.8, seed=0)))
     assert out.mean() > 100
     # flakes: many isolated pixels much brighter than their neighbourhood
-    local = (out[1:-1, 1:-1] - (out[:-2, 1:-1] + out[2:, 1:-1] + out[1:-1, :-2] + out[1:-1, 2:]) / 4)
+    local = out[1:-1, 1:-1] - (out[:-2, 1:-1] + out[2:, 1:-1] + out[1:-1, :-2] + out[1:-1, 2:]) / 4
     assert (local > 10).sum() > 50
 
 
