@@ -12,7 +12,7 @@ at run time until a name is first used::
 
     __getattr__, __dir__, __all__ = lazy_exports(__name__, {"ArchiveWriter": "comsamy.submission.writer"})
 
-``tests/comsamy/test_lazy.py`` checks for every package that uses it that each name resolves and that the
+``tests/test_lazy.py`` checks for every package that uses it that each name resolves and that the
 ``TYPE_CHECKING`` imports and the mapping agree.
 """
 
