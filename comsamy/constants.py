@@ -6,7 +6,20 @@ Every module that needs a label value or a weather/landform name imports it from
 
 from __future__ import annotations
 
+import sys
+from enum import Enum
 from typing import Final
+
+if sys.version_info >= (3, 11):
+    from enum import StrEnum
+else:  # pragma: no cover - Python 3.10
+
+    class StrEnum(str, Enum):
+        """``enum.StrEnum`` of Python 3.11: members are their string values."""
+
+        def __str__(self) -> str:
+            return str(self.value)
+
 
 # --- Benchmark label map (spec/data.md, spec/metrics.md) -------------------------------
 LABEL_INLIER: Final = 0
@@ -28,8 +41,17 @@ IGNORE_INDEX: Final = 255
 WEATHERS: Final = ("clear", "rain", "night", "frost", "fog", "blizzard", "sandstorm")
 ADVERSE_WEATHERS: Final = WEATHERS[1:]
 LANDFORMS: Final = ("highway", "urban_road", "country_road", "forest", "polar", "grassland", "desert")
-SPLITS: Final = ("clear", "adverse")
-"""Splits of the `default` config: clear weather vs every other weather."""
+
+
+class Split(StrEnum):
+    """Splits of the `default` config: clear weather vs every other weather (members compare equal to their names)."""
+
+    CLEAR = "clear"
+    ADVERSE = "adverse"
+
+
+SPLITS: Final = tuple(s.value for s in Split)
+"""The split names in order, derived from :class:`Split`."""
 
 NUM_IMAGES_PAPER: Final = 468
 NUM_CLEAR_PAPER: Final = 250

@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from enum import Enum
+from comsamy.constants import StrEnum
 
 __all__ = ["FailureKind", "JobStatus", "StrEnum", "Visibility", "check_sql"]
-
-if sys.version_info >= (3, 11):
-    from enum import StrEnum
-else:  # pragma: no cover - Python 3.10
-
-    class StrEnum(str, Enum):
-        """``enum.StrEnum`` of Python 3.11: members are their string values."""
-
-        def __str__(self) -> str:
-            return str(self.value)
 
 
 class JobStatus(StrEnum):

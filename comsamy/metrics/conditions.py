@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from comsamy.constants import LANDFORMS, WEATHERS, split_of
+from comsamy.constants import LANDFORMS, SPLITS, WEATHERS, split_of
 from comsamy.errors import MetricInputError
 
 ALL = "all"
@@ -103,7 +103,7 @@ def sort_groups(groups: Iterable[str]) -> list[str]:
 
 def sort_values(group: str, values: Iterable[str]) -> list[str]:
     """Values in vocabulary order (clear before adverse, WEATHERS, LANDFORMS order), others alphabetically."""
-    vocab = {"split": ("clear", "adverse"), "weather": WEATHERS, "landform": LANDFORMS}.get(group, ())
+    vocab = {"split": SPLITS, "weather": WEATHERS, "landform": LANDFORMS}.get(group, ())
     rank = {v: i for i, v in enumerate(vocab)}
     if group == WEATHER_SEVERITY:
 
