@@ -14,14 +14,12 @@ if ! have_server; then
   fi
   apt-get update -qq
   # policy-rc.d keeps the package from starting its own cluster service (the tests start theirs)
-  own_policy=0
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
     chmod +x /usr/sbin/policy-rc.d
-    own_policy=1
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT  # removed even when apt-get fails
   fi
   apt-get install -y -qq --no-install-recommends postgresql >/dev/null
-  if [ "$own_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 have_server
 initdb=$(compgen -G "/usr/lib/postgresql/*/bin/initdb" | sort -V | tail -n 1)

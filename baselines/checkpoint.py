@@ -21,6 +21,7 @@ __all__ = [
     "CHECKPOINT_FORMAT",
     "build_from_checkpoint",
     "capture_rng",
+    "check_checkpoint",
     "export_pretrained",
     "load_checkpoint",
     "restore_rng",
@@ -76,13 +77,17 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     from baselines.safe_load import load_torch_file
 
     p = Path(path)
-    ckpt = load_torch_file(p, what="checkpoint")
+    return check_checkpoint(load_torch_file(p, what="checkpoint"), str(p))
+
+
+def check_checkpoint(ckpt: Any, where: str) -> dict[str, Any]:
+    """``ckpt`` itself if it is a checkpoint dict of :func:`save_checkpoint` with its fields, else ``ConfigError``."""
     if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
         got = ckpt.get("format") if isinstance(ckpt, dict) else type(ckpt).__name__
-        raise ConfigError(f"expected a {CHECKPOINT_FORMAT} checkpoint in {str(p)!r}, got format {got!r}")
+        raise ConfigError(f"expected a {CHECKPOINT_FORMAT} checkpoint in {where!r}, got format {got!r}")
     for key in ("model_name", "model_config", "model"):
         if key not in ckpt:
-            raise ConfigError(f"expected field {key!r} in checkpoint {str(p)!r}, got fields {sorted(ckpt)}")
+            raise ConfigError(f"expected field {key!r} in checkpoint {where!r}, got fields {sorted(ckpt)}")
     return ckpt
 
 

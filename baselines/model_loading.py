@@ -65,12 +65,12 @@ class LoadedModel:
 
 
 def _from_file(path: Path) -> LoadedModel:
-    from baselines.checkpoint import CHECKPOINT_FORMAT, build_from_checkpoint
+    from baselines.checkpoint import CHECKPOINT_FORMAT, build_from_checkpoint, check_checkpoint
     from baselines.safe_load import load_torch_file
 
     obj = load_torch_file(path, what="checkpoint")
     if isinstance(obj, dict) and obj.get("format") == CHECKPOINT_FORMAT:
-        model, ckpt = build_from_checkpoint(obj)
+        model, ckpt = build_from_checkpoint(check_checkpoint(obj, str(path)))
         return LoadedModel(
             model,
             "checkpoint",

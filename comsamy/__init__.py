@@ -35,7 +35,7 @@ __version__ = _installed_version()
 if TYPE_CHECKING:  # for static tools; at run time the names below load on first use (comsamy.lazy)
     from comsamy.submission.writer import ArchiveWriter
 
-__getattr__, __dir__, _LAZY_NAMES = lazy_exports(__name__, {"ArchiveWriter": "comsamy.submission.writer"})
+__getattr__, __dir__ = lazy_exports(__name__, {"ArchiveWriter": "comsamy.submission.writer"})
 
 
 def load_dataset(name: str = "comsamy", config: str | None = None, split: str | None = None, **kwargs: Any) -> Any:

@@ -10,7 +10,8 @@ at run time until a name is first used::
     if TYPE_CHECKING:
         from comsamy.submission.writer import ArchiveWriter
 
-    __getattr__, __dir__, __all__ = lazy_exports(__name__, {"ArchiveWriter": "comsamy.submission.writer"})
+    __getattr__, __dir__ = lazy_exports(__name__, {"ArchiveWriter": "comsamy.submission.writer"})
+    __all__ = ["ArchiveWriter", ...]
 
 ``tests/test_lazy.py`` checks for every package that uses it that each name resolves and that the
 ``TYPE_CHECKING`` imports and the mapping agree.
@@ -19,28 +20,29 @@ at run time until a name is first used::
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Mapping
+import sys
+from collections.abc import Callable, Mapping
 from typing import Any
 
 
-def lazy_exports(
-    package: str, exports: Mapping[str, str], *, eager: Iterable[str] = ()
-) -> tuple[Callable[[str], Any], Callable[[], list[str]], list[str]]:
-    """Build the ``__getattr__``, ``__dir__`` and ``__all__`` of a package whose exports load on first use.
+def lazy_exports(package: str, exports: Mapping[str, str]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """Build the ``__getattr__`` and ``__dir__`` of a package whose exports load on first use.
+
+    The package still writes its ``__all__`` out (so that linters read it); ``tests/test_lazy.py`` checks that it
+    lists every lazy name.
 
     Args:
         package: the package's ``__name__``.
         exports: public name → the module that defines it.
-        eager: names the package defines itself (listed in ``__all__`` too).
 
     Returns:
-        ``(__getattr__, __dir__, __all__)`` to assign at the package's top level.
+        ``(__getattr__, __dir__)`` to assign at the package's top level; ``__dir__`` lists the package's own names
+        and the lazy ones.
 
-    >>> getattr_, dir_, all_ = lazy_exports("demo", {"sqrt": "math"})
-    >>> getattr_("sqrt")(9.0), all_
-    (3.0, ['sqrt'])
+    >>> getattr_, dir_ = lazy_exports("math", {"dumps": "json"})
+    >>> getattr_("dumps")([1]), "sqrt" in dir_() and "dumps" in dir_()
+    ('[1]', True)
     """
-    names = sorted({*exports, *eager})
 
     def __getattr__(name: str) -> Any:
         module = exports.get(name)
@@ -49,9 +51,9 @@ def lazy_exports(
         return getattr(importlib.import_module(module), name)
 
     def __dir__() -> list[str]:
-        return list(names)
+        return sorted({*vars(sys.modules[package]), *exports})
 
-    return __getattr__, __dir__, names
+    return __getattr__, __dir__
 
 
 __all__ = ["lazy_exports"]

@@ -77,12 +77,11 @@ def _defined(hist: Any) -> bool:
     return hist.num_anomaly_pixels > 0 and hist.num_inlier_pixels > 0
 
 
-def _plot_curves(report: Any, out_dir: Path, kind: str) -> list[Path]:
+def _plot_curves(sets: list[tuple[str, list[tuple[str, Any]]]], out_dir: Path, kind: str) -> list[Path]:
     from comsamy.metrics import compute_metrics, pr_curve, roc_curve
     from comsamy.metrics.ranking import UndefinedMetricWarning
 
     plt = _pyplot()
-    sets = _curve_sets(report)
     fig, axes = plt.subplots(1, len(sets), figsize=(5.2 * len(sets), 4.6), squeeze=False)
     rows: list[list[Any]] = []
     for ax, (group, conditions) in zip(axes[0], sets, strict=True):
@@ -267,7 +266,8 @@ def write_plots(report: Any, out_dir: str | os.PathLike[str]) -> list[Path]:
     except OSError as exc:
         raise UsageError(f"--plots {path}: expected a writable folder, got {exc.strerror or exc}") from exc
     doc = report.to_dict()
-    written = _plot_curves(report, path, "pr") + _plot_curves(report, path, "roc")
+    sets = _curve_sets(report)  # pooled once for both figures
+    written = _plot_curves(sets, path, "pr") + _plot_curves(sets, path, "roc")
     written += _plot_weather_bars(doc, path)
     written += _plot_robustness(report, path)
     log.info("wrote %d plot files to %s", len(written), path)

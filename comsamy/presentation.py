@@ -27,6 +27,7 @@ __all__ = [
     "metric_heading",
     "pct",
     "pct_interval",
+    "pct_value",
     "signed_pct",
 ]
 
@@ -87,6 +88,16 @@ def pct(value: float | None) -> str:
     ('5.00', 'n/a')
     """
     return "n/a" if _missing(value) else f"{100 * value:.2f}"  # type: ignore[operator]
+
+
+def pct_value(value: float | None) -> float | None:
+    """A fraction as a percent number rounded to two decimals, for tables and charts that need numbers; None when
+    undefined (None or NaN).
+
+    >>> pct_value(0.72491), pct_value(None)
+    (72.49, None)
+    """
+    return None if _missing(value) else round(100 * float(value), 2)  # type: ignore[arg-type]
 
 
 def signed_pct(value: float | None) -> str:

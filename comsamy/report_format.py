@@ -235,6 +235,11 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
     return "\n".join(parts) + "\n"
 
 
+def _csv_number(value: Any) -> str:
+    """A fraction at full precision for CSV; empty where undefined."""
+    return "" if value is None else repr(float(value))
+
+
 def render_csv(doc: Mapping[str, Any]) -> str:
     """CSV, one row per condition (``all`` first), fractions at full precision, empty where undefined; with
     intervals, ``<metric>_lo`` / ``<metric>_hi`` columns."""
@@ -245,10 +250,7 @@ def render_csv(doc: Mapping[str, Any]) -> str:
     writer.writerow(["group", "value", *_CSV_METRICS, *ci_cols, *_COUNTS])
     rows = [("all", "all", doc["overall"])]
     rows += [(g, v, cell) for g, values in doc.get("by_condition", {}).items() for v, cell in values.items()]
-
-    def num(x: Any) -> str:
-        return "" if x is None else repr(float(x))
-
+    num = _csv_number
     for group, value, cell in rows:
         bounds = [num(((cell.get("ci") or {}).get(m) or [None, None])[k]) for m in _CSV_METRICS for k in (0, 1)]
         writer.writerow(
@@ -385,7 +387,7 @@ def render_summary(docs: Sequence[Mapping[str, Any]], fmt: str = "table") -> str
         for method in summary.methods:
             cells = [summary.values[method].get(b, {}).get(m) for b in summary.benchmarks for m in SUMMARY_METRICS]
             cells += [summary.means[method][m] for m in SUMMARY_METRICS]
-            writer.writerow([method, *("" if c is None else repr(float(c)) for c in cells)])
+            writer.writerow([method, *(_csv_number(c) for c in cells)])
         return buf.getvalue()
     rows: list[list[str]] = []
     for method in summary.methods:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from comsamy.constants import WEATHERS
-from comsamy.presentation import metric_heading
+from comsamy.presentation import metric_heading, pct_value
 from leaderboard.safetext import clean_text
 from leaderboard.store.repo import Entry
 
@@ -38,7 +38,7 @@ def weather_frame(entries: Sequence[Entry]) -> Any:
                             "method": label_of(entry),
                             "weather": weather,
                             "metric": metric,
-                            "value": round(100 * float(m[key]), 2),
+                            "value": pct_value(m[key]),
                             "images": m.get("num_images"),
                         }
                     )

@@ -29,6 +29,7 @@ __all__ = [
     "RECALL_LEVELS",
     "public_curves",
     "public_results",
+    "restrict",
     "sample_curves",
 ]
 

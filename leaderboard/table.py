@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from comsamy.constants import LANDFORMS, WEATHERS
-from comsamy.presentation import ARROWS, HIGHER_IS_BETTER, TABLE2_COLUMNS, metric_heading
+from comsamy.presentation import ARROWS, HIGHER_IS_BETTER, TABLE2_COLUMNS, metric_heading, pct_value
 from leaderboard.reference import PAPER, TABLE_II
 from leaderboard.safetext import clean_text, csv_cell
 from leaderboard.store.repo import Entry
@@ -85,10 +85,6 @@ def higher_is_better(column: str) -> bool:
     raise KeyError(f"sort column: expected a metric column ending in an arrow, got {column!r}")
 
 
-def _pct(value: Any) -> float | None:
-    return None if value is None else round(100.0 * float(value), 2)
-
-
 def _metrics_of(results: dict[str, Any], group: str | None, value: str | None) -> dict[str, Any]:
     if group is None:
         return results.get("overall") or {}
@@ -119,7 +115,7 @@ def entry_row(entry: Entry) -> dict[str, Any]:
     for group, value, cols in _cells():
         m = _metrics_of(res, group, value)
         for column, metric in cols:
-            row[column] = _pct(m.get(metric))
+            row[column] = pct_value(m.get(metric))
     for label, group, value in TABLE_II_GROUPS:
         row[f"{label} images"] = _metrics_of(res, group, value).get("num_images")
     settings = res.get("settings") or {}

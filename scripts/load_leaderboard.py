@@ -159,13 +159,11 @@ def measure_board(args: argparse.Namespace) -> int:
 
 def measure_in_browser(settings: Settings, rows: int) -> bool:
     """The same in Chromium against the real app: until the table's first row is drawn."""
-    import socket
-
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    from leaderboard.localapp import CHROMIUM, CHROMIUM_ARGS, free_port, wait_health
+
+    port = free_port()
     env = {**os.environ, **settings.to_env()}
     app = subprocess.Popen(
         [sys.executable, "-P", "-m", "leaderboard.cli", "serve", "--port", str(port)],
@@ -174,27 +172,9 @@ def measure_in_browser(settings: Settings, rows: int) -> bool:
         stderr=subprocess.STDOUT,
     )
     try:
-        import urllib.request
-
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                    if r.read() == b"ok":
-                        break
-            except OSError:
-                time.sleep(0.2)
-        args = [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ]
+        wait_health(port, app, timeout=120)
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             times = []
             for _visit in ("cold", "warm"):

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # for static tools; at run time the names load on first use (
     from baselines.mask2anomaly.config import Mask2AnomalyConfig
     from baselines.mask2anomaly.model import Mask2Anomaly, build_mask2anomaly, build_mask2anomaly_diffeel
 
-__getattr__, __dir__, _LAZY_NAMES = lazy_exports(
+__getattr__, __dir__ = lazy_exports(
     __name__,
     {
         "GlobalMaskedCrossAttention": "baselines.mask2anomaly.attention",

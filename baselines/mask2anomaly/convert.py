@@ -236,10 +236,9 @@ def convert_official_checkpoint(
     """
     from baselines.mask2anomaly.config import Mask2AnomalyConfig
     from baselines.mask2anomaly.model import Mask2Anomaly
-    from baselines.rpl.weights import extract_state_dict
-    from baselines.safe_load import load_torch_file
+    from baselines.rpl.weights import read_state_dict
 
-    state = extract_state_dict(load_torch_file(checkpoint, what="Mask2Anomaly checkpoint"), str(checkpoint))
+    state = read_state_dict(checkpoint, what="Mask2Anomaly checkpoint")
     fields = {**infer_resnet_fields(state), "freeze_backbone": True, **config}
     layers = {
         int(m.group(1))

@@ -60,16 +60,20 @@ class LoadReport:
         return text
 
 
-def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
+def read_state_dict(path: str | Path, *, what: str = "weights file") -> dict[str, torch.Tensor]:
     """Read a state dict from ``path``: a bare state dict or a checkpoint dict wrapping one.
 
     Read with :func:`baselines.safe_load.load_torch_file` (``weights_only`` plus numeric numpy scalars, never
     plain pickle), so the released layouts load: RPL's ``{"model", "optimizer", "epoch", "iteration"}``, NVIDIA's
     ``{"state_dict", "optimizer", "epoch", "mean_iu": numpy.float64, "command"}``, a ``comsamy-train`` checkpoint.
+
+    Args:
+        path: the ``.pth`` / ``.pt`` file.
+        what: what the file is, for error messages.
     """
     from baselines.safe_load import load_torch_file
 
-    return extract_state_dict(load_torch_file(path, what="weights file"), str(path))
+    return extract_state_dict(load_torch_file(path, what=what), str(path))
 
 
 def extract_state_dict(obj: Any, where: str) -> dict[str, torch.Tensor]:

@@ -131,7 +131,7 @@ class _Study:
             "optimizer": "adam",
             "data": d,
         }
-        train_set = SegmentationTrainSet(data.inliers, DataConfig(**{**d, "scale_range": (0.75, 1.25)}))
+        train_set = SegmentationTrainSet(data.inliers, DataConfig(**{**d, "scale_range": tuple(d["scale_range"])}))
         return train_or_reuse(
             f"inlier-s{seed}", mapping, data_fingerprint=data.fingerprint, train_set=train_set, reuse=self.reuse
         )
@@ -351,16 +351,22 @@ class _Study:
         c = self.c
         methods: dict[str, Any] = {}
         resamples: dict[str, Any] = {}
+        done: dict[tuple[str, str, tuple[int, ...]], tuple[Any, Any, Any]] = {}  # rows that share a run and score
         for row in rows:
             seeds = c.seeds[:1] if row.smoke else c.seeds
-            accs = [test[(row.run, s)][row.score] for s in seeds]
-            res_test, resamples[row.name] = summarise_row(
-                accs, test_ids, n=c.bootstrap, seed=c.data_seed, level=c.ci_level
-            )
-            vaccs = [val[(row.run, s)][row.score] for s in seeds] if all((row.run, s) in val for s in seeds) else []
-            res_val = (
-                summarise_row(vaccs, val_ids, n=c.bootstrap, seed=c.data_seed, level=c.ci_level)[0] if vaccs else None
-            )
+            key = (row.run, row.score, tuple(seeds))
+            if key not in done:
+                accs = [test[(row.run, s)][row.score] for s in seeds]
+                res_test, res = summarise_row(accs, test_ids, n=c.bootstrap, seed=c.data_seed, level=c.ci_level)
+                has_val = all((row.run, s) in val for s in seeds)
+                vaccs = [val[(row.run, s)][row.score] for s in seeds] if has_val else []
+                res_val = (
+                    summarise_row(vaccs, val_ids, n=c.bootstrap, seed=c.data_seed, level=c.ci_level)[0]
+                    if vaccs
+                    else None
+                )
+                done[key] = (res_test, res, res_val)
+            res_test, resamples[row.name], res_val = done[key]
             methods[row.name] = {**row.to_dict(), "seeds": list(seeds), "test": res_test, "val": res_val}
         comparisons = {}
         for name, a, b, question in COMPARISONS:

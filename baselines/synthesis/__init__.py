@@ -91,7 +91,7 @@ _EXPORTS = {
     "load_unet_harmonizer": "baselines.synthesis.unet_harmonizer",
 }
 
-__getattr__, __dir__, _LAZY_NAMES = lazy_exports(__name__, _EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "BACKGROUNDS",

@@ -9,13 +9,15 @@ checkpoints load with :func:`load_u2net`. ``"tiny"`` is for tests.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from comsamy.errors import ConfigError
+
+M = TypeVar("M", bound=nn.Module)
 
 # (in, mid, out) per stage: stage1..stage6 then stage5d..stage1d
 PRESETS: dict[str, list[tuple[int, int, int]]] = {
@@ -154,18 +156,23 @@ class U2Net(nn.Module):
 
 
 def load_state_dict_file(path: str | Path, *, what: str) -> dict[str, Any]:
-    """Read a ``.pth``/``.pt`` (tensors only) or ``.safetensors`` state dict, with a clear error."""
+    """Read a ``.pth``/``.pt`` (through :func:`baselines.safe_load.load_torch_file`) or ``.safetensors`` state dict,
+    with a clear error."""
     p = Path(path)
     if not p.is_file():
         raise ConfigError(f"{what} weights {p}: expected an existing state-dict file, got no such file")
-    try:
-        if p.suffix == ".safetensors":
-            from safetensors.torch import load_file
+    if p.suffix == ".safetensors":
+        from safetensors.torch import load_file
 
+        try:
             return dict(load_file(str(p)))
-        state = torch.load(str(p), map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise ConfigError(f"{what} weights {p}: expected a torch state dict, got an unreadable file ({exc})") from exc
+        except Exception as exc:
+            raise ConfigError(
+                f"{what} weights {p}: expected a safetensors file, got an unreadable file ({exc})"
+            ) from exc
+    from baselines.safe_load import load_torch_file
+
+    state = load_torch_file(p, what=f"{what} weights file")
     if isinstance(state, dict) and "state_dict" in state:
         state = state["state_dict"]
     if not isinstance(state, dict):
@@ -191,12 +198,13 @@ def load_u2net(path: str | Path, *, preset: str | None = None, device: str = "cp
                 f"U2-Net weights {path}: expected stage1 (in, mid, out) in "
                 f"{ {k: v[0] for k, v in PRESETS.items()} }, got {shape}"
             )
-    model = U2Net(preset)
+    return load_strict(U2Net(preset), state, f"U2-Net weights {path}: expected a {preset!r} state dict").to(device)
+
+
+def load_strict(model: M, state: dict[str, Any], expected: str) -> M:
+    """``model.load_state_dict(state, strict=True)`` in eval mode; a mismatch is a ConfigError starting ``expected``."""
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as exc:
-        raise ConfigError(
-            f"U2-Net weights {path}: expected a {preset!r} state dict, got mismatched keys "
-            f"or shapes ({str(exc).splitlines()[0]})"
-        ) from exc
-    return model.eval().to(device)
+        raise ConfigError(f"{expected}, got mismatched keys or shapes ({str(exc).splitlines()[0]})") from exc
+    return model.eval()

@@ -65,7 +65,7 @@ class UNetHarmonizer(nn.Module):
 
 def load_unet_harmonizer(path: str | Path, *, device: str = "cpu") -> UNetHarmonizer:
     """Build a :class:`UNetHarmonizer` sized from the state dict at ``path`` and load it."""
-    from baselines.synthesis.u2net import load_state_dict_file
+    from baselines.synthesis.u2net import load_state_dict_file, load_strict
 
     state = load_state_dict_file(path, what="U-Net harmonizer")
     w = state.get("down.0.0.weight")
@@ -76,11 +76,6 @@ def load_unet_harmonizer(path: str | Path, *, device: str = "cpu") -> UNetHarmon
         )
     depth = len({k.split(".")[1] for k in state if k.startswith("down.")})
     model = UNetHarmonizer(base=int(w.shape[0]), depth=depth)
-    try:
-        model.load_state_dict(state, strict=True)
-    except RuntimeError as exc:
-        raise ConfigError(
-            f"U-Net harmonizer weights {path}: expected a UNetHarmonizer state dict, got mismatched keys "
-            f"or shapes ({str(exc).splitlines()[0]})"
-        ) from exc
-    return model.eval().to(device)
+    return load_strict(model, state, f"U-Net harmonizer weights {path}: expected a UNetHarmonizer state dict").to(
+        device
+    )

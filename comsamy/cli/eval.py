@@ -168,7 +168,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="write PR / ROC curves and per-weather charts (PNG + CSV) here (needs matplotlib)",
     )
-    p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     return p
 
 
@@ -183,7 +182,6 @@ def build_summary_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("results", nargs="+", type=Path, metavar="RESULTS.json", help="results files of comsamy-eval --out")
     p.add_argument("--format", choices=SUMMARY_FORMATS, default="table", help="what to print (default: table)")
-    p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     return p
 
 

@@ -118,7 +118,10 @@ def _load(data: Any, config: str | None, split: str | None) -> tuple[Any, str]:
     try:
         ds = load_dataset(name, config=config, split=split)
     except ImportError as exc:  # a missing or too old package is never "data not available"
-        raise (MissingDependencyError.from_import_error(exc) or exc) from exc
+        dependency = MissingDependencyError.from_import_error(exc)
+        if dependency is None:  # our own code failed to import: a bug, not a missing package
+            raise
+        raise dependency from exc
     except FileNotFoundError as exc:
         raise DataNotAvailableError(
             f"dataset {name!r}: expected a dataset name, folder or Hub id that can be loaded, got {exc}. Use "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from comsamy.errors import MetricInputError, UsageError
 from comsamy.metrics.conditions import ALL, Condition, conditions_of, group_images, sort_groups, sort_values
@@ -36,6 +36,23 @@ _OVERALL: Condition = (ALL, ALL)
 def _stream(condition: Condition) -> str:
     """The bootstrap stream of a condition: ``all`` or ``group=value``."""
     return ALL if condition == _OVERALL else f"{condition[0]}={condition[1]}"
+
+
+_T = TypeVar("_T")
+
+
+def _once_per_image_set(fn: Callable[[Condition, list[str]], _T]) -> Callable[[Condition, list[str]], _T]:
+    """``fn`` computed once per distinct list of image ids: conditions holding exactly the same images
+    (``split=clear`` and ``weather=clear``) share the result of the first of them that asks."""
+    done: dict[tuple[str, ...], _T] = {}
+
+    def once(condition: Condition, ids: list[str]) -> _T:
+        key = tuple(ids)
+        if key not in done:
+            done[key] = fn(condition, ids)
+        return done[key]
+
+    return once
 
 
 def _map_results(
@@ -254,22 +271,17 @@ class MetricAccumulator:
         from comsamy.metrics.bootstrap import bootstrap_intervals
 
         self._need_images("bootstrap")
-        done: dict[tuple[str, ...], dict[str, tuple[float | None, float | None]]] = {}
-
-        def intervals(condition: Condition, ids: list[str]) -> dict[str, tuple[float | None, float | None]]:
-            key = tuple(ids)
-            if key not in done:
-                done[key] = bootstrap_intervals(
-                    [self._hists[i] for i in ids],
-                    n=n,
-                    seed=seed,
-                    level=level,
-                    fpr95=self.fpr95,
-                    auprc=self.auprc,
-                    stream=_stream(condition),
-                )
-            return done[key]
-
+        intervals = _once_per_image_set(
+            lambda condition, ids: bootstrap_intervals(
+                [self._hists[i] for i in ids],
+                n=n,
+                seed=seed,
+                level=level,
+                fpr95=self.fpr95,
+                auprc=self.auprc,
+                stream=_stream(condition),
+            )
+        )
         return _map_results(result, self.condition_ids(), lambda c, ids, r: r.with_ci(intervals(c, ids)))
 
     def compare(self, other: MetricAccumulator, *, n: int, seed: int = 0, level: float = 0.95) -> Comparison:
@@ -296,27 +308,27 @@ class MetricAccumulator:
                 f"A (e.g. {missing[:3]}) and {len(extra)} only in B (e.g. {extra[:3]})"
             )
         result_a, result_b = self.compute(), other.compute()
-        overall: dict[str, Any] = {}
-        by_condition: dict[str, dict[str, Any]] = {}
-        done: dict[tuple[str, ...], dict[str, Any]] = {}  # same images: one computation (see with_intervals)
-        for condition, ids in self.condition_ids().items():
+
+        def paired(condition: Condition, ids: list[str]) -> dict[str, Any]:
             ra = result_a.overall if condition == _OVERALL else result_a.condition(*condition)
             rb = result_b.overall if condition == _OVERALL else result_b.condition(*condition)
-            point = {m: (getattr(ra, m), getattr(rb, m)) for m in METRIC_NAMES}
-            key = tuple(ids)
-            if key not in done:
-                done[key] = paired_bootstrap(
-                    [self._hists[i] for i in ids],
-                    [other._hists[i] for i in ids],
-                    n=n,
-                    seed=seed,
-                    level=level,
-                    fpr95=self.fpr95,
-                    auprc=self.auprc,
-                    stream=_stream(condition),
-                    point=point,
-                )
-            diffs = done[key]
+            return paired_bootstrap(
+                [self._hists[i] for i in ids],
+                [other._hists[i] for i in ids],
+                n=n,
+                seed=seed,
+                level=level,
+                fpr95=self.fpr95,
+                auprc=self.auprc,
+                stream=_stream(condition),
+                point={m: (getattr(ra, m), getattr(rb, m)) for m in METRIC_NAMES},
+            )
+
+        once = _once_per_image_set(paired)  # same images: one computation (see with_intervals)
+        overall: dict[str, Any] = {}
+        by_condition: dict[str, dict[str, Any]] = {}
+        for condition, ids in self.condition_ids().items():
+            diffs = once(condition, ids)
             if condition == _OVERALL:
                 overall = diffs
             else:

@@ -50,7 +50,6 @@ __all__ = [
     "percentile_interval",
     "resample_counts",
     "two_sided_p_value",
-    "weighted_metrics",
 ]
 
 _CHUNK_CELLS = 1 << 21  # pooled resamples per chunk x keys: 16 MB per float64 array

@@ -23,6 +23,16 @@ _UTF8_FLAG = 0x800
 _ENCRYPTED_FLAG = 0x1
 _UNIX_SYSTEM = 3
 _BOUNDED_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+_ZIP_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+)
+"""What :mod:`zipfile` raises on a corrupt, truncated or unsupported member (each becomes a MemberReadError)."""
 IGNORED_PREFIXES = ("__MACOSX/",)
 IGNORED_BASENAMES = frozenset({".DS_Store", "Thumbs.db"})
 MAX_FOLDER_DEPTH = 32
@@ -172,15 +182,7 @@ class ZipContainer(Container):
         try:
             with self._open(entry) as fh:
                 data = fh.read(limit + 1)
-        except (
-            zipfile.BadZipFile,
-            zlib.error,
-            EOFError,
-            OSError,
-            NotImplementedError,
-            RuntimeError,
-            ValueError,
-        ) as exc:
+        except _ZIP_READ_ERRORS as exc:
             raise MemberReadError(_describe(exc)) from exc
         if len(data) != entry.size:
             raise MemberReadError(f"expected {entry.size} bytes as declared, got {len(data)}")
@@ -190,15 +192,7 @@ class ZipContainer(Container):
         try:
             with self._open(entry) as fh:
                 return fh.read(min(n, entry.size))
-        except (
-            zipfile.BadZipFile,
-            zlib.error,
-            EOFError,
-            OSError,
-            NotImplementedError,
-            RuntimeError,
-            ValueError,
-        ) as exc:
+        except _ZIP_READ_ERRORS as exc:
             raise MemberReadError(_describe(exc)) from exc
 
     def iter_chunks(self) -> Iterator[bytes]:

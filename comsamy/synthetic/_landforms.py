@@ -149,6 +149,28 @@ def _place(p: Painter, t: float, x_m: float, fn: Callable[..., None], *args: obj
         p.item(t, partial(_call, fn, x, y, ppm, args, kw))
 
 
+def _scatter(
+    p: Painter,
+    count: tuple[int, int],
+    t: tuple[float, float],
+    offset_m: tuple[float, float],
+    fn: Callable[..., None],
+    height_m: tuple[float, float],
+    color: Color,
+) -> None:
+    """Place a random number of ``fn`` plants (``fn(..., height_m, color, rng)``) on either side of the road."""
+    for _ in range(int(p.rng.integers(*count))):
+        _place(
+            p,
+            p.rng.uniform(*t),
+            p.rng.choice([-1, 1]) * p.rng.uniform(*offset_m),
+            fn,
+            p.rng.uniform(*height_m),
+            color,
+            p.rng,
+        )
+
+
 def _call(fn: Callable[..., None], x: float, y: float, ppm: float, args: tuple, kw: dict, rgb, lab) -> None:  # type: ignore[no-untyped-def]
     fn(rgb, lab, x, y, ppm, *args, **kw)
 
@@ -293,16 +315,7 @@ def country_road(p: Painter) -> None:
             for t in _along(p, 0.8, 3.0, 0.05, 80):
                 _place(p, t, fx, _post, 1.25, (110, 85, 60))
     p.colors[FENCE] = (130, 100, 70)
-    for _ in range(int(p.rng.integers(2, 7))):
-        _place(
-            p,
-            p.rng.uniform(0.02, 0.12),
-            p.rng.choice([-1, 1]) * p.rng.uniform(hm + 5, hm + 40),
-            props.broadleaf,
-            p.rng.uniform(8, 14),
-            p.colors[VEG],
-            p.rng,
-        )
+    _scatter(p, (2, 7), (0.02, 0.12), (hm + 5, hm + 40), props.broadleaf, (8, 14), p.colors[VEG])
     if p.rng.random() < 0.5:
         _dashes(p, 0.0, (215, 215, 200), dash=2.0, gap=10.0)
     _cars(p, [hm * 0.5, -hm * 0.5], int(p.rng.integers(0, 2)))
@@ -390,16 +403,7 @@ def grassland(p: Painter) -> None:
         x = p.rng.choice([-1, 1]) * p.rng.uniform(hm + 2, hm + 60)
         ta, tb = g.t_at_distance(z), g.t_at_distance(z + p.rng.uniform(10, 40))
         p.decal(TERRAIN, g.strip(x, x + p.rng.uniform(10, 40), tb, ta, steps=4), p.jitter((150, 160, 80), 0.1))
-    for _ in range(int(p.rng.integers(2, 8))):
-        _place(
-            p,
-            p.rng.uniform(0.03, 0.3),
-            p.rng.choice([-1, 1]) * p.rng.uniform(hm + 4, hm + 30),
-            props.bush,
-            p.rng.uniform(1.0, 2.5),
-            p.colors[VEG],
-            p.rng,
-        )
+    _scatter(p, (2, 8), (0.03, 0.3), (hm + 4, hm + 30), props.bush, (1.0, 2.5), p.colors[VEG])
     p.cloud = min(1.0, p.cloud * 1.3)
     _cars(p, [hm * 0.5, -hm * 0.5], int(p.rng.integers(0, 2)))
     p.near_m = hm + 1.5
@@ -427,16 +431,7 @@ def desert(p: Painter) -> None:
             g.strip(s * (hm - 0.2), s * (hm - p.rng.uniform(0.6, 1.5)), 0.004, 1.5),
             _mix(p.colors[ROAD], p.colors[TERRAIN], 0.6),
         )
-    for _ in range(int(p.rng.integers(2, 8))):
-        _place(
-            p,
-            p.rng.uniform(0.03, 0.3),
-            p.rng.choice([-1, 1]) * p.rng.uniform(hm + 3, hm + 25),
-            props.bush,
-            p.rng.uniform(0.5, 1.2),
-            (110, 110, 60),
-            p.rng,
-        )
+    _scatter(p, (2, 8), (0.03, 0.3), (hm + 3, hm + 25), props.bush, (0.5, 1.2), (110, 110, 60))
     p.amp[TERRAIN] = 0.12
     p.cloud *= 0.3
     _cars(p, [hm * 0.5], int(p.rng.integers(0, 2)))

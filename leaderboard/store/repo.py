@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from leaderboard.publish import public_curves, public_results, restrict
+from leaderboard.publish import public_curves, restrict
 from leaderboard.store.models import Result, Submission, Team
 from leaderboard.vocab import JobStatus, Visibility
 
@@ -110,12 +110,16 @@ def _entry(
     )
 
 
+def _published() -> Any:
+    """The stored published view of a result (small, already rounded), the full document for older rows."""
+    return func.coalesce(Result.public_json, Result.results_json)
+
+
 def _select(curves: bool) -> Any:
-    results = func.coalesce(Result.public_json, Result.results_json)  # the small published view when written
     cols = [
         Submission,
         Team.name,
-        results,
+        _published(),
         Result.curves_json if curves else Result.id,
         Result.scorer_version,
         Result.data_revision,
@@ -220,16 +224,14 @@ def team_submissions(engine: Engine, team_id: int, *, min_images: int = 5) -> li
     """A team's submissions, newest first, with the published overall metrics of scored ones."""
     with Session(engine) as session:
         rows = session.execute(
-            select(Submission, Result.results_json)
+            select(Submission, _published())
             .outerjoin(Result, Result.submission_id == Submission.id)
             .where(Submission.team_id == team_id)
             .order_by(Submission.id.desc())
         ).all()
         out = []
         for sub, results_json in rows:
-            overall = (
-                public_results(json.loads(results_json), min_images=min_images)["overall"] if results_json else None
-            )
+            overall = restrict(json.loads(results_json), min_images=min_images)["overall"] if results_json else None
             out.append(
                 SubmissionView(
                     sub.id,

@@ -12,17 +12,13 @@ from typing import Any
 
 import streamlit as st
 
-from comsamy.presentation import metric_heading
+from comsamy.presentation import metric_heading, pct_value
 from leaderboard.charts import curve_chart, label_of, weather_bars, weather_frame
 from leaderboard.safetext import clean_text, safe_url
 from leaderboard.store.repo import Entry, entries_by_id
 from leaderboard.views.common import Context, board_data
 
 METRICS = tuple((metric_heading(m), m) for m in ("auprc", "fpr95", "auroc", "tpr_at_5fpr"))
-
-
-def _pct(value: float | None) -> float | None:
-    return None if value is None else round(100 * float(value), 2)
 
 
 def condition_rows(entry: Entry) -> list[dict[str, Any]]:
@@ -35,7 +31,7 @@ def condition_rows(entry: Entry) -> list[dict[str, Any]]:
         {
             "group": g,
             "condition": v,
-            **{label: _pct(m.get(key)) for label, key in METRICS},
+            **{label: pct_value(m.get(key)) for label, key in METRICS},
             "images": m.get("num_images"),
         }
         for g, v, m in items

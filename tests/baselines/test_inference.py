@@ -111,3 +111,12 @@ def test_build_from_bad_checkpoint(tmp_path: Path) -> None:
     save_checkpoint(tmp_path / "c.pt", {"model_name": "rpl_eel"})
     with pytest.raises(ConfigError, match="model_config"):
         load_checkpoint(tmp_path / "c.pt")
+
+
+def test_load_model_checks_checkpoint_fields(tmp_path: Path) -> None:
+    """A checkpoint dict lacking a field is a ConfigError naming the file and field, as from load_checkpoint."""
+    from baselines.model_loading import load_model
+
+    save_checkpoint(tmp_path / "c.pt", {"model_name": "rpl_eel", "model_config": {}})
+    with pytest.raises(ConfigError, match=r"'model'.*c\.pt"):
+        load_model(tmp_path / "c.pt")

@@ -13,6 +13,7 @@ from comsamy.presentation import (
     metric_heading,
     pct,
     pct_interval,
+    pct_value,
     signed_pct,
 )
 
@@ -28,6 +29,8 @@ def test_percent_formatting() -> None:
     assert signed_pct(0.0) == "+0.00" and signed_pct(-0.1234) == "-12.34"
     assert pct_interval(None) == "n/a" and pct_interval([None, 0.2]) == "n/a"
     assert pct_interval((0.1, 0.2)) == "[10.00, 20.00]"
+    assert pct_value(0.72491) == 72.49 and pct_value(1) == 100.0
+    assert pct_value(None) is None and pct_value(math.nan) is None
 
 
 def test_table_ii_layout() -> None:

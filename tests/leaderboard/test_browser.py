@@ -24,9 +24,18 @@ from leaderboard.store import Submission, make_engine, migrate
 from leaderboard.submit import submit_archive
 from leaderboard.tokens import create_token
 from tests.leaderboard.fakes import noisy_scores, npy_zip, tiny_dataset_folder, tiny_labels
-from tests.leaderboard.procs import CHROMIUM_ARGS, child_env, common_args, free_port, start, stop, wait_for, wait_health
+from tests.leaderboard.procs import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    child_env,
+    common_args,
+    free_port,
+    start,
+    stop,
+    wait_for,
+    wait_health,
+)
 
-CHROMIUM = "/usr/bin/chromium"
 REQUIRE_ENV = "COMSAMY_REQUIRE_CHROMIUM"  # CI sets it: a missing browser fails the tests instead of skipping them
 pytestmark = [
     pytest.mark.browser,

@@ -12,8 +12,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import shutil
-import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from comsamy.constants import LABEL_ANOMALY, LABEL_VOID
 from comsamy.data.benchmarks.base import Benchmark, Discovery, Pair
 from comsamy.data.benchmarks.labelmap import LabelMap
-from comsamy.data.export import ROW_GROUP_SIZE, _check_out, _swap_into_place
+from comsamy.data.staging import ROW_GROUP_SIZE, check_out, open_shard_writer, staged_folder
 from comsamy.errors import DataValidationError
 
 if TYPE_CHECKING:
@@ -225,11 +223,10 @@ def write_benchmark(
         UsageError: ``out`` is a file, or a non-empty folder without ``force``.
     """
     import pyarrow as pa
-    import pyarrow.parquet as pq
     from tqdm.auto import tqdm
 
     out = Path(out).absolute()
-    _check_out(out, force)
+    check_out(out, force)
     problems = list(found.problems)
     ids = Counter(p.id for p in found.pairs)
     problems += [f"id {i!r}: expected unique ids, got it {n} times" for i, n in ids.items() if n > 1]
@@ -240,24 +237,14 @@ def write_benchmark(
         raise DataValidationError(f"{bench.name}: {len(problems)} problem(s) in {raw}; nothing was written", problems)
     features = benchmark_row_features(bench.columns)
     schema = features.arrow_schema
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
     sizes: dict[str, int] = {}
     pixels: Counter[int] = Counter()
-    try:
-        (tmp / "data").mkdir()
+    with staged_folder(out, force=force) as tmp:
         with tqdm(total=len(found.pairs), desc=f"Importing {bench.name}", unit="image", disable=not progress) as bar:
             for subset in subsets:
                 pairs = [p for p in found.pairs if p.subset == subset]
                 sizes[subset] = len(pairs)
-                with pq.ParquetWriter(
-                    tmp / subset_shard(subset),
-                    schema,
-                    compression="none",
-                    use_dictionary=["id"],
-                    write_statistics=["id"],
-                ) as writer:
+                with open_shard_writer(tmp / subset_shard(subset), schema) as writer:
                     for start in range(0, len(pairs), ROW_GROUP_SIZE):
                         chunk = pairs[start : start + ROW_GROUP_SIZE]
                         rows = [(p, _row(p, raw, label_map, problems)) for p in chunk]
@@ -282,10 +269,6 @@ def write_benchmark(
 
         text = render_benchmark_card(bench, features, sizes, pixels, label_map, found.notes)
         (tmp / "README.md").write_text(text, encoding="utf-8")
-        _swap_into_place(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     for note in found.notes:
         logger.info("%s: %s", bench.name, note)
     logger.info("imported %d images of %s to %s", len(found.pairs), bench.name, out)

@@ -1,8 +1,9 @@
 """The whole study pipeline at smoke size: structure of summary.json, determinism, reuse, and no test leakage.
 
-Runs ``scripts/synthetic_study.py --smoke`` (1 seed, a handful of steps) twice into one folder: the data is found
-on disk the second time, every model is trained again, and every number must be identical. A third run with
-``--reuse`` takes every checkpoint (same config hash) and still gives the same numbers.
+Runs ``scripts/synthetic_study.py --smoke`` (1 seed, a handful of steps) twice, into two separate folders: the
+second run renders its own data (banks, composed sets, the tiny diffusion pipeline) and trains every model again,
+and every number must be identical. A third run with ``--reuse`` in the first folder takes every checkpoint (same
+config hash) and still gives the same numbers.
 """
 
 from __future__ import annotations
@@ -34,9 +35,11 @@ def test_smoke_study_structure_determinism_and_reuse(tmp_path: Path, capsys: pyt
     out = tmp_path / "study"
     assert main(["--out", str(out), "--smoke"]) == 0
     first = json.loads((out / "summary.json").read_text())
-    assert main(["--out", str(out), "--smoke"]) == 0
-    second = json.loads((out / "summary.json").read_text())
-    assert second["run_info"]["reused_runs"] == 0
+    other = tmp_path / "study-again"  # an independent run: nothing of the first folder is shared
+    assert main(["--out", str(other), "--smoke"]) == 0
+    second = json.loads((other / "summary.json").read_text())
+    assert second["run_info"]["reused_runs"] == 0 and second["run_info"]["out"] != first["run_info"]["out"]
+    assert second["data"]["fingerprint"] == first["data"]["fingerprint"]
     assert json.dumps(_numbers(first), sort_keys=True) == json.dumps(_numbers(second), sort_keys=True)
     assert main(["--out", str(out), "--smoke", "--reuse"]) == 0
     third = json.loads((out / "summary.json").read_text())

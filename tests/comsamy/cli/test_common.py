@@ -92,3 +92,18 @@ def test_every_console_script_goes_through_the_runner(module: str, capsys: pytes
     assert "Traceback" not in capsys.readouterr().err
     source = importlib.import_module(module).__dict__
     assert source.get("run_cli") is run_cli, f"{module}.main must call comsamy.cli.common.run_cli"
+
+
+def test_a_missing_package_while_loading_data_is_not_data_not_available(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import comsamy
+    from comsamy.cli.eval import main
+
+    def no_datasets(*args: object, **kwargs: object) -> None:
+        raise ModuleNotFoundError("No module named 'datasets'", name="datasets")
+
+    monkeypatch.setattr(comsamy, "load_dataset", no_datasets)
+    assert main(["--preds", "sample", "--data", "some/folder"]) == 5
+    err = capsys.readouterr().err
+    assert "expected the package 'datasets' to be installed" in err and "data not available" not in err

@@ -36,6 +36,11 @@ def bad_archives(folders: dict[str, Path]) -> dict[str, tuple[Path, list[str]]]:
     return ef.make_bad_archives(folders["bad"])
 
 
+def _small(folders: dict[str, Path], *options: str) -> list[str]:
+    """The arguments that score the small archive on the small dataset, then ``options``."""
+    return ["--preds", str(folders["small_zip"]), "--data", str(folders["small"]), *options]
+
+
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     code = main([*argv, "--workers", "1"] if "--workers" not in argv else argv)
     out, err = capsys.readouterr()
@@ -101,9 +106,7 @@ def test_all_problems_listed_at_once_and_validate_only(folders, tmp_path, capsys
     code, _, err = _run(["--preds", str(path), "--data", str(folders["small"]), "--validate-only"], capsys)
     assert code == 3
     assert all(n in err for n in ("'../a.npy'", "'b.npy'", "'zzz.npy'", "3 problem(s)"))
-    code, out, _ = _run(
-        ["--preds", str(folders["small_zip"]), "--data", str(folders["small"]), "--validate-only"], capsys
-    )
+    code, out, _ = _run(_small(folders, "--validate-only"), capsys)
     assert code == 0 and "valid" in out
 
 
@@ -111,16 +114,7 @@ def test_every_format_renders_and_out_has_the_contract_keys(folders, tmp_path, c
     outs = {}
     for fmt in ("table", "json", "markdown", "csv", "latex"):
         code, out, err = _run(
-            [
-                "--preds",
-                str(folders["small_zip"]),
-                "--data",
-                str(folders["small"]),
-                "--format",
-                fmt,
-                "--out",
-                str(tmp_path / "r.json"),
-            ],
+            _small(folders, "--format", fmt, "--out", str(tmp_path / "r.json")),
             capsys,
         )
         assert code == 0, err
@@ -227,11 +221,8 @@ def test_bootstrap_compare_and_per_image(folders, tmp_path, capsys) -> None:
     other = ef.write_archive(tmp_path / "other.zip", ef.small_scores(seed=5), manifest={"method": "other"})
     out, per_image = tmp_path / "r.json", tmp_path / "sub" / "images.csv"
     code, text, err = _run(
-        [
-            "--preds",
-            str(folders["small_zip"]),
-            "--data",
-            str(folders["small"]),
+        _small(
+            folders,
             "--bootstrap",
             "40",
             "--seed",
@@ -244,7 +235,7 @@ def test_bootstrap_compare_and_per_image(folders, tmp_path, capsys) -> None:
             str(out),
             "--per-image",
             str(per_image),
-        ],
+        ),
         capsys,
     )
     assert code == 0, err
@@ -265,16 +256,7 @@ def test_polarity_confidence_reverses_the_ranking(folders, tmp_path, capsys) -> 
     for polarity in ("anomaly", "confidence"):
         out = tmp_path / f"{polarity}.json"
         code, _, err = _run(
-            [
-                "--preds",
-                str(folders["small_zip"]),
-                "--data",
-                str(folders["small"]),
-                "--polarity",
-                polarity,
-                "--out",
-                str(out),
-            ],
+            _small(folders, "--polarity", polarity, "--out", str(out)),
             capsys,
         )
         assert code == 0, err
@@ -292,7 +274,7 @@ def test_polarity_confidence_reverses_the_ranking(folders, tmp_path, capsys) -> 
     ],
 )
 def test_bad_statistics_options_exit_2(folders, capsys, argv, needle) -> None:
-    code, _, err = _run(["--preds", str(folders["small_zip"]), "--data", str(folders["small"]), *argv], capsys)
+    code, _, err = _run(_small(folders, *argv), capsys)
     assert code == 2 and needle in err and "Traceback" not in err
 
 

@@ -23,10 +23,9 @@ from comsamy.metrics.bootstrap import (
     percentile_interval,
     resample_counts,
     two_sided_p_value,
-    weighted_metrics,
 )
 from comsamy.metrics.definitions import AUPRC_DEFINITIONS, FPR95_DEFINITIONS, METRIC_NAMES
-from comsamy.metrics.resampled import descending_metrics
+from comsamy.metrics.resampled import descending_metrics, weighted_metrics
 
 
 def _images(seed: int, n: int = 12, shift: float = 0.3) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -24,6 +24,23 @@ def deflated_zeros(mib: int) -> bytes:
     return block * mib + zlib.compressobj(9, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)
 
 
+def central_record(name: bytes, *, method: int, crc: int, csize: int, size: int, offset: int) -> bytes:
+    """One central-directory record (version 2.0, no flags, no extra field) for a local header at ``offset``."""
+    fields = (0x02014B50, 20, 20, 0, method, 0, 0, crc, csize, size, len(name), 0, 0, 0, 0, 0, offset)
+    return struct.pack("<IHHHHHHIIIHHHHHII", *fields) + name
+
+
+def end_of_central(count: int, size: int, offset: int) -> bytes:
+    """The end-of-central-directory record: ``count`` records (capped at 0xFFFF) of ``size`` bytes at ``offset``."""
+    count = min(count, 0xFFFF)
+    return struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, size, offset, 0)
+
+
+def png_chunk(kind: bytes, body: bytes) -> bytes:
+    """One PNG chunk: length, type, body and its CRC."""
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
 def raw_zip(entries: Sequence[tuple[str, bytes, int, int]]) -> bytes:
     """A zip from ``(name, deflated payload, declared uncompressed size, crc)`` records, exactly as given.
 
@@ -36,33 +53,11 @@ def raw_zip(entries: Sequence[tuple[str, bytes, int, int]]) -> bytes:
         offset = out.tell()
         out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0, crc, len(payload), size, len(encoded), 0))
         out.write(encoded + payload)
-        central.append(
-            struct.pack(
-                "<IHHHHHHIIIHHHHHII",
-                0x02014B50,
-                20,
-                20,
-                0,
-                8,
-                0,
-                0,
-                crc,
-                len(payload),
-                size,
-                len(encoded),
-                0,
-                0,
-                0,
-                0,
-                0,
-                offset,
-            )
-            + encoded
-        )
+        central.append(central_record(encoded, method=8, crc=crc, csize=len(payload), size=size, offset=offset))
     start = out.tell()
     for record in central:
         out.write(record)
-    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central), out.tell() - start, start, 0))
+    out.write(end_of_central(len(central), out.tell() - start, start))
     return out.getvalue()
 
 
